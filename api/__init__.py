@@ -1,0 +1,89 @@
+"""The Backend API: a Flask-RESTX application with `auth`, `user` and `admin` namespaces.
+
+`create_app(config)` builds the application; `config` overrides anything read from the
+environment (see `api/config.py`).
+"""
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask.wrappers import Request, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api.cli import register_cli
+from api.config import ROOT, finalize_config, load_config
+from api.errors import ApiError, register_error_handlers
+from api.extensions import cors, db, limiter, migrate
+from api.namespaces import create_api_blueprint
+
+# Swagger UI needs its own inline script and styles; everything else gets nothing.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class ApiRequest(Request):
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:
+            raise ApiError(415, "Content-Type must be application/json")
+        raise ApiError(400, "Malformed JSON body", errors={"body": "is not valid JSON"})
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.request_class = ApiRequest
+    settings = load_config()
+    settings.update(config or {})
+    finalize_config(settings)
+    app.config.update(settings)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    if app.config["PROXY_FIX_COUNT"]:
+        count = app.config["PROXY_FIX_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    limiter.init_app(app)
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": _origins(app.config["CORS_ORIGINS"])}},
+        expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+    )
+    register_error_handlers(app)
+    app.register_blueprint(create_api_blueprint())
+    register_cli(app)
+    app.before_request(_limit_json_body)
+    app.after_request(_security_headers)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    return app
+
+
+def _origins(value: str) -> str | list[str]:
+    origins = [origin.strip() for origin in value.split(",") if origin.strip()]
+    return "*" if origins in ([], ["*"]) else origins
+
+
+def _limit_json_body() -> None:
+    """Only the upload route may receive MAX_UPLOAD_MB; every other body is kept small."""
+    if request.endpoint != "api.upload":
+        request.max_content_length = current_app.config["MAX_JSON_BYTES"]
+
+
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    is_docs = request.path.startswith(("/api/docs", "/swaggerui"))
+    headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs else API_CSP)
+    if request.path.startswith("/api/") and not is_docs:
+        headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,73 @@
+"""`flask --app app <command>`: operational commands."""
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from api.config import ROOT
+
+
+def prepare_database(app: Flask) -> None:
+    """Upgrade the schema to the latest migration and make sure the default admin exists."""
+    from api.services.auth import ensure_admin
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        config = app.config
+        created = ensure_admin(
+            username=config["ADMIN_USERNAME"],
+            email=config["ADMIN_EMAIL"],
+            password=config["ADMIN_PASSWORD"],
+        )
+        if created:
+            app.logger.info("Created default admin %r", config["ADMIN_USERNAME"])
+        from models import db
+
+        db.engine.dispose()  # never hand pooled connections to forked workers
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Upgrade the database to the latest migration and create the default admin."""
+        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo("Database ready.")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", default=None, help="Default: ADMIN_USERNAME")
+    @click.option("--email", default=None, help="Default: ADMIN_EMAIL")
+    @click.option("--password", default=None, help="Default: ADMIN_PASSWORD")
+    def create_admin(username: str | None, email: str | None, password: str | None) -> None:
+        """Create an administrator if no user has that username."""
+        from api.services.auth import ensure_admin
+
+        config = current_app.config
+        name = username or config["ADMIN_USERNAME"]
+        created = ensure_admin(
+            username=name,
+            email=email or config["ADMIN_EMAIL"],
+            password=password or config["ADMIN_PASSWORD"],
+        )
+        click.echo(f"Created admin {name!r}." if created else f"User {name!r} already exists.")
+
+    @app.cli.command("export-openapi")
+    @click.option("--output", "-o", default=str(ROOT / "openapi.json"), show_default=True)
+    def export_openapi(output: str) -> None:
+        """Write the OpenAPI 3 document the server serves at /api/openapi.json."""
+        with current_app.test_client() as client:
+            response = client.get("/api/openapi.json")
+        if response.status_code != 200:
+            raise click.ClickException(f"/api/openapi.json answered {response.status_code}")
+        Path(output).write_text(response.get_data(as_text=True))
+        paths = json.loads(response.get_data())["paths"]
+        click.echo(f"Wrote {output} ({len(paths)} paths).")
+
+    @app.cli.command("purge-revoked-tokens")
+    def purge_revoked_tokens() -> None:
+        """Forget revocations of tokens that have expired anyway."""
+        from api.services.auth import purge_expired_revocations
+
+        click.echo(f"Purged {purge_expired_revocations()} expired revocations.")

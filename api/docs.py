@@ -1,0 +1,73 @@
+"""Decorators that document an operation and enforce what they document.
+
+`returns` marshals the result through the model it declares, `json_body` validates the body
+against the model it declares, and `errors` lists the error responses an operation can return,
+all with the shared `Error` model, so the spec and the server cannot drift apart.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask_restx import Model, Namespace, marshal
+from flask_restx.utils import merge, unpack
+
+from api.schemas import error_model
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input (malformed JSON or failed validation; see `errors`)",
+    401: "Missing, invalid, expired or revoked token",
+    403: "Authenticated but not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    429: "Too many requests; retry after `Retry-After` seconds",
+}
+
+
+def document(func: F, **doc: Any) -> F:
+    func.__apidoc__ = merge(getattr(func, "__apidoc__", {}), doc)  # type: ignore[attr-defined]
+    return func
+
+
+def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:
+    """Declare error responses; `descriptions` overrides the text, keyed `e404=...`."""
+
+    def decorator(func: F) -> F:
+        responses = {
+            str(code): (descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code]), error_model, {})
+            for code in codes
+        }
+        return document(func, responses=responses)
+
+    return decorator
+
+
+def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
+    """Validate the JSON body against `model` and document what a bad body gets back."""
+
+    def decorator(func: F) -> F:
+        return errors(400, 413, 415)(ns.expect(model, validate=True)(func))
+
+    return decorator
+
+
+def returns(
+    model: Model | list[Model], *, code: int = 200, description: str = "Success"
+) -> Callable[[F], F]:
+    """Marshal the return value through `model` (no `X-Fields` masks) and document it."""
+    schema_model = model[0] if isinstance(model, list) else model
+
+    def decorator(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            data, status, headers = unpack(func(*args, **kwargs), code)
+            return marshal(data, schema_model), status, headers
+
+        return document(wrapper, responses={str(code): (description, model, {})})
+
+    return decorator

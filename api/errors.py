@@ -1,0 +1,106 @@
+"""One error shape for the whole API: `{"error": "<message>", "errors"?: {"<field>": "<why>"}}`.
+
+Every exception ends up in `error_response`: our own `ApiError`, Flask-RESTX validation aborts
+(which carry their details in `exc.data`), Werkzeug's HTTP errors (404, 405, 413, 415, ...),
+database integrity errors and anything unexpected (logged, answered with a bare 500).
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, current_app, jsonify
+from flask.wrappers import Response
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+# Clearer wording than Werkzeug's defaults, which speak of browsers and proxies.
+_STATUS_MESSAGES = {400: "Bad request", 404: "Resource not found", 405: "Method not allowed"}
+_RESTX_VALIDATION_MESSAGE = "Input payload validation failed"
+# Headers of Werkzeug's own error responses that must not leak into ours.
+_DROPPED_HEADERS = {"content-type", "content-length"}
+
+
+class ApiError(Exception):
+    """An expected failure with a status, a message and optional per-field reasons."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        errors: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def validation_error(errors: dict[str, str], message: str = "Validation failed") -> ApiError:
+    return ApiError(400, message, errors=errors)
+
+
+def json_error(
+    status: int,
+    message: str,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"error": message}
+    if errors:
+        body["errors"] = {(key or "body"): str(value) for key, value in errors.items()}
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if status == 401:
+        response.headers.setdefault("WWW-Authenticate", "Bearer")
+    return response
+
+
+def error_response(exc: BaseException) -> Response:
+    if isinstance(exc, ApiError):
+        return json_error(exc.status, exc.message, exc.errors, exc.headers)
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    if isinstance(exc, IntegrityError):
+        db.session.rollback()
+        return json_error(409, "Conflict with existing data")
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error", exc_info=exc)
+    return json_error(500, "Internal server error")
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    data = getattr(exc, "data", None)  # set by flask_restx.abort() (validation, parsers)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    message = data.get("message") if isinstance(data, dict) and data.get("message") else None
+    if message == _RESTX_VALIDATION_MESSAGE:
+        message = "Validation failed"
+    elif status == 413:
+        limit = current_app.config.get("MAX_UPLOAD_MB")
+        message = f"Request body too large (uploads up to {limit} MB)"
+    elif status in _STATUS_MESSAGES and not message:
+        message = _STATUS_MESSAGES[status]
+    message = message or exc.description or HTTPStatus(status).phrase
+    headers = {
+        name: value
+        for name, value in exc.get_headers()
+        if name.lower() not in _DROPPED_HEADERS
+    }
+    return json_error(status, _first_line(message), errors, headers)
+
+
+def _first_line(message: str) -> str:
+    return str(message).strip().splitlines()[0] if str(message).strip() else "Error"
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Errors outside Flask-RESTX routes (unknown URLs, plain Flask views) get the same shape."""
+    app.register_error_handler(HTTPException, error_response)
+    app.register_error_handler(Exception, error_response)

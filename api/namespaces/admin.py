@@ -1,0 +1,170 @@
+from typing import Any
+
+from flask_restx import Namespace, Resource, fields
+
+from api.deps import admin_required, current_user
+from api.docs import errors, json_body, returns
+from api.schemas import (
+    BoundedStr,
+    admin_item_list_parser,
+    item_model,
+    page_model,
+    pagination_parser,
+    user_model,
+)
+from api.services import admin as admin_service
+from api.services import items as item_service
+
+ns = Namespace("admin", description="Administration (admin token required)", path="/admin")
+
+admin_item_page_model = ns.add_model("AdminItemPage", page_model("AdminItemPage", item_model))
+user_page_model = ns.add_model("UserPage", page_model("UserPage", user_model))
+bulk_delete_model = ns.model(
+    "BulkDeleteRequest",
+    {
+        "ids": fields.List(
+            fields.Integer(min=1),
+            required=True,
+            min_items=1,
+            max_items=1000,
+            description="Ids of items to delete for good",
+            example=[1, 2, 3],
+        )
+    },
+)
+bulk_delete_result_model = ns.model(
+    "BulkDeleteResult",
+    {
+        "deleted": fields.Integer(required=True, description="Items actually deleted"),
+        "not_found": fields.List(
+            fields.Integer, required=True, default=[], description="Requested ids that did not exist"
+        ),
+    },
+)
+user_counts_model = ns.model(
+    "UserCounts",
+    {
+        "total": fields.Integer(required=True),
+        "active": fields.Integer(required=True),
+        "admins": fields.Integer(required=True),
+    },
+)
+stats_model = ns.model(
+    "Stats",
+    {
+        "total": fields.Integer(required=True, description="All items"),
+        "active": fields.Integer(required=True),
+        "inactive": fields.Integer(required=True),
+        "users": fields.Nested(user_counts_model, required=True),
+    },
+)
+user_patch_model = ns.model(
+    "UserPatch",
+    {
+        "is_admin": fields.Boolean(description="Grant or remove administrator rights"),
+        "is_active": fields.Boolean(description="Activate or deactivate the account"),
+    },
+)
+
+items_parser = admin_item_list_parser()
+users_parser = pagination_parser()
+users_parser.add_argument(
+    "q", type=BoundedStr(255), location="args", help="Username or email contains"
+)
+users_parser.add_argument(
+    "sort",
+    choices=tuple(admin_service.USER_SORTS),
+    default="-created_at",
+    location="args",
+    help="Sort order; '-' for descending",
+)
+
+SELF_CHANGE = "Administrators cannot demote or deactivate themselves"
+
+
+@ns.route("/items")
+class AdminItems(Resource):
+    @ns.doc(id="adminListItems")
+    @ns.expect(items_parser)
+    @admin_required
+    @errors(400)
+    @returns(admin_item_page_model, description="A page of all items, inactive included")
+    def get(self) -> dict[str, Any]:
+        """List every item, inactive included; filter with `is_active`."""
+        return item_service.list_items(**items_parser.parse_args()).to_dict()
+
+
+@ns.route("/items/<int:item_id>/toggle")
+@ns.param("item_id", "Item id", minimum=1)
+class AdminToggleItem(Resource):
+    @ns.doc(id="adminToggleItem")
+    @admin_required
+    @errors(404)
+    @returns(item_model, description="The item with `is_active` flipped")
+    def post(self, item_id: int) -> Any:
+        """Flip an item between active and inactive."""
+        return admin_service.toggle_item(item_id)
+
+
+@ns.route("/items/bulk-delete")
+class AdminBulkDelete(Resource):
+    @ns.doc(id="adminBulkDeleteItems")
+    @admin_required
+    @json_body(ns, bulk_delete_model)
+    @returns(bulk_delete_result_model, description="What was deleted and what did not exist")
+    def post(self) -> dict[str, Any]:
+        """Delete items for good (hard delete)."""
+        return admin_service.bulk_delete(ns.payload["ids"])
+
+
+@ns.route("/stats")
+class AdminStats(Resource):
+    @ns.doc(id="adminGetStats")
+    @admin_required
+    @returns(stats_model, description="Item and user counts")
+    def get(self) -> dict[str, Any]:
+        """Count items and users."""
+        return admin_service.stats()
+
+
+@ns.route("/users")
+class AdminUsers(Resource):
+    @ns.doc(id="adminListUsers")
+    @ns.expect(users_parser)
+    @admin_required
+    @errors(400)
+    @returns(user_page_model, description="A page of users")
+    def get(self) -> dict[str, Any]:
+        """List all users."""
+        return admin_service.list_users(**users_parser.parse_args()).to_dict()
+
+
+@ns.route("/users/<int:user_id>")
+@ns.param("user_id", "User id", minimum=1)
+class AdminUser(Resource):
+    @ns.doc(id="adminUpdateUser")
+    @admin_required
+    @json_body(ns, user_patch_model)
+    @errors(404, 409, e409=SELF_CHANGE)
+    @returns(user_model, description="The updated user")
+    def patch(self, user_id: int) -> Any:
+        """Grant/remove admin rights or (de)activate a user; deactivation revokes its tokens."""
+        body = ns.payload
+        return admin_service.update_user(
+            user_id,
+            actor=current_user(),
+            is_admin=body.get("is_admin"),
+            is_active=body.get("is_active"),
+        )
+
+
+@ns.route("/users/<int:user_id>/toggle")
+@ns.param("user_id", "User id", minimum=1)
+class AdminToggleUser(Resource):
+    @ns.doc(id="adminToggleUser")
+    @admin_required
+    @errors(404, 409, e409=SELF_CHANGE)
+    @returns(user_model, description="The user with `is_active` flipped")
+    def post(self, user_id: int) -> Any:
+        """Activate or deactivate a user; deactivation revokes its tokens."""
+        return admin_service.toggle_user(user_id, actor=current_user())

@@ -1,0 +1,177 @@
+from typing import Any
+
+from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_restx import Namespace, Resource, fields
+
+from api.deps import current_user, token_required
+from api.docs import errors, json_body, returns
+from api.extensions import limiter
+from api.schemas import message_model, user_model
+from api.services import auth as auth_service
+
+ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+
+register_model = ns.model(
+    "RegisterRequest",
+    {
+        "username": fields.String(
+            required=True,
+            min_length=3,
+            max_length=80,
+            pattern=USERNAME_PATTERN,
+            description="3-80 characters of letters, digits, `_`, `.` and `-`",
+            example="alice",
+        ),
+        "email": fields.String(
+            required=True, max_length=254, format="email", example="alice@example.com"
+        ),
+        "password": fields.String(
+            required=True,
+            min_length=8,
+            max_length=72,
+            description="8-72 bytes (UTF-8)",
+            example="correct horse battery",
+        ),
+    },
+)
+
+login_model = ns.model(
+    "LoginRequest",
+    {
+        "username": fields.String(
+            required=True,
+            min_length=1,
+            max_length=254,
+            description="Username or email address",
+            example="alice",
+        ),
+        "password": fields.String(
+            required=True, min_length=1, max_length=1024, example="correct horse battery"
+        ),
+    },
+)
+
+change_password_model = ns.model(
+    "ChangePasswordRequest",
+    {
+        "current_password": fields.String(required=True, max_length=1024, example="old secret"),
+        "new_password": fields.String(
+            required=True,
+            min_length=8,
+            max_length=72,
+            description="8-72 bytes (UTF-8)",
+            example="new secret phrase",
+        ),
+    },
+)
+
+token_model = ns.model(
+    "AuthToken",
+    {
+        "token": fields.String(required=True, description="JWT access token"),
+        "token_type": fields.String(required=True, enum=["Bearer"], example="Bearer"),
+        "expires_in": fields.Integer(required=True, description="Seconds until expiry"),
+        "user": fields.Nested(user_model, required=True),
+    },
+)
+
+
+def _login_username() -> str:
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    return f"login:{str(name).strip().lower()[:254]}" if name else "login:"
+
+
+def _failed(response: Any) -> bool:
+    return response.status_code == 401
+
+
+@ns.route("/register")
+class Register(Resource):
+    @ns.doc(id="register")
+    @json_body(ns, register_model)
+    @errors(409, e409="Username or email already registered")
+    @returns(token_model, code=201, description="Registered; the body holds an access token")
+    def post(self) -> tuple[dict[str, Any], int]:
+        """Create an account and return an access token.
+
+        Only `username`, `email` and `password` are read; anything else (e.g. `is_admin`) is
+        ignored.
+        """
+        body = ns.payload
+        user = auth_service.register(
+            username=body["username"], email=body["email"], password=body["password"]
+        )
+        return auth_service.token_response(user), 201
+
+
+@ns.route("/login")
+class Login(Resource):
+    decorators = [
+        limiter.limit(
+            lambda: current_app.config["LOGIN_RATE_LIMIT"],
+            key_func=_login_username,
+            deduct_when=_failed,
+            scope="login-username",
+        ),
+        limiter.limit(
+            lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
+            key_func=get_remote_address,
+            deduct_when=_failed,
+            scope="login-address",
+        ),
+    ]
+
+    @ns.doc(id="login")
+    @json_body(ns, login_model)
+    @errors(401, 429, e401="Wrong credentials or inactive account")
+    @returns(token_model, description="Logged in; the body holds an access token")
+    def post(self) -> dict[str, Any]:
+        """Log in with a username (or email) and password.
+
+        Failed attempts are limited per username and per client address (429 with
+        `Retry-After`).
+        """
+        body = ns.payload
+        user = auth_service.authenticate(identifier=body["username"], password=body["password"])
+        return auth_service.token_response(user)
+
+
+@ns.route("/me")
+class Me(Resource):
+    @ns.doc(id="getCurrentUser")
+    @token_required
+    @returns(user_model, description="The current user")
+    def get(self) -> Any:
+        """Return the user the token belongs to."""
+        return current_user()
+
+
+@ns.route("/logout")
+class Logout(Resource):
+    @ns.doc(id="logout")
+    @token_required
+    @returns(message_model, description="Logged out; the token is revoked")
+    def post(self) -> dict[str, str]:
+        """Revoke the current access token."""
+        auth_service.revoke(g.token_claims)
+        return {"message": "Logged out"}
+
+
+@ns.route("/change-password")
+class ChangePassword(Resource):
+    @ns.doc(id="changePassword")
+    @token_required
+    @json_body(ns, change_password_model)
+    @returns(token_model, description="Changed; older tokens stop working, use this new one")
+    def post(self) -> dict[str, Any]:
+        """Change the password; every older token stops working and a fresh one is returned."""
+        body = ns.payload
+        user = current_user()
+        auth_service.change_password(
+            user=user, current_password=body["current_password"], new_password=body["new_password"]
+        )
+        return auth_service.token_response(user)

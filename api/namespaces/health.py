@@ -1,0 +1,34 @@
+from typing import Any
+
+from flask_restx import Namespace, Resource, fields
+from sqlalchemy import text
+
+from models import db
+
+ns = Namespace("health", description="Service health", path="/")
+
+health_model = ns.model(
+    "Health",
+    {
+        "status": fields.String(required=True, enum=["healthy", "unhealthy"], example="healthy"),
+        "service": fields.String(required=True, example="backend"),
+        "database": fields.String(required=True, enum=["ok", "unreachable"], example="ok"),
+    },
+)
+
+
+@ns.route("/health")
+class Health(Resource):
+    @ns.doc(id="getHealth", security=[])
+    @ns.response(200, "Healthy", health_model)
+    @ns.response(503, "The database cannot be reached", health_model)
+    def get(self) -> tuple[dict[str, Any], int]:
+        """Report whether the service and its database are up."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:
+            db.session.rollback()
+            return {"status": "unhealthy", "service": "backend", "database": "unreachable"}, 503
+        return {"status": "healthy", "service": "backend", "database": "ok"}, 200
+
+

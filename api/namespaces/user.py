@@ -1,0 +1,167 @@
+from typing import Any
+
+from flask import Response, send_from_directory
+from flask_restx import Namespace, Resource, fields, reqparse
+from werkzeug.datastructures import FileStorage
+
+from api.deps import current_user, optional_user, token_optional, token_required
+from api.docs import errors, json_body, returns
+from api.schemas import BinaryFile, item_list_parser, item_model, page_model, pagination_parser
+from api.services import items as item_service
+from api.services import uploads as upload_service
+
+ns = Namespace("user", description="Items and file uploads", path="/")
+
+item_create_model = ns.model(
+    "ItemCreate",
+    {
+        "name": fields.String(required=True, min_length=1, max_length=255, example="Notebook"),
+        "description": fields.String(max_length=10000, example="A5, dotted"),
+    },
+)
+item_update_model = ns.model(
+    "ItemUpdate",
+    {
+        "name": fields.String(min_length=1, max_length=255, example="Notebook"),
+        "description": fields.String(max_length=10000, example="A5, squared"),
+    },
+)
+item_page_model = ns.add_model("ItemPage", page_model("ItemPage", item_model))
+upload_model = ns.model(
+    "Upload",
+    {
+        "id": fields.Integer(required=True, example=1),
+        "filename": fields.String(required=True, description="Sanitised original name"),
+        "url": fields.String(required=True, example="/api/uploads/3f2a9c0e.png"),
+        "size": fields.Integer(required=True, description="Bytes"),
+        "content_type": fields.String(required=True, example="image/png"),
+    },
+)
+
+items_parser = item_list_parser()
+my_items_parser = pagination_parser()
+upload_parser = reqparse.RequestParser(bundle_errors=True)
+upload_parser.add_argument(
+    "file", type=FileStorage, location="files", required=True, help="The file to upload"
+)
+
+
+@ns.route("/items")
+class ItemList(Resource):
+    @ns.doc(id="listItems")
+    @ns.expect(items_parser)
+    @token_optional
+    @errors(400)
+    @returns(item_page_model, description="A page of active items")
+    def get(self) -> dict[str, Any]:
+        """List active items, newest first by default."""
+        args = items_parser.parse_args()
+        return item_service.list_items(is_active=True, **args).to_dict()
+
+    @ns.doc(id="createItem")
+    @token_required
+    @json_body(ns, item_create_model)
+    @returns(item_model, code=201, description="Created, owned by the caller")
+    def post(self) -> tuple[Any, int]:
+        """Create an item owned by the caller."""
+        body = ns.payload
+        item = item_service.create_item(
+            owner=current_user(), name=body["name"], description=body.get("description")
+        )
+        return item, 201
+
+
+@ns.route("/items/<int:item_id>")
+@ns.param("item_id", "Item id", minimum=1)
+class ItemDetail(Resource):
+    @ns.doc(id="getItem")
+    @token_optional
+    @errors(404, e404="No such item, or inactive and not yours")
+    @returns(item_model, description="The item")
+    def get(self, item_id: int) -> Any:
+        """Get one item; inactive items only for their owner or an admin."""
+        return item_service.get_visible(item_id, viewer=optional_user())
+
+    @ns.doc(id="replaceItem")
+    @token_required
+    @json_body(ns, item_create_model)
+    @errors(403, 404)
+    @returns(item_model, description="The updated item")
+    def put(self, item_id: int) -> Any:
+        """Replace an item's name and description (owner or admin)."""
+        item = item_service.get_manageable(item_id, user=current_user())
+        body = ns.payload
+        return item_service.update_item(
+            item, name=body["name"], description=body.get("description", "")
+        )
+
+    @ns.doc(id="updateItem")
+    @token_required
+    @json_body(ns, item_update_model)
+    @errors(403, 404)
+    @returns(item_model, description="The updated item")
+    def patch(self, item_id: int) -> Any:
+        """Change some of an item's fields (owner or admin)."""
+        item = item_service.get_manageable(item_id, user=current_user())
+        body = ns.payload
+        return item_service.update_item(
+            item, name=body.get("name"), description=body.get("description")
+        )
+
+    @ns.doc(id="deleteItem")
+    @token_required
+    @errors(403, 404)
+    @ns.response(204, "Deleted (soft: the item becomes inactive)")
+    def delete(self, item_id: int) -> Response:
+        """Soft-delete an item (owner or admin)."""
+        item_service.soft_delete(item_service.get_manageable(item_id, user=current_user()))
+        return Response(status=204)
+
+
+@ns.route("/me/items")
+class MyItems(Resource):
+    @ns.doc(id="listMyItems")
+    @ns.expect(my_items_parser)
+    @token_required
+    @errors(400)
+    @returns(item_page_model, description="A page of the caller's items, inactive included")
+    def get(self) -> dict[str, Any]:
+        """List the caller's own items, inactive included, newest first."""
+        args = my_items_parser.parse_args()
+        return item_service.list_items(owner_id=current_user().id, **args).to_dict()
+
+
+@ns.route("/upload", endpoint="upload")
+class UploadFile(Resource):
+    @ns.doc(id="uploadFile")
+    @ns.expect(upload_parser)
+    @token_required
+    @errors(400, 413, 415, e415="File type not allowed")
+    @returns(upload_model, code=201, description="Stored")
+    def post(self) -> tuple[Any, int]:
+        """Upload a file (multipart field `file`)."""
+        args = upload_parser.parse_args()
+        return upload_service.save_upload(owner=current_user(), file=args["file"]), 201
+
+
+@ns.route("/uploads/<string:filename>")
+@ns.param("filename", "Stored file name, as in the upload's `url`")
+class UploadedFile(Resource):
+    @ns.doc(id="downloadFile")
+    @ns.produces(["application/octet-stream"])
+    @token_required
+    @errors(403, 404)
+    @ns.response(200, "The file, with its stored content type", BinaryFile())
+    def get(self, filename: str) -> Response:
+        """Download an uploaded file (owner or admin)."""
+        upload = upload_service.get_for_download(filename, user=current_user())
+        response = send_from_directory(
+            upload_service.upload_folder(),
+            upload.stored_name,
+            mimetype=upload.content_type,
+            download_name=upload.original_name,
+            as_attachment=not upload.content_type.startswith("image/"),
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response

@@ -1,0 +1,177 @@
+"""Declared models and query parsers shared by several namespaces."""
+
+from typing import Any
+
+from flask_restx import Model, abort, fields, inputs, reqparse
+
+
+class StringMap(fields.Raw):
+    """An object of string values, e.g. the per-field reasons of a validation error."""
+
+    __schema_type__ = "object"
+
+    def schema(self) -> dict[str, Any]:
+        return {**super().schema(), "additionalProperties": {"type": "string"}}
+
+
+class NullableDateTime(fields.DateTime):
+    """A timestamp that may be null (converted to `nullable: true` in OpenAPI 3)."""
+
+    def schema(self) -> dict[str, Any]:
+        return {**super().schema(), "x-nullable": True}
+
+
+class BinaryFile(fields.Raw):
+    """A raw file download (Swagger 2.0 `type: file`, OpenAPI 3 `format: binary`)."""
+
+    __schema_type__ = "file"
+
+
+error_model = Model(
+    "Error",
+    {
+        "error": fields.String(required=True, description="What went wrong", example="Not found"),
+        "errors": StringMap(
+            description="Per-field reasons, on validation errors only",
+            example={"name": "'' is too short"},
+        ),
+    },
+)
+
+message_model = Model(
+    "Message", {"message": fields.String(required=True, example="Logged out")}
+)
+
+user_model = Model(
+    "User",
+    {
+        "id": fields.Integer(required=True, readonly=True, example=1),
+        "username": fields.String(required=True, example="alice"),
+        "email": fields.String(required=True, example="alice@example.com"),
+        "is_admin": fields.Boolean(required=True, example=False),
+        "is_active": fields.Boolean(required=True, example=True),
+        "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
+        "last_login": NullableDateTime(description="ISO 8601, UTC; null before the first login"),
+    },
+)
+
+item_model = Model(
+    "Item",
+    {
+        "id": fields.Integer(required=True, readonly=True, example=1),
+        "name": fields.String(required=True, example="Notebook"),
+        "description": fields.String(required=True, example="A5, dotted"),
+        "is_active": fields.Boolean(required=True, description="False once soft-deleted"),
+        "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
+        "updated_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
+        "user_id": fields.Integer(required=True, description="Owner's user id", example=1),
+    },
+)
+
+SHARED_MODELS = (error_model, message_model, user_model, item_model)
+
+
+def page_model(name: str, item: Model) -> Model:
+    """The list envelope: `{"items": [...], "total": N, "page": P, "per_page": K}`."""
+    return Model(
+        name,
+        {
+            "items": fields.List(fields.Nested(item), required=True, default=[]),
+            "total": fields.Integer(required=True, description="Items matching the filters"),
+            "page": fields.Integer(required=True, example=1),
+            "per_page": fields.Integer(required=True, example=20),
+        },
+    )
+
+
+class BoundedInt:
+    """An integer query parameter with bounds that the spec shows (`minimum`/`maximum`)."""
+
+    def __init__(self, minimum: int, maximum: int | None = None) -> None:
+        self.minimum = minimum
+        self.maximum = maximum
+        self.__schema__: dict[str, Any] = {"type": "integer", "minimum": minimum}
+        if maximum is not None:
+            self.__schema__["maximum"] = maximum
+
+    def __call__(self, value: Any, name: str | None = None) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError("must be an integer") from None
+        if number < self.minimum or (self.maximum is not None and number > self.maximum):
+            upper = f" and {self.maximum}" if self.maximum is not None else ""
+            raise ValueError(
+                f"must be between {self.minimum}{upper}"
+                if upper
+                else f"must be at least {self.minimum}"
+            )
+        return number
+
+
+class QueryArgument(reqparse.Argument):
+    """Reports a bad query parameter by its own reason (Flask-RESTX prefixes the help text)."""
+
+    def handle_validation_error(self, error: Exception, bundle_errors: bool) -> Any:
+        errors = {self.name: str(error)}
+        if bundle_errors:
+            return ValueError(error), errors
+        abort(400, "Invalid query parameters", errors=errors)
+        return None
+
+
+class BoundedStr:
+    """A string query parameter with a maximum length."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+        self.__schema__ = {"type": "string", "maxLength": max_length}
+
+    def __call__(self, value: Any, name: str | None = None) -> str:
+        text = str(value)
+        if len(text) > self.max_length:
+            raise ValueError(f"must be at most {self.max_length} characters")
+        return text
+
+
+MAX_PER_PAGE = 100
+ITEM_SORTS = ("-created_at", "created_at", "name", "-name")
+
+
+def pagination_parser() -> reqparse.RequestParser:
+    parser = reqparse.RequestParser(argument_class=QueryArgument, bundle_errors=True)
+    parser.add_argument(
+        "page", type=BoundedInt(1), default=1, location="args", help="Page number, from 1"
+    )
+    parser.add_argument(
+        "per_page",
+        type=BoundedInt(1, MAX_PER_PAGE),
+        default=20,
+        location="args",
+        help=f"Items per page, 1 to {MAX_PER_PAGE}",
+    )
+    return parser
+
+
+def item_list_parser() -> reqparse.RequestParser:
+    parser = pagination_parser()
+    parser.add_argument(
+        "q", type=BoundedStr(255), location="args", help="Name contains (case-insensitive)"
+    )
+    parser.add_argument(
+        "sort",
+        choices=ITEM_SORTS,
+        default="-created_at",
+        location="args",
+        help="Sort order; '-' for descending",
+    )
+    parser.add_argument("owner_id", type=BoundedInt(1), location="args", help="Owner's user id")
+    return parser
+
+
+def admin_item_list_parser() -> reqparse.RequestParser:
+    parser = item_list_parser()
+    parser.add_argument(
+        "is_active", type=inputs.boolean, location="args", help="Only active or inactive items"
+    )
+    return parser

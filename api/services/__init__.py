@@ -1,0 +1,1 @@
+"""The service layer: keyword-only functions that do the work; resources stay thin."""

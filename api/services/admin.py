@@ -1,0 +1,95 @@
+"""Administration: statistics, item moderation and user management."""
+
+from typing import Any
+
+from sqlalchemy import case, delete, func, select
+
+from api.errors import ApiError
+from api.services.pagination import Page, paginate
+from models import Item, User, db
+
+USER_SORTS = {
+    "created_at": (User.created_at.asc(), User.id.asc()),
+    "-created_at": (User.created_at.desc(), User.id.desc()),
+    "username": (User.username.asc(), User.id.asc()),
+    "-username": (User.username.desc(), User.id.desc()),
+}
+
+
+def _count_where(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def stats() -> dict[str, Any]:
+    total, active = db.session.execute(
+        select(func.count(Item.id), _count_where(Item.is_active.is_(True)))
+    ).one()
+    users, active_users, admins = db.session.execute(
+        select(
+            func.count(User.id),
+            _count_where(User.is_active.is_(True)),
+            _count_where(User.is_admin.is_(True)),
+        )
+    ).one()
+    return {
+        "total": total,
+        "active": active,
+        "inactive": total - active,
+        "users": {"total": users, "active": active_users, "admins": admins},
+    }
+
+
+def toggle_item(item_id: int) -> Item:
+    item = db.session.get(Item, item_id)
+    if item is None:
+        raise ApiError(404, "Item not found")
+    item.is_active = not item.is_active
+    db.session.commit()
+    return item
+
+
+def bulk_delete(ids: list[int]) -> dict[str, Any]:
+    wanted = list(dict.fromkeys(ids))  # de-duplicate, keep the caller's order
+    found = set(db.session.scalars(select(Item.id).where(Item.id.in_(wanted))))
+    if found:
+        db.session.execute(delete(Item).where(Item.id.in_(found)))
+    db.session.commit()
+    return {"deleted": len(found), "not_found": [i for i in wanted if i not in found]}
+
+
+def list_users(*, page: int, per_page: int, q: str | None, sort: str) -> Page:
+    query = select(User).order_by(*USER_SORTS[sort])
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            func.lower(User.username).like(pattern) | func.lower(User.email).like(pattern)
+        )
+    return paginate(query, page=page, per_page=per_page)
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ApiError(404, "User not found")
+    return user
+
+
+def update_user(
+    user_id: int, *, actor: User, is_admin: bool | None = None, is_active: bool | None = None
+) -> User:
+    user = _get_user(user_id)
+    if user.id == actor.id and (is_admin is False or is_active is False):
+        raise ApiError(409, "Administrators cannot demote or deactivate themselves")
+    if is_admin is not None:
+        user.is_admin = is_admin
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        if not is_active:
+            user.invalidate_tokens()  # stays dead even after reactivation
+    db.session.commit()
+    return user
+
+
+def toggle_user(user_id: int, *, actor: User) -> User:
+    user = _get_user(user_id)
+    return update_user(user_id, actor=actor, is_active=not user.is_active)

@@ -1,0 +1,41 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import UTCDateTime, db, isoformat, utcnow
+
+
+class Item(db.Model):
+    __tablename__ = "items"
+    # One index per filter/sort the API offers; `id` breaks ties so pages are stable.
+    __table_args__ = (
+        Index("ix_items_active_created", "is_active", "created_at", "id"),
+        Index("ix_items_active_name", "is_active", "name", "id"),
+        Index("ix_items_user_created", "user_id", "created_at", "id"),
+        Index("ix_items_created", "created_at", "id"),
+        Index("ix_items_name", "name", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "is_active": self.is_active,
+            "created_at": isoformat(self.created_at),
+            "updated_at": isoformat(self.updated_at),
+            "user_id": self.user_id,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id} {self.name!r}>"
