@@ -1,0 +1,58 @@
+# `make run` and `make test` work on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= $(or $(FLASK_RUN_PORT),5000)
+NODE_BIN := node_modules/.bin
+
+.PHONY: run dev test lint format spec spec-check clean install install-dev npm-tools browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Serve with gunicorn on 0.0.0.0:$(PORT); migrations and the default admin run at start.
+run: install
+	FLASK_RUN_PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py app:app
+
+## Flask's debug server with reload (development only).
+dev: install
+	$(BIN)/flask --app app init-db
+	$(BIN)/flask --app app run --debug --host 0.0.0.0 --port $(PORT)
+
+## Lint, then the whole test suite.
+test: install-dev lint
+	$(BIN)/python -m pytest
+
+lint: install-dev npm-tools
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn openapi.json
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Regenerate openapi.json from the code (commit the result).
+spec: install
+	$(BIN)/flask --app app export-openapi --output openapi.json
+
+npm-tools: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache
