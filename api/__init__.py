@@ -75,8 +75,6 @@ def _limit_json_body() -> None:
         request.max_content_length = current_app.config["MAX_JSON_BYTES"]
 
 
-
-
 def _security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -29,6 +29,9 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "type": "integer"}}
+
+
 def document(func: F, **doc: Any) -> F:
     func.__apidoc__ = merge(getattr(func, "__apidoc__", {}), doc)  # type: ignore[attr-defined]
     return func
@@ -39,7 +42,11 @@ def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:
 
     def decorator(func: F) -> F:
         responses = {
-            str(code): (descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code]), error_model, {})
+            str(code): (
+                descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code]),
+                error_model,
+                {"headers": RETRY_AFTER} if code == 429 else {},
+            )
             for code in codes
         }
         return document(func, responses=responses)

@@ -89,9 +89,7 @@ def _http_error(exc: HTTPException) -> Response:
         message = _STATUS_MESSAGES[status]
     message = message or exc.description or HTTPStatus(status).phrase
     headers = {
-        name: value
-        for name, value in exc.get_headers()
-        if name.lower() not in _DROPPED_HEADERS
+        name: value for name, value in exc.get_headers() if name.lower() not in _DROPPED_HEADERS
     }
     return json_error(status, _first_line(message), errors, headers)
 

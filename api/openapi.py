@@ -312,6 +312,15 @@ def _reason(code: str) -> str:
         return code
 
 
+def _media_types_for(schema: Json, produces: list[str]) -> list[str]:
+    """Swagger 2.0 `produces` covers every response of an operation; OpenAPI 3 can be exact:
+    a file download gets the non-JSON types, every other body the JSON ones."""
+    json_types = [t for t in produces if t == "application/json" or t.endswith("+json")]
+    if schema.get("type") == "file" or schema.get("format") == "binary":
+        return [t for t in produces if t not in json_types] or ["application/octet-stream"]
+    return json_types or produces
+
+
 def _convert_response(resp: Json, produces: list[str], *, fallback: str) -> Json:
     if "$ref" in resp:
         return resp
@@ -319,7 +328,8 @@ def _convert_response(resp: Json, produces: list[str], *, fallback: str) -> Json
     content: Json = {}
     if "schema" in resp:
         schema = _convert_schema(resp["schema"])
-        content = {media_type: {"schema": copy.deepcopy(schema)} for media_type in produces}
+        media_types = _media_types_for(resp["schema"], produces)
+        content = {media_type: {"schema": copy.deepcopy(schema)} for media_type in media_types}
     for media_type, example in resp.get("examples", {}).items():
         content.setdefault(media_type, {})["example"] = example
     if content:

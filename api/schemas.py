@@ -22,9 +22,10 @@ class NullableDateTime(fields.DateTime):
 
 
 class BinaryFile(fields.Raw):
-    """A raw file download (Swagger 2.0 `type: file`, OpenAPI 3 `format: binary`)."""
+    """A raw file download: `type: string, format: binary` (valid in Swagger 2.0 and OpenAPI 3)."""
 
-    __schema_type__ = "file"
+    __schema_type__ = "string"
+    __schema_format__ = "binary"
 
 
 error_model = Model(
@@ -38,9 +39,7 @@ error_model = Model(
     },
 )
 
-message_model = Model(
-    "Message", {"message": fields.String(required=True, example="Logged out")}
-)
+message_model = Model("Message", {"message": fields.String(required=True, example="Logged out")})
 
 user_model = Model(
     "User",

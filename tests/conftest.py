@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from api import create_app
 from api.services.auth import ensure_admin
 from models import db
+from tests.contract import ContractClient
 from tests.factories import random_email, random_name, random_password
 
 ADMIN = {"username": "admin", "password": "admin-password-1", "email": "admin@example.com"}
@@ -43,6 +44,7 @@ def app_factory(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
 
     def build(**overrides: Any) -> Flask:
         app = create_app(build_test_config(tmp_path, **overrides))
+        app.test_client_class = ContractClient
         with app.app_context():
             db.drop_all()
             db.create_all()

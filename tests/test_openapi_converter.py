@@ -583,7 +583,6 @@ def test_responses_content_headers_examples_and_descriptions() -> None:
                     "schema": {"$ref": "#/components/schemas/Item"},
                     "example": {"name": "widget"},
                 },
-                "text/csv": {"schema": {"$ref": "#/components/schemas/Item"}},
             },
             "headers": {
                 "X-Total": {
@@ -953,3 +952,32 @@ def test_real_flask_restx_app_schema_converts_and_validates() -> None:
         },
     }
     assert image["post"]["responses"]["204"] == {"description": "Image stored"}
+
+
+def test_file_download_gets_non_json_types_and_errors_get_json() -> None:
+    source = swagger(
+        {
+            "/files/{name}": {
+                "get": {
+                    "parameters": [
+                        {"name": "name", "in": "path", "required": True, "type": "string"}
+                    ],
+                    "produces": ["application/json", "*/*"],
+                    "responses": {
+                        "200": {
+                            "description": "The file",
+                            "schema": {"type": "string", "format": "binary"},
+                        },
+                        "404": {"description": "Missing", "schema": {"$ref": "#/definitions/E"}},
+                    },
+                }
+            }
+        },
+        definitions={"E": {"type": "object"}},
+    )
+    result = convert(source)["paths"]["/files/{name}"]["get"]["responses"]
+
+    assert result["200"]["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    assert result["404"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/E"}}
+    }

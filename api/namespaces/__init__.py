@@ -49,6 +49,10 @@ def create_api_blueprint() -> Blueprint:
         authorizations=AUTHORIZATIONS,
         validate=True,
         ordered=True,
+        contact="API team",
+        contact_email="api@example.com",
+        contact_url="https://example.com/api-support",
+        license="MIT",
     )
     # Masks are disabled (see api/docs.py `returns`), so their error responses do not apply.
     api.error_handlers.pop(ParseError, None)
@@ -69,7 +73,11 @@ def openapi_document(api: Api) -> dict[str, Any]:
     swagger = api.__schema__
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
         raise RuntimeError(f"Flask-RESTX could not render the spec: {swagger['error']}")
-    return to_openapi3(swagger, servers=[{"url": "/api"}])
+    document = to_openapi3(swagger, servers=[{"url": "/", "description": "This server"}])
+    # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
+    base = swagger.get("basePath", "").rstrip("/")
+    document["paths"] = {base + path: item for path, item in document["paths"].items()}
+    return document
 
 
 @cache

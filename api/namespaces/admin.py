@@ -37,7 +37,10 @@ bulk_delete_result_model = ns.model(
     {
         "deleted": fields.Integer(required=True, description="Items actually deleted"),
         "not_found": fields.List(
-            fields.Integer, required=True, default=[], description="Requested ids that did not exist"
+            fields.Integer,
+            required=True,
+            default=[],
+            description="Requested ids that did not exist",
         ),
     },
 )
@@ -90,7 +93,11 @@ class AdminItems(Resource):
     @errors(400)
     @returns(admin_item_page_model, description="A page of all items, inactive included")
     def get(self) -> dict[str, Any]:
-        """List every item, inactive included; filter with `is_active`."""
+        """List every item, inactive included.
+
+        Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
+        `listItems`, plus `is_active` to show only active or only inactive items.
+        """
         return item_service.list_items(**items_parser.parse_args()).to_dict()
 
 
@@ -102,7 +109,10 @@ class AdminToggleItem(Resource):
     @errors(404)
     @returns(item_model, description="The item with `is_active` flipped")
     def post(self, item_id: int) -> Any:
-        """Flip an item between active and inactive."""
+        """Flip an item between active and inactive.
+
+        Deactivating hides the item from the public list; activating restores it.
+        """
         return admin_service.toggle_item(item_id)
 
 
@@ -113,7 +123,10 @@ class AdminBulkDelete(Resource):
     @json_body(ns, bulk_delete_model)
     @returns(bulk_delete_result_model, description="What was deleted and what did not exist")
     def post(self) -> dict[str, Any]:
-        """Delete items for good (hard delete)."""
+        """Delete items for good (hard delete).
+
+        Ids that do not exist are reported in `not_found`; `deleted` counts the rows removed.
+        """
         return admin_service.bulk_delete(ns.payload["ids"])
 
 
@@ -123,7 +136,10 @@ class AdminStats(Resource):
     @admin_required
     @returns(stats_model, description="Item and user counts")
     def get(self) -> dict[str, Any]:
-        """Count items and users."""
+        """Count items and users.
+
+        Items by state (`active`, `inactive`) and users (`active`, `admins`).
+        """
         return admin_service.stats()
 
 
@@ -135,7 +151,10 @@ class AdminUsers(Resource):
     @errors(400)
     @returns(user_page_model, description="A page of users")
     def get(self) -> dict[str, Any]:
-        """List all users."""
+        """List all users.
+
+        Paginated; filter by `q` (username or email contains) and sort with `sort`.
+        """
         return admin_service.list_users(**users_parser.parse_args()).to_dict()
 
 
@@ -148,7 +167,11 @@ class AdminUser(Resource):
     @errors(404, 409, e409=SELF_CHANGE)
     @returns(user_model, description="The updated user")
     def patch(self, user_id: int) -> Any:
-        """Grant/remove admin rights or (de)activate a user; deactivation revokes its tokens."""
+        """Change a user's role or state.
+
+        Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
+        holds, for good. An administrator cannot demote or deactivate itself (409).
+        """
         body = ns.payload
         return admin_service.update_user(
             user_id,
@@ -166,5 +189,9 @@ class AdminToggleUser(Resource):
     @errors(404, 409, e409=SELF_CHANGE)
     @returns(user_model, description="The user with `is_active` flipped")
     def post(self, user_id: int) -> Any:
-        """Activate or deactivate a user; deactivation revokes its tokens."""
+        """Activate or deactivate a user.
+
+        Deactivation revokes every token the user holds, for good; a reactivated user logs in
+        again. An administrator cannot deactivate itself (409).
+        """
         return admin_service.toggle_user(user_id, actor=current_user())

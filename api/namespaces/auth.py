@@ -146,7 +146,10 @@ class Me(Resource):
     @token_required
     @returns(user_model, description="The current user")
     def get(self) -> Any:
-        """Return the user the token belongs to."""
+        """Return the current user.
+
+        The account the bearer token belongs to.
+        """
         return current_user()
 
 
@@ -156,7 +159,10 @@ class Logout(Resource):
     @token_required
     @returns(message_model, description="Logged out; the token is revoked")
     def post(self) -> dict[str, str]:
-        """Revoke the current access token."""
+        """Log out: revoke the current access token.
+
+        The token is refused from now on, on every server instance.
+        """
         auth_service.revoke(g.token_claims)
         return {"message": "Logged out"}
 
@@ -168,7 +174,10 @@ class ChangePassword(Resource):
     @json_body(ns, change_password_model)
     @returns(token_model, description="Changed; older tokens stop working, use this new one")
     def post(self) -> dict[str, Any]:
-        """Change the password; every older token stops working and a fresh one is returned."""
+        """Change the password.
+
+        Every token issued before the change stops working; the response holds a fresh one.
+        """
         body = ns.payload
         user = current_user()
         auth_service.change_password(

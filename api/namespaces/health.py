@@ -23,12 +23,13 @@ class Health(Resource):
     @ns.response(200, "Healthy", health_model)
     @ns.response(503, "The database cannot be reached", health_model)
     def get(self) -> tuple[dict[str, Any], int]:
-        """Report whether the service and its database are up."""
+        """Report whether the service and its database are up.
+
+        Answers 503 with `status: unhealthy` when the database cannot be reached.
+        """
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:
             db.session.rollback()
             return {"status": "unhealthy", "service": "backend", "database": "unreachable"}, 503
         return {"status": "healthy", "service": "backend", "database": "ok"}, 200
-
-

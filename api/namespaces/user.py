@@ -54,7 +54,11 @@ class ItemList(Resource):
     @errors(400)
     @returns(item_page_model, description="A page of active items")
     def get(self) -> dict[str, Any]:
-        """List active items, newest first by default."""
+        """List active items.
+
+        Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
+        (default `-created_at`, newest first), page with `page` and `per_page`.
+        """
         args = items_parser.parse_args()
         return item_service.list_items(is_active=True, **args).to_dict()
 
@@ -63,7 +67,10 @@ class ItemList(Resource):
     @json_body(ns, item_create_model)
     @returns(item_model, code=201, description="Created, owned by the caller")
     def post(self) -> tuple[Any, int]:
-        """Create an item owned by the caller."""
+        """Create an item.
+
+        The caller becomes its owner; only `name` and `description` are read.
+        """
         body = ns.payload
         item = item_service.create_item(
             owner=current_user(), name=body["name"], description=body.get("description")
@@ -79,7 +86,10 @@ class ItemDetail(Resource):
     @errors(404, e404="No such item, or inactive and not yours")
     @returns(item_model, description="The item")
     def get(self, item_id: int) -> Any:
-        """Get one item; inactive items only for their owner or an admin."""
+        """Get one item.
+
+        Public for active items; an inactive item is found only by its owner or an admin.
+        """
         return item_service.get_visible(item_id, viewer=optional_user())
 
     @ns.doc(id="replaceItem")
@@ -88,7 +98,10 @@ class ItemDetail(Resource):
     @errors(403, 404)
     @returns(item_model, description="The updated item")
     def put(self, item_id: int) -> Any:
-        """Replace an item's name and description (owner or admin)."""
+        """Replace an item.
+
+        `name` is required; a missing `description` becomes empty. Owner or admin only.
+        """
         item = item_service.get_manageable(item_id, user=current_user())
         body = ns.payload
         return item_service.update_item(
@@ -101,7 +114,10 @@ class ItemDetail(Resource):
     @errors(403, 404)
     @returns(item_model, description="The updated item")
     def patch(self, item_id: int) -> Any:
-        """Change some of an item's fields (owner or admin)."""
+        """Update some of an item's fields.
+
+        Fields left out keep their value. Owner or admin only.
+        """
         item = item_service.get_manageable(item_id, user=current_user())
         body = ns.payload
         return item_service.update_item(
@@ -113,7 +129,11 @@ class ItemDetail(Resource):
     @errors(403, 404)
     @ns.response(204, "Deleted (soft: the item becomes inactive)")
     def delete(self, item_id: int) -> Response:
-        """Soft-delete an item (owner or admin)."""
+        """Delete an item (soft delete).
+
+        The item becomes inactive: gone from the public list, still visible to its owner and
+        administrators. Owner or admin only.
+        """
         item_service.soft_delete(item_service.get_manageable(item_id, user=current_user()))
         return Response(status=204)
 
@@ -126,7 +146,10 @@ class MyItems(Resource):
     @errors(400)
     @returns(item_page_model, description="A page of the caller's items, inactive included")
     def get(self) -> dict[str, Any]:
-        """List the caller's own items, inactive included, newest first."""
+        """List my items.
+
+        The caller's own items, inactive ones included, newest first.
+        """
         args = my_items_parser.parse_args()
         return item_service.list_items(owner_id=current_user().id, **args).to_dict()
 
@@ -139,7 +162,11 @@ class UploadFile(Resource):
     @errors(400, 413, 415, e415="File type not allowed")
     @returns(upload_model, code=201, description="Stored")
     def post(self) -> tuple[Any, int]:
-        """Upload a file (multipart field `file`)."""
+        """Upload a file.
+
+        Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
+        configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
+        """
         args = upload_parser.parse_args()
         return upload_service.save_upload(owner=current_user(), file=args["file"]), 201
 
@@ -148,12 +175,15 @@ class UploadFile(Resource):
 @ns.param("filename", "Stored file name, as in the upload's `url`")
 class UploadedFile(Resource):
     @ns.doc(id="downloadFile")
-    @ns.produces(["application/octet-stream"])
+    @ns.produces(["application/json", "*/*"])
     @token_required
     @errors(403, 404)
     @ns.response(200, "The file, with its stored content type", BinaryFile())
     def get(self, filename: str) -> Response:
-        """Download an uploaded file (owner or admin)."""
+        """Download an uploaded file.
+
+        Owner or admin only; served with `X-Content-Type-Options: nosniff`.
+        """
         upload = upload_service.get_for_download(filename, user=current_user())
         response = send_from_directory(
             upload_service.upload_folder(),

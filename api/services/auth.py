@@ -53,7 +53,9 @@ def register(*, username: str, email: str, password: str) -> User:
     if taken is not None:
         field = "username" if taken.username.lower() == username.lower() else "email"
         raise ApiError(409, f"That {field} is already registered", errors={field: "already taken"})
-    user = User(username=username, email=email, password_hash=hash_password(password, rounds=_rounds()))
+    user = User(
+        username=username, email=email, password_hash=hash_password(password, rounds=_rounds())
+    )
     return _insert_user(user)
 
 
@@ -118,7 +120,9 @@ def revoke(claims: dict[str, Any]) -> None:
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     if not verify_password(current_password, user.password_hash):
-        raise validation_error({"current_password": "is incorrect"}, "Current password is incorrect")
+        raise validation_error(
+            {"current_password": "is incorrect"}, "Current password is incorrect"
+        )
     if reason := password_problem(new_password):
         raise validation_error({"new_password": reason})
     if current_password == new_password:

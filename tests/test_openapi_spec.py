@@ -1,0 +1,128 @@
+"""The spec is product: served == committed, valid, complete, and enforced by the test client."""
+
+import json
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+from api.errors import ApiError
+from tests.contract import SPEC_PATH, ContractViolation
+
+METHODS = {"get", "put", "post", "patch", "delete"}
+PUBLIC_OPERATIONS = {"getHealth", "register", "login", "listItems", "getItem"}
+
+
+def operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+@pytest.fixture
+def spec(client) -> dict:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_committed_openapi_json_equals_what_the_server_serves(client):
+    served = client.get("/api/openapi.json").get_data(as_text=True)
+    assert Path(SPEC_PATH).read_text() == served, "run `make spec` and commit openapi.json"
+
+
+def test_openapi_document_is_valid_openapi_3(spec):
+    assert spec["openapi"].startswith("3.0")
+    validate(spec)
+
+
+def test_swagger_json_is_valid_swagger_2(client):
+    swagger = client.get("/api/swagger.json").get_json()
+    assert swagger["swagger"] == "2.0"
+    validate(swagger)
+
+
+def test_every_operation_is_documented_for_sdk_generation(spec):
+    ids = [operation["operationId"] for _, _, operation in operations(spec)]
+    assert len(ids) == len(set(ids)) == 22
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        assert operation["summary"] and operation["description"], where
+        assert operation["tags"], where
+        assert any(code.startswith("2") for code in operation["responses"]), where
+        for code, response in operation["responses"].items():
+            if code.startswith(("4", "5")) and code != "503":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {code}"
+
+
+def test_protected_operations_declare_bearer_security(spec):
+    assert spec["components"]["securitySchemes"]["Bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": spec["components"]["securitySchemes"]["Bearer"]["description"],
+    }
+    for path, method, operation in operations(spec):
+        security = operation.get("security", [])
+        if operation["operationId"] in PUBLIC_OPERATIONS:
+            assert {} in security or security == [], f"{method} {path} must be public"
+        else:
+            assert security == [{"Bearer": []}], f"{method} {path} must require a token"
+            assert "401" in operation["responses"], f"{method} {path} must document 401"
+
+
+def test_request_bodies_are_typed_with_examples(spec):
+    create = spec["paths"]["/api/items"]["post"]["requestBody"]["content"]["application/json"]
+    assert create["schema"] == {"$ref": "#/components/schemas/ItemCreate"}
+    item_create = spec["components"]["schemas"]["ItemCreate"]
+    assert item_create["required"] == ["name"]
+    assert item_create["properties"]["name"]["maxLength"] == 255
+    assert item_create["properties"]["name"]["example"]
+    upload = spec["paths"]["/api/upload"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "The file to upload",
+    }
+
+
+def test_query_parameters_have_bounds_and_enums(spec):
+    params = {p["name"]: p for p in spec["paths"]["/api/items"]["get"]["parameters"]}
+    assert params["per_page"]["schema"]["maximum"] == 100
+    assert params["page"]["schema"]["minimum"] == 1
+    assert params["sort"]["schema"]["enum"] == ["-created_at", "created_at", "name", "-name"]
+
+
+def test_nullable_fields_are_declared(spec):
+    last_login = spec["components"]["schemas"]["User"]["properties"]["last_login"]
+    assert last_login["nullable"] is True
+
+
+def test_contract_client_rejects_an_undocumented_status(client, user, make_item, monkeypatch):
+    item = make_item(user)
+
+    def conflict(*_args, **_kwargs):
+        raise ApiError(409, "not documented for getItem")
+
+    monkeypatch.setattr("api.services.items.get_visible", conflict)
+    with pytest.raises(ContractViolation, match="409"):
+        client.get(f"/api/items/{item['id']}")
+
+
+def test_contract_client_rejects_a_body_missing_a_required_field(client, admin, monkeypatch):
+    monkeypatch.setattr(
+        "api.services.admin.stats", lambda: {"total": 1, "active": 1, "inactive": 0}
+    )
+    with pytest.raises(ContractViolation, match="users"):
+        client.get("/api/admin/stats", headers=admin.headers)
+
+
+def test_export_command_writes_the_served_document(app, tmp_path):
+    target = tmp_path / "exported.json"
+    result = app.test_cli_runner().invoke(args=["export-openapi", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text()) == json.loads(Path(SPEC_PATH).read_text())
