@@ -32,8 +32,15 @@ dev: install
 	$(BIN)/flask --app app run --debug --host 0.0.0.0 --port $(PORT)
 
 ## Lint, then the whole test suite.
-test: install-dev lint
+test: install-dev lint browser
 	$(BIN)/python -m pytest
+
+## Debian's Chromium for the Swagger UI test (Playwright never downloads its own browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian chromium for the browser test"; \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "WARNING: could not install chromium (needs root); the browser test will fail"; }
 
 lint: install-dev npm-tools
 	$(BIN)/ruff check .

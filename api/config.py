@@ -61,7 +61,7 @@ def load_config() -> dict[str, Any]:
         "PROXY_FIX_COUNT": int(env("PROXY_FIX_COUNT", "0")),
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "10")),
         "DB_MAX_OVERFLOW": int(env("DB_MAX_OVERFLOW", "20")),
-        "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
     }
 
 

@@ -82,6 +82,8 @@ def _http_error(exc: HTTPException) -> Response:
     message = data.get("message") if isinstance(data, dict) and data.get("message") else None
     if message == _RESTX_VALIDATION_MESSAGE:
         message = "Validation failed"
+    elif status == 429:
+        message = f"Too many requests: limit of {exc.description} exceeded; retry later"
     elif status == 413:
         limit = current_app.config.get("MAX_UPLOAD_MB")
         message = f"Request body too large (uploads up to {limit} MB)"

@@ -136,3 +136,12 @@ def make_item(client: FlaskClient) -> Callable[..., dict[str, Any]]:
         return response.get_json()
 
     return create
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """gunicorn serving the app on a free loopback port, shared by the tests of a session."""
+    from tests.live import running_server
+
+    with running_server(tmp_path_factory.mktemp("live")) as server:
+        yield server

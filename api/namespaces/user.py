@@ -31,7 +31,9 @@ upload_model = ns.model(
     "Upload",
     {
         "id": fields.Integer(required=True, example=1),
-        "filename": fields.String(required=True, description="Sanitised original name"),
+        "filename": fields.String(
+            required=True, attribute="original_name", description="Sanitised original name"
+        ),
         "url": fields.String(required=True, example="/api/uploads/3f2a9c0e.png"),
         "size": fields.Integer(required=True, description="Bytes"),
         "content_type": fields.String(required=True, example="image/png"),

@@ -19,6 +19,9 @@ from api.security import (
 from models import RevokedToken, User, db, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# The request model's `pattern` is searched with `$`, which also matches before a trailing
+# newline; this full match is the authoritative check.
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,80}")
 MIN_PASSWORD_BYTES = 8
 INVALID_CREDENTIALS = "Invalid username or password"
 
@@ -39,6 +42,8 @@ def _rounds() -> int:
 def register(*, username: str, email: str, password: str) -> User:
     email = email.strip().lower()
     problems = {}
+    if not USERNAME_RE.fullmatch(username):
+        problems["username"] = "must be 3-80 letters, digits, '_', '.' or '-'"
     if not EMAIL_RE.match(email):
         problems["email"] = "is not a valid email address"
     if reason := password_problem(password):
