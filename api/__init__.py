@@ -4,7 +4,6 @@
 environment (see `api/config.py`).
 """
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from flask import Flask, current_app, request
 from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api import observability
 from api.cli import register_cli
 from api.config import ROOT, finalize_config, load_config
 from api.errors import ApiError, register_error_handlers
@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.update(config or {})
     finalize_config(settings)
     app.config.update(settings)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    observability.init_app(app)
 
     if app.config["PROXY_FIX_COUNT"]:
         count = app.config["PROXY_FIX_COUNT"]

@@ -67,7 +67,7 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("purge-revoked-tokens")
     def purge_revoked_tokens() -> None:
-        """Forget revocations of tokens that have expired anyway."""
-        from api.services.auth import purge_expired_revocations
+        """Forget revocations and refresh tokens that have expired anyway."""
+        from api.services.auth import purge_expired_tokens
 
-        click.echo(f"Purged {purge_expired_revocations()} expired revocations.")
+        click.echo(f"Purged {purge_expired_tokens()} expired token records.")

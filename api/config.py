@@ -49,6 +49,7 @@ def load_config() -> dict[str, Any]:
         # JSON bodies are small; only the upload route may accept MAX_UPLOAD_MB.
         "MAX_JSON_BYTES": int(env("MAX_JSON_BYTES", str(1024 * 1024))),
         "ACCESS_TOKEN_EXPIRES": int(env("ACCESS_TOKEN_EXPIRES", "3600")),
+        "REFRESH_TOKEN_EXPIRES": int(env("REFRESH_TOKEN_EXPIRES", str(14 * 24 * 3600))),
         "BCRYPT_ROUNDS": int(env("BCRYPT_ROUNDS", "12")),
         "ADMIN_USERNAME": env("ADMIN_USERNAME", "admin"),
         "ADMIN_PASSWORD": env("ADMIN_PASSWORD", "admin2025"),

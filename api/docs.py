@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from flask import Response, request
 from flask_restx import Model, Namespace, marshal
 from flask_restx.utils import merge, unpack
 
@@ -22,9 +23,10 @@ ERROR_DESCRIPTIONS = {
     403: "Authenticated but not allowed",
     404: "Not found",
     409: "Conflict with the current state",
-    412: "Precondition failed",
+    412: "Precondition failed: the `If-Match` ETag is stale",
     413: "Request body too large",
     415: "Unsupported media type",
+    422: "Idempotency key reused with a different request",
     429: "Too many requests; retry after `Retry-After` seconds",
 }
 
@@ -58,23 +60,41 @@ def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
     """Validate the JSON body against `model` and document what a bad body gets back."""
 
     def decorator(func: F) -> F:
-        return errors(400, 413, 415)(ns.expect(model, validate=True)(func))
+        # Validated here rather than by Flask-RESTX (`validate=False`), which would check the
+        # body before the auth decorators run: a caller without a token must get 401, not 400.
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            model.validate(request.get_json())
+            return func(*args, **kwargs)
+
+        return errors(400, 413, 415)(ns.expect(model, validate=False)(wrapper))
 
     return decorator
 
 
 def returns(
-    model: Model | list[Model], *, code: int = 200, description: str = "Success"
+    model: Model | list[Model],
+    *,
+    code: int = 200,
+    description: str = "Success",
+    headers: dict[str, Any] | None = None,
 ) -> Callable[[F], F]:
-    """Marshal the return value through `model` (no `X-Fields` masks) and document it."""
+    """Marshal the return value through `model` (no `X-Fields` masks) and document it.
+
+    A `Response` returned as is (e.g. a 304) bypasses marshalling.
+    """
     schema_model = model[0] if isinstance(model, list) else model
+    extra = {"headers": headers} if headers else {}
 
     def decorator(func: F) -> F:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            data, status, headers = unpack(func(*args, **kwargs), code)
-            return marshal(data, schema_model), status, headers
+            result = func(*args, **kwargs)
+            if isinstance(result, Response):
+                return result
+            data, status, response_headers = unpack(result, code)
+            return marshal(data, schema_model), status, response_headers
 
-        return document(wrapper, responses={str(code): (description, model, {})})
+        return document(wrapper, responses={str(code): (description, model, extra)})
 
     return decorator

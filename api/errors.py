@@ -8,7 +8,7 @@ database integrity errors and anything unexpected (logged, answered with a bare 
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, g, jsonify
 from flask.wrappers import Response
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -51,6 +51,8 @@ def json_error(
     headers: dict[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {"error": message}
+    if request_id := g.get("request_id"):
+        body["request_id"] = request_id
     if errors:
         body["errors"] = {(key or "body"): str(value) for key, value in errors.items()}
     response = jsonify(body)

@@ -36,6 +36,10 @@ error_model = Model(
             description="Per-field reasons, on validation errors only",
             example={"name": "'' is too short"},
         ),
+        "request_id": fields.String(
+            description="The request's `X-Request-ID`, for support and log search",
+            example="4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6",
+        ),
     },
 )
 

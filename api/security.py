@@ -38,34 +38,69 @@ class IssuedToken:
     token: str
     jti: str
     expires_in: int
+    expires_at: datetime
 
 
-def create_access_token(
-    *, user_id: int, version: int, secret: str, expires_in: int, now: datetime | None = None
+def create_token(
+    *,
+    kind: str,
+    user_id: int,
+    version: int,
+    family_id: str,
+    secret: str,
+    expires_in: int,
+    now: datetime | None = None,
 ) -> IssuedToken:
+    """Sign a token of `kind` ("access" or "refresh") for one login family."""
     issued_at = now or datetime.now(UTC)
+    expires_at = issued_at + timedelta(seconds=expires_in)
     jti = str(uuid.uuid4())
     claims = {
         "sub": str(user_id),
         "iat": issued_at,
-        "exp": issued_at + timedelta(seconds=expires_in),
+        "exp": expires_at,
         "jti": jti,
         "ver": version,
-        "type": "access",
+        "fid": family_id,
+        "type": kind,
     }
-    return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), jti, expires_in)
+    return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), jti, expires_in, expires_at)
 
 
-def decode_access_token(token: str, *, secret: str) -> dict[str, Any]:
-    """Return the claims of a valid access token or raise `jwt.InvalidTokenError`."""
+def create_access_token(
+    *,
+    user_id: int,
+    version: int,
+    secret: str,
+    expires_in: int,
+    family_id: str | None = None,
+    now: datetime | None = None,
+) -> IssuedToken:
+    return create_token(
+        kind="access",
+        user_id=user_id,
+        version=version,
+        family_id=family_id or str(uuid.uuid4()),
+        secret=secret,
+        expires_in=expires_in,
+        now=now,
+    )
+
+
+def decode_token(token: str, *, secret: str, kind: str = "access") -> dict[str, Any]:
+    """Return the claims of a valid token of `kind` or raise `jwt.InvalidTokenError`."""
     claims = jwt.decode(
         token,
         secret,
         algorithms=[ALGORITHM],
         options={"require": ["exp", "iat", "sub", "jti"]},
     )
-    if claims.get("type") != "access" or not str(claims["sub"]).isdigit():
-        raise jwt.InvalidTokenError("not an access token")
-    if not isinstance(claims.get("ver"), int):
-        raise jwt.InvalidTokenError("token has no version")
+    if claims.get("type") != kind or not str(claims["sub"]).isdigit():
+        raise jwt.InvalidTokenError(f"not an {kind} token")
+    if not isinstance(claims.get("ver"), int) or not isinstance(claims.get("fid"), str):
+        raise jwt.InvalidTokenError("token lacks its version or family")
     return claims
+
+
+def decode_access_token(token: str, *, secret: str) -> dict[str, Any]:
+    return decode_token(token, secret=secret, kind="access")

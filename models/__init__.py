@@ -1,9 +1,22 @@
 """SQLAlchemy models. Importing this package registers every table on `db.metadata`."""
 
+from models.audit import AuditEntry
 from models.base import db, utcnow
+from models.idempotency import IdempotencyKey
 from models.item import Item
+from models.refresh_token import RefreshToken
 from models.token import RevokedToken
 from models.upload import Upload
 from models.user import User
 
-__all__ = ["Item", "RevokedToken", "Upload", "User", "db", "utcnow"]
+__all__ = [
+    "AuditEntry",
+    "IdempotencyKey",
+    "Item",
+    "RefreshToken",
+    "RevokedToken",
+    "Upload",
+    "User",
+    "db",
+    "utcnow",
+]

@@ -7,7 +7,9 @@ from flask import Blueprint, Response, current_app, json
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
+from api.docs import document
 from api.errors import error_response
+from api.observability import REQUEST_ID_HEADER
 from api.namespaces import admin, auth, health, user
 from api.schemas import SHARED_MODELS
 
@@ -29,6 +31,26 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 * Errors return `{"error": "<message>"}`, plus `errors` (field -> reason) on validation errors.
 * The same API as OpenAPI 3: `GET /api/openapi.json`.
 """
+
+
+# Every operation accepts and echoes a request id (see api/observability.py).
+REQUEST_ID_DOC = {
+    "params": {
+        REQUEST_ID_HEADER: {
+            "in": "header",
+            "type": "string",
+            "maxLength": 128,
+            "description": "Your id for this request (letters, digits, `._:@-`); "
+            "one is generated when absent or invalid",
+        }
+    },
+    "headers": {
+        REQUEST_ID_HEADER: {
+            "description": "The request id: yours if valid, else a generated one",
+            "type": "string",
+        }
+    },
+}
 
 
 class JsonApi(Api):
@@ -61,6 +83,8 @@ def create_api_blueprint() -> Blueprint:
         api.models[model.name] = model
     for namespace in NAMESPACES:
         api.add_namespace(namespace)
+        for route in namespace.resources:
+            document(route.resource, **REQUEST_ID_DOC)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint

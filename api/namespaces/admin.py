@@ -4,7 +4,16 @@ from flask_restx import Namespace, Resource, fields
 
 from api.deps import admin_required, current_user
 from api.docs import errors, json_body, returns
+from api.http import (
+    ETAG_HEADER,
+    IF_MATCH,
+    PAGINATION_HEADERS,
+    etag_of,
+    page_response,
+    require_match,
+)
 from api.schemas import (
+    BoundedInt,
     BoundedStr,
     admin_item_list_parser,
     item_model,
@@ -13,7 +22,10 @@ from api.schemas import (
     user_model,
 )
 from api.services import admin as admin_service
+from api.services import audit as audit_service
 from api.services import items as item_service
+
+AUDIT_ACTIONS = ("item.toggle", "item.bulk_delete", "user.update")
 
 ns = Namespace("admin", description="Administration (admin token required)", path="/admin")
 
@@ -82,6 +94,28 @@ users_parser.add_argument(
     help="Sort order; '-' for descending",
 )
 
+audit_entry_model = ns.model(
+    "AuditEntry",
+    {
+        "id": fields.Integer(required=True),
+        "actor_id": fields.Integer(description="The admin who acted (null if since deleted)"),
+        "action": fields.String(required=True, enum=list(AUDIT_ACTIONS), example="item.toggle"),
+        "target_type": fields.String(required=True, enum=["item", "user"]),
+        "target_id": fields.String(required=True, description="Id(s) of the target"),
+        "details": fields.Raw(
+            required=True, description="What changed", example={"is_active": False}
+        ),
+        "request_id": fields.String(description="`X-Request-ID` of the request that did it"),
+        "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
+    },
+)
+audit_page_model = ns.add_model("AuditPage", page_model("AuditPage", audit_entry_model))
+audit_parser = pagination_parser()
+audit_parser.add_argument(
+    "action", choices=AUDIT_ACTIONS, location="args", help="Only this kind of action"
+)
+audit_parser.add_argument("actor_id", type=BoundedInt(1), location="args", help="Only this admin")
+
 SELF_CHANGE = "Administrators cannot demote or deactivate themselves"
 
 
@@ -91,29 +125,36 @@ class AdminItems(Resource):
     @ns.expect(items_parser)
     @admin_required
     @errors(400)
-    @returns(admin_item_page_model, description="A page of all items, inactive included")
-    def get(self) -> dict[str, Any]:
+    @returns(
+        admin_item_page_model,
+        description="A page of all items, inactive included",
+        headers=PAGINATION_HEADERS,
+    )
+    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List every item, inactive included.
 
         Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
         `listItems`, plus `is_active` to show only active or only inactive items.
         """
-        return item_service.list_items(**items_parser.parse_args()).to_dict()
+        return page_response(item_service.list_items(**items_parser.parse_args()))
 
 
 @ns.route("/items/<int:item_id>/toggle")
 @ns.param("item_id", "Item id", minimum=1)
 class AdminToggleItem(Resource):
-    @ns.doc(id="adminToggleItem")
+    @ns.doc(id="adminToggleItem", params=IF_MATCH)
     @admin_required
-    @errors(404)
-    @returns(item_model, description="The item with `is_active` flipped")
+    @errors(404, 412)
+    @returns(item_model, description="The item with `is_active` flipped", headers=ETAG_HEADER)
     def post(self, item_id: int) -> Any:
         """Flip an item between active and inactive.
 
         Deactivating hides the item from the public list; activating restores it.
         """
-        return admin_service.toggle_item(item_id)
+        item = admin_service.get_item(item_id)
+        require_match(etag_of(item.to_dict()))
+        item = admin_service.toggle_item(item, actor=current_user())
+        return item, 200, {"ETag": etag_of(item.to_dict())}
 
 
 @ns.route("/items/bulk-delete")
@@ -127,7 +168,7 @@ class AdminBulkDelete(Resource):
 
         Ids that do not exist are reported in `not_found`; `deleted` counts the rows removed.
         """
-        return admin_service.bulk_delete(ns.payload["ids"])
+        return admin_service.bulk_delete(ns.payload["ids"], actor=current_user())
 
 
 @ns.route("/stats")
@@ -149,13 +190,13 @@ class AdminUsers(Resource):
     @ns.expect(users_parser)
     @admin_required
     @errors(400)
-    @returns(user_page_model, description="A page of users")
-    def get(self) -> dict[str, Any]:
+    @returns(user_page_model, description="A page of users", headers=PAGINATION_HEADERS)
+    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List all users.
 
         Paginated; filter by `q` (username or email contains) and sort with `sort`.
         """
-        return admin_service.list_users(**users_parser.parse_args()).to_dict()
+        return page_response(admin_service.list_users(**users_parser.parse_args()))
 
 
 @ns.route("/users/<int:user_id>")
@@ -195,3 +236,19 @@ class AdminToggleUser(Resource):
         again. An administrator cannot deactivate itself (409).
         """
         return admin_service.toggle_user(user_id, actor=current_user())
+
+
+@ns.route("/audit")
+class AdminAudit(Resource):
+    @ns.doc(id="adminListAudit")
+    @ns.expect(audit_parser)
+    @admin_required
+    @errors(400)
+    @returns(audit_page_model, description="A page of audit entries", headers=PAGINATION_HEADERS)
+    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """List the admin audit log, newest first.
+
+        Every administrative change (item toggle, bulk delete, user change) with its actor,
+        target, time and request id.
+        """
+        return page_response(audit_service.list_entries(**audit_parser.parse_args()))

@@ -74,8 +74,19 @@ token_model = ns.model(
         "token": fields.String(required=True, description="JWT access token"),
         "token_type": fields.String(required=True, enum=["Bearer"], example="Bearer"),
         "expires_in": fields.Integer(required=True, description="Seconds until expiry"),
+        "refresh_token": fields.String(
+            required=True, description="Single-use token for `POST /api/auth/refresh`"
+        ),
+        "refresh_expires_in": fields.Integer(
+            required=True, description="Seconds until the refresh token expires"
+        ),
         "user": fields.Nested(user_model, required=True),
     },
+)
+
+refresh_model = ns.model(
+    "RefreshRequest",
+    {"refresh_token": fields.String(required=True, min_length=1, max_length=4096)},
 )
 
 
@@ -140,6 +151,22 @@ class Login(Resource):
         return auth_service.token_response(user)
 
 
+@ns.route("/refresh")
+class Refresh(Resource):
+    @ns.doc(id="refreshToken")
+    @json_body(ns, refresh_model)
+    @errors(401, e401="Refresh token invalid, expired, revoked or already used")
+    @returns(token_model, description="A new access token and a new refresh token")
+    def post(self) -> dict[str, Any]:
+        """Exchange a refresh token for a new access token.
+
+        Refresh tokens rotate: each is single-use and the response carries its successor.
+        Presenting one that was already used revokes the whole login (every token of that
+        family), since it means the token was stolen.
+        """
+        return auth_service.refresh(ns.payload["refresh_token"])
+
+
 @ns.route("/me")
 class Me(Resource):
     @ns.doc(id="getCurrentUser")
@@ -159,9 +186,10 @@ class Logout(Resource):
     @token_required
     @returns(message_model, description="Logged out; the token is revoked")
     def post(self) -> dict[str, str]:
-        """Log out: revoke the current access token.
+        """Log out: revoke the current access token and its refresh tokens.
 
-        The token is refused from now on, on every server instance.
+        The access token and every refresh token of the same login are refused from now on,
+        on every server instance.
         """
         auth_service.revoke(g.token_claims)
         return {"message": "Logged out"}

@@ -6,6 +6,17 @@ from werkzeug.datastructures import FileStorage
 
 from api.deps import current_user, optional_user, token_optional, token_required
 from api.docs import errors, json_body, returns
+from api.http import (
+    ETAG_HEADER,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    PAGINATION_HEADERS,
+    etag_of,
+    not_modified,
+    page_response,
+    require_match,
+)
+from api.idempotency import idempotent
 from api.schemas import BinaryFile, item_list_parser, item_model, page_model, pagination_parser
 from api.services import items as item_service
 from api.services import uploads as upload_service
@@ -54,21 +65,22 @@ class ItemList(Resource):
     @ns.expect(items_parser)
     @token_optional
     @errors(400)
-    @returns(item_page_model, description="A page of active items")
-    def get(self) -> dict[str, Any]:
+    @returns(item_page_model, description="A page of active items", headers=PAGINATION_HEADERS)
+    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List active items.
 
         Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
         (default `-created_at`, newest first), page with `page` and `per_page`.
         """
         args = items_parser.parse_args()
-        return item_service.list_items(is_active=True, **args).to_dict()
+        return page_response(item_service.list_items(is_active=True, **args))
 
     @ns.doc(id="createItem")
     @token_required
+    @idempotent
     @json_body(ns, item_create_model)
-    @returns(item_model, code=201, description="Created, owned by the caller")
-    def post(self) -> tuple[Any, int]:
+    @returns(item_model, code=201, description="Created, owned by the caller", headers=ETAG_HEADER)
+    def post(self) -> tuple[Any, int, dict[str, str]]:
         """Create an item.
 
         The caller becomes its owner; only `name` and `description` are read.
@@ -77,58 +89,64 @@ class ItemList(Resource):
         item = item_service.create_item(
             owner=current_user(), name=body["name"], description=body.get("description")
         )
-        return item, 201
+        return item, 201, {"ETag": etag_of(item.to_dict())}
 
 
 @ns.route("/items/<int:item_id>")
 @ns.param("item_id", "Item id", minimum=1)
 class ItemDetail(Resource):
-    @ns.doc(id="getItem")
+    @ns.doc(id="getItem", params=IF_NONE_MATCH)
     @token_optional
     @errors(404, e404="No such item, or inactive and not yours")
-    @returns(item_model, description="The item")
+    @ns.response(304, "Not modified: your `If-None-Match` ETag is current")
+    @returns(item_model, description="The item", headers=ETAG_HEADER)
     def get(self, item_id: int) -> Any:
         """Get one item.
 
         Public for active items; an inactive item is found only by its owner or an admin.
+        Send `If-None-Match` with the `ETag` you have to get a 304 when nothing changed.
         """
-        return item_service.get_visible(item_id, viewer=optional_user())
+        item = item_service.get_visible(item_id, viewer=optional_user())
+        etag = etag_of(item.to_dict())
+        return not_modified(etag) or (item, 200, {"ETag": etag})
 
-    @ns.doc(id="replaceItem")
+    @ns.doc(id="replaceItem", params=IF_MATCH)
     @token_required
     @json_body(ns, item_create_model)
-    @errors(403, 404)
-    @returns(item_model, description="The updated item")
+    @errors(403, 404, 412)
+    @returns(item_model, description="The updated item", headers=ETAG_HEADER)
     def put(self, item_id: int) -> Any:
         """Replace an item.
 
         `name` is required; a missing `description` becomes empty. Owner or admin only.
         """
-        item = item_service.get_manageable(item_id, user=current_user())
+        item = _editable(item_id)
         body = ns.payload
-        return item_service.update_item(
+        item = item_service.update_item(
             item, name=body["name"], description=body.get("description", "")
         )
+        return item, 200, {"ETag": etag_of(item.to_dict())}
 
-    @ns.doc(id="updateItem")
+    @ns.doc(id="updateItem", params=IF_MATCH)
     @token_required
     @json_body(ns, item_update_model)
-    @errors(403, 404)
-    @returns(item_model, description="The updated item")
+    @errors(403, 404, 412)
+    @returns(item_model, description="The updated item", headers=ETAG_HEADER)
     def patch(self, item_id: int) -> Any:
         """Update some of an item's fields.
 
         Fields left out keep their value. Owner or admin only.
         """
-        item = item_service.get_manageable(item_id, user=current_user())
+        item = _editable(item_id)
         body = ns.payload
-        return item_service.update_item(
+        item = item_service.update_item(
             item, name=body.get("name"), description=body.get("description")
         )
+        return item, 200, {"ETag": etag_of(item.to_dict())}
 
-    @ns.doc(id="deleteItem")
+    @ns.doc(id="deleteItem", params=IF_MATCH)
     @token_required
-    @errors(403, 404)
+    @errors(403, 404, 412)
     @ns.response(204, "Deleted (soft: the item becomes inactive)")
     def delete(self, item_id: int) -> Response:
         """Delete an item (soft delete).
@@ -136,8 +154,15 @@ class ItemDetail(Resource):
         The item becomes inactive: gone from the public list, still visible to its owner and
         administrators. Owner or admin only.
         """
-        item_service.soft_delete(item_service.get_manageable(item_id, user=current_user()))
+        item_service.soft_delete(_editable(item_id))
         return Response(status=204)
+
+
+def _editable(item_id: int) -> Any:
+    """The item, if the caller may change it and its `If-Match` (if sent) is current."""
+    item = item_service.get_manageable(item_id, user=current_user())
+    require_match(etag_of(item.to_dict()))
+    return item
 
 
 @ns.route("/me/items")
@@ -146,14 +171,18 @@ class MyItems(Resource):
     @ns.expect(my_items_parser)
     @token_required
     @errors(400)
-    @returns(item_page_model, description="A page of the caller's items, inactive included")
-    def get(self) -> dict[str, Any]:
+    @returns(
+        item_page_model,
+        description="A page of the caller's items, inactive included",
+        headers=PAGINATION_HEADERS,
+    )
+    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List my items.
 
         The caller's own items, inactive ones included, newest first.
         """
         args = my_items_parser.parse_args()
-        return item_service.list_items(owner_id=current_user().id, **args).to_dict()
+        return page_response(item_service.list_items(owner_id=current_user().id, **args))
 
 
 @ns.route("/upload", endpoint="upload")
@@ -161,6 +190,7 @@ class UploadFile(Resource):
     @ns.doc(id="uploadFile")
     @ns.expect(upload_parser)
     @token_required
+    @idempotent
     @errors(400, 413, 415, e415="File type not allowed")
     @returns(upload_model, code=201, description="Stored")
     def post(self) -> tuple[Any, int]:

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 
 from api.errors import ApiError
+from api.services import audit
 from api.services.pagination import Page, paginate
 from models import Item, User, db
 
@@ -39,20 +40,38 @@ def stats() -> dict[str, Any]:
     }
 
 
-def toggle_item(item_id: int) -> Item:
+def get_item(item_id: int) -> Item:
     item = db.session.get(Item, item_id)
     if item is None:
         raise ApiError(404, "Item not found")
+    return item
+
+
+def toggle_item(item: Item, *, actor: User) -> Item:
     item.is_active = not item.is_active
+    audit.record(
+        actor=actor,
+        action="item.toggle",
+        target_type="item",
+        target_id=item.id,
+        is_active=item.is_active,
+    )
     db.session.commit()
     return item
 
 
-def bulk_delete(ids: list[int]) -> dict[str, Any]:
+def bulk_delete(ids: list[int], *, actor: User) -> dict[str, Any]:
     wanted = list(dict.fromkeys(ids))  # de-duplicate, keep the caller's order
     found = set(db.session.scalars(select(Item.id).where(Item.id.in_(wanted))))
     if found:
         db.session.execute(delete(Item).where(Item.id.in_(found)))
+        audit.record(
+            actor=actor,
+            action="item.bulk_delete",
+            target_type="item",
+            target_id=",".join(str(i) for i in sorted(found))[:255],
+            ids=sorted(found),
+        )
     db.session.commit()
     return {"deleted": len(found), "not_found": [i for i in wanted if i not in found]}
 
@@ -80,12 +99,17 @@ def update_user(
     user = _get_user(user_id)
     if user.id == actor.id and (is_admin is False or is_active is False):
         raise ApiError(409, "Administrators cannot demote or deactivate themselves")
-    if is_admin is not None:
-        user.is_admin = is_admin
+    changes: dict[str, bool] = {}
+    if is_admin is not None and is_admin != user.is_admin:
+        user.is_admin = changes["is_admin"] = is_admin
     if is_active is not None and is_active != user.is_active:
-        user.is_active = is_active
+        user.is_active = changes["is_active"] = is_active
         if not is_active:
             user.invalidate_tokens()  # stays dead even after reactivation
+    if changes:
+        audit.record(
+            actor=actor, action="user.update", target_type="user", target_id=user.id, **changes
+        )
     db.session.commit()
     return user
 

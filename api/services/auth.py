@@ -1,22 +1,27 @@
 """Accounts and tokens: registration, login, logout, password change."""
 
+import logging
 import re
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.errors import ApiError, validation_error
+from api.observability import log_event
 from api.security import (
     MAX_PASSWORD_BYTES,
-    create_access_token,
+    create_token,
+    decode_token,
     dummy_hash,
     hash_password,
     verify_password,
 )
-from models import RevokedToken, User, db, utcnow
+from models import RefreshToken, RevokedToken, User, db, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # The request model's `pattern` is searched with `$`, which also matches before a trailing
@@ -83,44 +88,111 @@ def authenticate(*, identifier: str, password: str) -> User:
     user = db.session.scalar(select(User).where(column == identifier.strip().lower()))
     if user is None:
         verify_password(password, dummy_hash(_rounds()))
+        log_event("login_failed", logging.WARNING, username=identifier[:80], reason="unknown")
         raise ApiError(401, INVALID_CREDENTIALS)
     if not verify_password(password, user.password_hash) or not user.is_active:
+        reason = "inactive" if user.is_active is False else "password"
+        log_event("login_failed", logging.WARNING, user_id=user.id, reason=reason)
         raise ApiError(401, INVALID_CREDENTIALS)
     user.last_login = utcnow()
     db.session.commit()
+    log_event("login", user_id=user.id)
     return user
 
 
-def token_response(user: User) -> dict[str, Any]:
+def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any]:
+    """A new access token and refresh token; `family_id` continues a rotated login."""
     config = current_app.config
-    issued = create_access_token(
-        user_id=user.id,
-        version=user.token_version,
-        secret=config["JWT_SECRET_KEY"],
-        expires_in=config["ACCESS_TOKEN_EXPIRES"],
+    family_id = family_id or str(uuid.uuid4())
+    common = {
+        "user_id": user.id,
+        "version": user.token_version,
+        "family_id": family_id,
+        "secret": config["JWT_SECRET_KEY"],
+    }
+    access = create_token(kind="access", expires_in=config["ACCESS_TOKEN_EXPIRES"], **common)
+    refresh = create_token(kind="refresh", expires_in=config["REFRESH_TOKEN_EXPIRES"], **common)
+    db.session.add(
+        RefreshToken(
+            jti=refresh.jti,
+            family_id=family_id,
+            user_id=user.id,
+            expires_at=refresh.expires_at,
+            version=user.token_version,
+        )
     )
+    db.session.commit()
     return {
-        "token": issued.token,
+        "token": access.token,
         "token_type": "Bearer",
-        "expires_in": issued.expires_in,
+        "expires_in": access.expires_in,
+        "refresh_token": refresh.token,
+        "refresh_expires_in": refresh.expires_in,
         "user": user,
     }
 
 
 def user_for_claims(claims: dict[str, Any]) -> User | None:
-    """The token's user if the token is still honoured (active, same version, not revoked)."""
+    """The token's user if the token is still honoured (active, same version, not revoked).
+
+    One lookup covers both the token itself (logout) and its login family (reuse detection).
+    """
     user = db.session.get(User, int(claims["sub"]))
     if user is None or not user.is_active or user.token_version != claims["ver"]:
         return None
-    if db.session.get(RevokedToken, claims["jti"]) is not None:
-        return None
-    return user
+    revoked = db.session.scalar(
+        select(RevokedToken.jti).where(RevokedToken.jti.in_((claims["jti"], claims["fid"])))
+    )
+    return None if revoked is not None else user
+
+
+def _revoke_family(family_id: str) -> None:
+    """Kill every refresh token of a login and the access tokens it issued."""
+    db.session.execute(
+        update(RefreshToken).where(RefreshToken.family_id == family_id).values(revoked=True)
+    )
+    lifetime = timedelta(seconds=current_app.config["ACCESS_TOKEN_EXPIRES"])
+    db.session.merge(RevokedToken(jti=family_id, expires_at=utcnow() + lifetime))
 
 
 def revoke(claims: dict[str, Any]) -> None:
+    """Log out: the access token and its whole login family (refresh tokens included)."""
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     db.session.merge(RevokedToken(jti=claims["jti"], expires_at=expires_at))
+    _revoke_family(claims["fid"])
     db.session.commit()
+
+
+def refresh(refresh_token: str) -> dict[str, Any]:
+    """Rotate a refresh token; presenting one that was already rotated revokes its family."""
+    try:
+        claims = decode_token(
+            refresh_token, secret=current_app.config["JWT_SECRET_KEY"], kind="refresh"
+        )
+    except jwt.ExpiredSignatureError:
+        raise ApiError(401, "Refresh token has expired") from None
+    except jwt.InvalidTokenError:
+        raise ApiError(401, "Invalid refresh token") from None
+    # Mark it used atomically, so two concurrent refreshes cannot both rotate it.
+    claimed = db.session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.jti == claims["jti"],
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked.is_(False),
+        )
+        .values(used_at=utcnow())
+    ).rowcount
+    if not claimed:
+        _revoke_family(claims["fid"])
+        db.session.commit()
+        log_event("refresh_token_reuse", logging.WARNING, user_id=int(claims["sub"]))
+        raise ApiError(401, "Refresh token already used or revoked; please log in again")
+    user = db.session.get(User, int(claims["sub"]))
+    if user is None or not user.is_active or user.token_version != claims["ver"]:
+        db.session.commit()
+        raise ApiError(401, "Refresh token is no longer valid")
+    return token_response(user, family_id=claims["fid"])
 
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
@@ -137,15 +209,15 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     db.session.commit()
 
 
-def purge_expired_revocations() -> int:
-    """Delete revocations of tokens that have expired anyway; returns how many."""
-    expired = db.session.scalars(
-        select(RevokedToken).where(RevokedToken.expires_at < utcnow())
-    ).all()
-    for row in expired:
-        db.session.delete(row)
+def purge_expired_tokens() -> int:
+    """Delete revocations and refresh tokens that have expired anyway; returns how many."""
+    now = utcnow()
+    removed = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount
+    removed += db.session.execute(
+        delete(RefreshToken).where(RefreshToken.expires_at < now)
+    ).rowcount
     db.session.commit()
-    return len(expired)
+    return removed
 
 
 def ensure_admin(*, username: str, email: str, password: str) -> bool:

@@ -1,0 +1,144 @@
+"""`Idempotency-Key` support for create operations (`POST /api/items`, `POST /api/upload`).
+
+The first request with a key stores its response; a retry with the same key and the same
+request gets that response again (`Idempotent-Replayed: true`) and creates nothing. The same key
+with a different request is a 422. A placeholder row is written *before* the work, so two
+concurrent requests with one key cannot both create: the loser gets a 409.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, request
+from flask_restx.utils import unpack
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import current_user
+from api.docs import ERROR_DESCRIPTIONS, document
+from api.errors import ApiError
+from api.schemas import error_model
+from models import IdempotencyKey, db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HEADER = "Idempotency-Key"
+IN_PROGRESS = 0
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII
+
+
+def idempotent(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return func(*args, **kwargs)
+        if not _VALID_KEY.match(key):
+            raise ApiError(400, "Invalid Idempotency-Key", errors={HEADER: "1-255 visible ASCII"})
+        user_id = current_user().id
+        fingerprint = _fingerprint()
+        replay = _claim(user_id, key, fingerprint)
+        if replay is not None:
+            return replay
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            _release(user_id, key)
+            raise
+        return _remember(user_id, key, result)
+
+    params = {
+        HEADER: {
+            "in": "header",
+            "type": "string",
+            "maxLength": 255,
+            "description": "Makes retries safe: a repeat with the same key and body returns "
+            "the first response and creates nothing",
+        }
+    }
+    responses = {
+        "409": ("A request with this Idempotency-Key is still in progress", error_model, {}),
+        "422": (ERROR_DESCRIPTIONS[422], error_model, {}),
+    }
+    return document(wrapper, params=params, responses=responses)
+
+
+def _fingerprint() -> str:
+    """A hash of what the request asks for (not of its bytes: multipart boundaries vary)."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    if request.is_json:
+        body = request.get_json(silent=True)
+        digest.update(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    else:
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"form:{name}={value}\n".encode())
+        for name, file in sorted(request.files.items(multi=True), key=lambda pair: pair[0]):
+            digest.update(f"file:{name}:{file.filename}:".encode())
+            digest.update(hashlib.sha256(file.stream.read()).digest())
+            file.stream.seek(0)
+    return digest.hexdigest()
+
+
+def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
+    """Insert the placeholder, or return the stored response for a genuine retry."""
+    db.session.add(
+        IdempotencyKey(
+            user_id=user_id,
+            key=key,
+            endpoint=request.path,
+            request_hash=fingerprint,
+            status_code=IN_PROGRESS,
+            response_body="",
+        )
+    )
+    try:
+        db.session.commit()
+        return None
+    except IntegrityError:
+        db.session.rollback()
+    stored = db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    if stored is None:  # released by a failed attempt in the meantime
+        raise ApiError(409, "A request with this Idempotency-Key is in progress; retry")
+    if stored.request_hash != fingerprint:
+        raise ApiError(422, "This Idempotency-Key was already used for a different request")
+    if stored.status_code == IN_PROGRESS:
+        raise ApiError(409, "A request with this Idempotency-Key is in progress; retry")
+    return Response(
+        stored.response_body,
+        status=stored.status_code,
+        mimetype="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def _remember(user_id: int, key: str, result: Any) -> Any:
+    data, status, headers = unpack(result)
+    stored = db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    if stored is not None:
+        stored.status_code = status
+        stored.response_body = json.dumps(data)
+        db.session.commit()
+    return data, status, headers
+
+
+def _release(user_id: int, key: str) -> None:
+    """A failed attempt frees its key, so the client can retry it."""
+    db.session.rollback()
+    db.session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    db.session.commit()
+
+
+def purge_older_than(cutoff: Any) -> int:
+    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,31 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import UTCDateTime, db, isoformat, utcnow
+
+
+class RefreshToken(db.Model):
+    """One refresh token of a rotation family; a reused (already rotated) one kills the family."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: Mapped[str] = mapped_column(String(36), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "jti": self.jti,
+            "family_id": self.family_id,
+            "user_id": self.user_id,
+            "expires_at": isoformat(self.expires_at),
+            "used_at": isoformat(self.used_at),
+            "revoked": self.revoked,
+        }
