@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, jsonify, request
 from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -25,6 +25,19 @@ DOCS_CSP = (
     "img-src 'self' data:; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Response headers browser clients may read (CORS hides all but a few by default).
+EXPOSED_HEADERS = [
+    "ETag",
+    "Link",
+    "X-Total-Count",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "WWW-Authenticate",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+]
 
 
 class ApiRequest(Request):
@@ -53,15 +66,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": _origins(app.config["CORS_ORIGINS"])}},
-        expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+        expose_headers=EXPOSED_HEADERS,
     )
     register_error_handlers(app)
     app.register_blueprint(create_api_blueprint())
+    app.add_url_rule("/api", "api_index", _api_index, strict_slashes=False)
     register_cli(app)
     app.before_request(_limit_json_body)
     app.after_request(_security_headers)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     return app
+
+
+def _api_index() -> Response:
+    """`/api` itself: where to find the documentation (instead of a redirect page)."""
+    return jsonify(
+        {
+            "service": "backend",
+            "docs": "/api/docs",
+            "openapi": "/api/openapi.json",
+            "swagger": "/api/swagger.json",
+            "health": "/api/health",
+        }
+    )
 
 
 def _origins(value: str) -> str | list[str]:

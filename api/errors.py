@@ -8,7 +8,7 @@ database integrity errors and anything unexpected (logged, answered with a bare 
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify
+from flask import Flask, current_app, g, jsonify, request
 from flask.wrappers import Response
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -87,8 +87,7 @@ def _http_error(exc: HTTPException) -> Response:
     elif status == 429:
         message = f"Too many requests: limit of {exc.description} exceeded; retry later"
     elif status == 413:
-        limit = current_app.config.get("MAX_UPLOAD_MB")
-        message = f"Request body too large (uploads up to {limit} MB)"
+        message = _too_large_message()
     elif status in _STATUS_MESSAGES and not message:
         message = _STATUS_MESSAGES[status]
     message = message or exc.description or HTTPStatus(status).phrase
@@ -96,6 +95,12 @@ def _http_error(exc: HTTPException) -> Response:
         name: value for name, value in exc.get_headers() if name.lower() not in _DROPPED_HEADERS
     }
     return json_error(status, _first_line(message), errors, headers)
+
+
+def _too_large_message() -> str:
+    if request.endpoint == "api.upload":
+        return f"File too large (limit {current_app.config['MAX_UPLOAD_MB']} MB)"
+    return f"Request body too large (limit {current_app.config['MAX_JSON_BYTES']} bytes)"
 
 
 def _first_line(message: str) -> str:

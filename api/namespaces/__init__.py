@@ -9,8 +9,8 @@ from flask_restx.mask import MaskError, ParseError
 
 from api.docs import document
 from api.errors import error_response
-from api.observability import REQUEST_ID_HEADER
 from api.namespaces import admin, auth, health, user
+from api.observability import REQUEST_ID_HEADER
 from api.schemas import SHARED_MODELS
 
 NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)

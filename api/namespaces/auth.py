@@ -30,7 +30,7 @@ register_model = ns.model(
         ),
         "password": fields.String(
             required=True,
-            min_length=8,
+            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
             max_length=72,
             description="8-72 bytes (UTF-8)",
             example="correct horse battery",
@@ -60,7 +60,7 @@ change_password_model = ns.model(
         "current_password": fields.String(required=True, max_length=1024, example="old secret"),
         "new_password": fields.String(
             required=True,
-            min_length=8,
+            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
             max_length=72,
             description="8-72 bytes (UTF-8)",
             example="new secret phrase",
