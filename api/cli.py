@@ -65,6 +65,18 @@ def register_cli(app: Flask) -> None:
         paths = json.loads(response.get_data())["paths"]
         click.echo(f"Wrote {output} ({len(paths)} paths).")
 
+    @app.cli.command("seed")
+    @click.option("--items", "item_count", default=1000, show_default=True, type=click.IntRange(0))
+    @click.option("--users", "user_count", default=10, show_default=True, type=click.IntRange(1))
+    @click.option("--batch", default=10_000, show_default=True, type=click.IntRange(1))
+    def seed_command(item_count: int, user_count: int, batch: int) -> None:
+        """Create demo users (demo1.., password demo-password) and items, in bulk."""
+        from api.services.seed import seed
+
+        with click.progressbar(length=item_count, label="Seeding items") as bar:
+            result = seed(items=item_count, users=user_count, batch=batch, progress=bar.update)
+        click.echo(f"Seeded {result['items']} items for {result['users']} demo users.")
+
     @app.cli.command("purge-revoked-tokens")
     def purge_revoked_tokens() -> None:
         """Forget revocations and refresh tokens that have expired anyway."""

@@ -72,6 +72,17 @@ def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
     return decorator
 
 
+def _marshal(data: Any, model: Model) -> Any:
+    """Marshal through `model`; optional fields a result dict does not have are left out
+    (rather than rendered as null), e.g. `next_cursor` outside keyset pagination."""
+    output = marshal(data, model)
+    if isinstance(data, dict):
+        absent = [name for name, field in model.items() if name not in data and not field.required]
+        for name in absent:
+            output.pop(name, None)
+    return output
+
+
 def returns(
     model: Model | list[Model],
     *,
@@ -93,7 +104,7 @@ def returns(
             if isinstance(result, Response):
                 return result
             data, status, response_headers = unpack(result, code)
-            return marshal(data, schema_model), status, response_headers
+            return _marshal(data, schema_model), status, response_headers
 
         return document(wrapper, responses={str(code): (description, model, extra)})
 

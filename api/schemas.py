@@ -21,6 +21,13 @@ class NullableDateTime(fields.DateTime):
         return {**super().schema(), "x-nullable": True}
 
 
+class NullableString(fields.String):
+    """A string that may be null (converted to `nullable: true` in OpenAPI 3)."""
+
+    def schema(self) -> dict[str, Any]:
+        return {**super().schema(), "x-nullable": True}
+
+
 class BinaryFile(fields.Raw):
     """A raw file download: `type: string, format: binary` (valid in Swagger 2.0 and OpenAPI 3)."""
 
@@ -83,6 +90,10 @@ def page_model(name: str, item: Model) -> Model:
             "total": fields.Integer(required=True, description="Items matching the filters"),
             "page": fields.Integer(required=True, example=1),
             "per_page": fields.Integer(required=True, example=20),
+            "next_cursor": NullableString(
+                description="Only when the request had `after`: pass it as `after` to get the "
+                "next page (keyset pagination, fast at any depth); null on the last page"
+            ),
         },
     )
 
@@ -169,6 +180,17 @@ def item_list_parser() -> reqparse.RequestParser:
         help="Sort order; '-' for descending",
     )
     parser.add_argument("owner_id", type=BoundedInt(1), location="args", help="Owner's user id")
+    return add_cursor(parser)
+
+
+def add_cursor(parser: reqparse.RequestParser) -> reqparse.RequestParser:
+    parser.add_argument(
+        "after",
+        type=BoundedStr(512),
+        location="args",
+        help="Keyset pagination: empty for the first page, then the previous page's "
+        "`next_cursor` (same `sort`); the response then has `next_cursor`",
+    )
     return parser
 
 

@@ -1,10 +1,14 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DDL, Boolean, ForeignKey, Index, Integer, String, Text, event, true
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from models.base import UTCDateTime, db, isoformat, utcnow
+
+
+def fold(text: str) -> str:
+    return text.casefold()
 
 
 class Item(db.Model):
@@ -16,15 +20,30 @@ class Item(db.Model):
         Index("ix_items_user_created", "user_id", "created_at", "id"),
         Index("ix_items_created", "created_at", "id"),
         Index("ix_items_name", "name", "id"),
+        # Infix search (`q`): a trigram index on PostgreSQL, a plain (coverable) one on SQLite.
+        Index(
+            "ix_items_name_folded",
+            "name_folded",
+            postgresql_using="gin",
+            postgresql_ops={"name_folded": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    # `name` case-folded in Python, so search is case-insensitive for all of Unicode and
+    # behaves the same on SQLite (whose LIKE folds ASCII only) and PostgreSQL.
+    name_folded: Mapped[str] = mapped_column(Text, default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.name_folded = fold(name)
+        return name
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,3 +58,10 @@ class Item(db.Model):
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"
+
+
+event.listen(
+    Item.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

@@ -17,7 +17,14 @@ from api.http import (
     require_match,
 )
 from api.idempotency import idempotent
-from api.schemas import BinaryFile, item_list_parser, item_model, page_model, pagination_parser
+from api.schemas import (
+    BinaryFile,
+    add_cursor,
+    item_list_parser,
+    item_model,
+    page_model,
+    pagination_parser,
+)
 from api.services import items as item_service
 from api.services import uploads as upload_service
 
@@ -52,7 +59,7 @@ upload_model = ns.model(
 )
 
 items_parser = item_list_parser()
-my_items_parser = pagination_parser()
+my_items_parser = add_cursor(pagination_parser())
 upload_parser = reqparse.RequestParser(bundle_errors=True)
 upload_parser.add_argument(
     "file", type=FileStorage, location="files", required=True, help="The file to upload"

@@ -1,18 +1,24 @@
 """Items: listing with filters, reading with visibility rules, writes with ownership checks."""
 
+import base64
+import binascii
+import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 
 from api.errors import ApiError
-from api.services.pagination import Page, paginate
+from api.services.pagination import Page, count_rows
 from models import Item, User, db
+from models.item import fold
 
-SORT_COLUMNS = {
-    "created_at": (Item.created_at.asc(), Item.id.asc()),
-    "-created_at": (Item.created_at.desc(), Item.id.desc()),
-    "name": (Item.name.asc(), Item.id.asc()),
-    "-name": (Item.name.desc(), Item.id.desc()),
+# sort parameter -> (column, descending); `id` always breaks ties in the same direction.
+SORTS = {
+    "created_at": (Item.created_at, False),
+    "-created_at": (Item.created_at, True),
+    "name": (Item.name, False),
+    "-name": (Item.name, True),
 }
 
 
@@ -33,12 +39,55 @@ def filtered_items(
     if owner_id is not None:
         query = query.where(Item.user_id == owner_id)
     if q:
-        query = query.where(Item.name.ilike(f"%{_escape_like(q)}%", escape="\\"))
-    return query.order_by(*SORT_COLUMNS[sort])
+        query = query.where(Item.name_folded.like(f"%{_escape_like(fold(q))}%", escape="\\"))
+    column, descending = SORTS[sort]
+    if descending:
+        return query.order_by(column.desc(), Item.id.desc())
+    return query.order_by(column.asc(), Item.id.asc())
 
 
-def list_items(*, page: int, per_page: int, **filters: Any) -> Page:
-    return paginate(filtered_items(**filters), page=page, per_page=per_page)
+def list_items(
+    *, page: int, per_page: int, after: str | None = None, sort: str = "-created_at", **filters: Any
+) -> Page:
+    """A page by number (`page`), or by keyset cursor (`after`, as fast at any depth).
+
+    `after=` (empty) starts keyset pagination; then `next_cursor` points past the last item.
+    """
+    query = filtered_items(sort=sort, **filters)
+    total = count_rows(query)
+    keyset = after is not None
+    if keyset and page != 1:
+        raise ApiError(400, "Validation failed", errors={"after": "cannot be combined with page"})
+    if after:
+        query = query.where(_after(sort, after))
+    elif not keyset:
+        query = query.offset((page - 1) * per_page)
+    rows = list(db.session.scalars(query.limit(per_page + 1)))
+    cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
+    return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
+
+
+def encode_cursor(sort: str, item: Item) -> str:
+    column, _ = SORTS[sort]
+    value = getattr(item, column.key)
+    raw = json.dumps([sort, value.isoformat() if isinstance(value, datetime) else value, item.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(sort: str, cursor: str) -> Any:
+    column, descending = SORTS[sort]
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        cursor_sort, value, item_id = json.loads(base64.urlsafe_b64decode(padded))
+        if cursor_sort != sort or not isinstance(item_id, int) or not isinstance(value, str):
+            raise ValueError("cursor is for another sort order")
+        key = datetime.fromisoformat(value) if column.key == "created_at" else value
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(
+            400, "Validation failed", errors={"after": "invalid cursor for this sort order"}
+        ) from None
+    row, bound = tuple_(column, Item.id), tuple_(key, item_id)
+    return row < bound if descending else row > bound
 
 
 def can_manage(user: User | None, item: Item) -> bool:

@@ -12,18 +12,26 @@ class Page:
     total: int
     page: int
     per_page: int
+    next_cursor: str | None = None
+    keyset: bool = False  # the client paginates by cursor: include `next_cursor`
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "items": self.items,
             "total": self.total,
             "page": self.page,
             "per_page": self.per_page,
         }
+        if self.keyset:
+            body["next_cursor"] = self.next_cursor
+        return body
+
+
+def count_rows(query: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def paginate(query: Select[Any], *, page: int, per_page: int) -> Page:
     """Run one COUNT and one LIMIT/OFFSET query for an already filtered, ordered select."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=list(rows), total=total or 0, page=page, per_page=per_page)
+    return Page(items=list(rows), total=count_rows(query), page=page, per_page=per_page)
