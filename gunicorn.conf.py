@@ -36,6 +36,7 @@ def _write_json_error(sock: object, status_int: int, reason: str, mesg: str) -> 
         f"HTTP/1.1 {status_int} {reason}\r\n"
         "Connection: close\r\n"
         "Content-Type: application/json\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin1")
     util.write_nonblock(sock, head + body)

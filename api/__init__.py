@@ -11,13 +11,15 @@ from typing import Any
 from flask import Flask, current_app, jsonify, request
 from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
-from api import observability
+from api import jsonio, observability
 from api.cli import register_cli
 from api.config import ROOT, finalize_config, load_config
 from api.errors import ApiError, register_error_handlers
 from api.extensions import cors, db, limiter, migrate
 from api.namespaces import create_api_blueprint
+from api.schemas import MAX_ID
 
 # Swagger UI needs its own inline script and styles; everything else gets nothing.
 DOCS_CSP = (
@@ -40,6 +42,15 @@ EXPOSED_HEADERS = [
 ]
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` path ids: beyond a 64-bit SQL integer the URL matches nothing (a 404) rather
+    than overflowing the database driver (a 500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 class ApiRequest(Request):
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if e is None:
@@ -50,6 +61,7 @@ class ApiRequest(Request):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.request_class = ApiRequest
+    jsonio.init_app(app)
     settings = load_config()
     settings.update(config or {})
     finalize_config(settings)
@@ -69,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         expose_headers=EXPOSED_HEADERS,
     )
     register_error_handlers(app)
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(create_api_blueprint())
     app.add_url_rule("/api", "api_index", _api_index, strict_slashes=False)
     register_cli(app)

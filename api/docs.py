@@ -10,9 +10,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, request
-from flask_restx import Model, Namespace, marshal
+from flask_restx import Model, Namespace
 from flask_restx.utils import merge, unpack
 
+from api.marshalling import serializer
 from api.schemas import error_model
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,7 +76,7 @@ def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
 def _marshal(data: Any, model: Model) -> Any:
     """Marshal through `model`; optional fields a result dict does not have are left out
     (rather than rendered as null), e.g. `next_cursor` outside keyset pagination."""
-    output = marshal(data, model)
+    output = serializer(model)(data)
     if isinstance(data, dict):
         absent = [name for name, field in model.items() if name not in data and not field.required]
         for name in absent:

@@ -19,6 +19,21 @@ PAGINATION_HEADERS = {
         "type": "string",
     },
 }
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {
+        "description": "Failed attempts allowed in the window",
+        "type": "integer",
+    },
+    "X-RateLimit-Remaining": {"description": "Failed attempts left", "type": "integer"},
+    "X-RateLimit-Reset": {"description": "Unix time the window resets", "type": "integer"},
+}
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response to an earlier request with the "
+        "same `Idempotency-Key`",
+        "type": "string",
+    }
+}
 ETAG_HEADER = {"ETag": {"description": "Entity tag of the item's current state", "type": "string"}}
 IF_NONE_MATCH = {
     "If-None-Match": {
@@ -38,19 +53,28 @@ IF_MATCH = {
 
 def page_response(page: Page) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The list envelope plus `X-Total-Count` and `Link` headers."""
-    last = max(1, ceil(page.total / page.per_page))
-    pages = {"first": 1, "last": last}
-    if page.page > 1:
-        pages["prev"] = min(page.page - 1, last)
-    if page.page < last:
-        pages["next"] = page.page + 1
-    links = ", ".join(f'<{_page_url(number)}>; rel="{rel}"' for rel, number in pages.items())
+    links = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in _links(page).items())
     return page.to_dict(), 200, {"X-Total-Count": str(page.total), "Link": links}
 
 
-def _page_url(number: int) -> str:
-    args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
-    return f"{request.path}?{urlencode([*args, ('page', number)])}"
+def _links(page: Page) -> dict[str, str]:
+    if page.keyset:  # cursor pages link forward only
+        links = {"first": _url(after="")}
+        if page.next_cursor:
+            links["next"] = _url(after=page.next_cursor)
+        return links
+    last = max(1, ceil(page.total / page.per_page))
+    links = {"first": _url(page=1), "last": _url(page=last)}
+    if page.page > 1:
+        links["prev"] = _url(page=min(page.page - 1, last))
+    if page.page < last:
+        links["next"] = _url(page=page.page + 1)
+    return links
+
+
+def _url(**replace: Any) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "after")]
+    return f"{request.path}?{urlencode([*args, *replace.items()])}"
 
 
 def etag_of(representation: dict[str, Any]) -> str:

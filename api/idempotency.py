@@ -74,9 +74,10 @@ def _fingerprint() -> str:
         body = request.get_json(silent=True)
         digest.update(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
     else:
-        for name, value in sorted(request.form.items(multi=True)):
+        # A multipart part without a usable name has `None` for one: sort by the text.
+        for name, value in sorted(request.form.items(multi=True), key=lambda p: (str(p[0]), p[1])):
             digest.update(f"form:{name}={value}\n".encode())
-        for name, file in sorted(request.files.items(multi=True), key=lambda pair: pair[0]):
+        for name, file in sorted(request.files.items(multi=True), key=lambda p: str(p[0])):
             digest.update(f"file:{name}:{file.filename}:".encode())
             digest.update(hashlib.sha256(file.stream.read()).digest())
             file.stream.seek(0)

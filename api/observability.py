@@ -75,12 +75,13 @@ def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
 
 
 def configure_logging(level: str) -> None:
+    """Add one JSON handler to the root logger (once), leaving the host's handlers alone."""
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RequestIdFilter())
-        root.handlers = [handler]
+        root.addHandler(handler)
     root.setLevel(level)
 
 

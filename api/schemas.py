@@ -98,10 +98,16 @@ def page_model(name: str, item: Model) -> Model:
     )
 
 
+# The largest id a 64-bit SQL integer holds: a larger id or page would overflow the database
+# driver (a 500) instead of being an ordinary 400 or 404.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 2**31 - 1
+
+
 class BoundedInt:
     """An integer query parameter with bounds that the spec shows (`minimum`/`maximum`)."""
 
-    def __init__(self, minimum: int, maximum: int | None = None) -> None:
+    def __init__(self, minimum: int, maximum: int | None = MAX_ID) -> None:
         self.minimum = minimum
         self.maximum = maximum
         self.__schema__: dict[str, Any] = {"type": "integer", "minimum": minimum}
@@ -155,7 +161,7 @@ ITEM_SORTS = ("-created_at", "created_at", "name", "-name")
 def pagination_parser() -> reqparse.RequestParser:
     parser = reqparse.RequestParser(argument_class=QueryArgument, bundle_errors=True)
     parser.add_argument(
-        "page", type=BoundedInt(1), default=1, location="args", help="Page number, from 1"
+        "page", type=BoundedInt(1, MAX_PAGE), default=1, location="args", help="Page number, from 1"
     )
     parser.add_argument(
         "per_page",

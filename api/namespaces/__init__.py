@@ -1,14 +1,16 @@
 """All namespaces, collected on one Flask-RESTX `Api` mounted at `/api`."""
 
+import json
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, json
+from flask import Blueprint, Response, current_app
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
 from api.docs import document
 from api.errors import error_response
+from api.jsonio import output_json
 from api.namespaces import admin, auth, health, user
 from api.observability import REQUEST_ID_HEADER
 from api.schemas import SHARED_MODELS
@@ -76,6 +78,7 @@ def create_api_blueprint() -> Blueprint:
         contact_url="https://example.com/api-support",
         license="MIT",
     )
+    api.representations["application/json"] = output_json
     # Masks are disabled (see api/docs.py `returns`), so their error responses do not apply.
     api.error_handlers.pop(ParseError, None)
     api.error_handlers.pop(MaskError, None)
@@ -107,7 +110,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
 @cache
 def _openapi_json(app_id: int) -> str:
     api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
-    return json.dumps(openapi_document(api), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(openapi_document(api), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _serve_openapi() -> Response:

@@ -13,6 +13,7 @@ from api.http import (
     require_match,
 )
 from api.schemas import (
+    MAX_ID,
     BoundedInt,
     BoundedStr,
     admin_item_list_parser,
@@ -35,7 +36,7 @@ bulk_delete_model = ns.model(
     "BulkDeleteRequest",
     {
         "ids": fields.List(
-            fields.Integer(min=1),
+            fields.Integer(min=1, max=MAX_ID),
             required=True,
             min_items=1,
             max_items=1000,
@@ -140,7 +141,7 @@ class AdminItems(Resource):
 
 
 @ns.route("/items/<int:item_id>/toggle")
-@ns.param("item_id", "Item id", minimum=1)
+@ns.param("item_id", "Item id", minimum=1, maximum=MAX_ID)
 class AdminToggleItem(Resource):
     @ns.doc(id="adminToggleItem", params=IF_MATCH)
     @admin_required
@@ -200,7 +201,7 @@ class AdminUsers(Resource):
 
 
 @ns.route("/users/<int:user_id>")
-@ns.param("user_id", "User id", minimum=1)
+@ns.param("user_id", "User id", minimum=1, maximum=MAX_ID)
 class AdminUser(Resource):
     @ns.doc(id="adminUpdateUser")
     @admin_required
@@ -223,7 +224,7 @@ class AdminUser(Resource):
 
 
 @ns.route("/users/<int:user_id>/toggle")
-@ns.param("user_id", "User id", minimum=1)
+@ns.param("user_id", "User id", minimum=1, maximum=MAX_ID)
 class AdminToggleUser(Resource):
     @ns.doc(id="adminToggleUser")
     @admin_required

@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource, fields
 from api.deps import current_user, token_required
 from api.docs import errors, json_body, returns
 from api.extensions import limiter
+from api.http import RATE_LIMIT_HEADERS
 from api.schemas import message_model, user_model
 from api.services import auth as auth_service
 
@@ -139,7 +140,11 @@ class Login(Resource):
     @ns.doc(id="login")
     @json_body(ns, login_model)
     @errors(401, 429, e401="Wrong credentials or inactive account")
-    @returns(token_model, description="Logged in; the body holds an access token")
+    @returns(
+        token_model,
+        description="Logged in; the body holds an access token",
+        headers=RATE_LIMIT_HEADERS,
+    )
     def post(self) -> dict[str, Any]:
         """Log in with a username (or email) and password.
 

@@ -11,6 +11,7 @@ from api.http import (
     IF_MATCH,
     IF_NONE_MATCH,
     PAGINATION_HEADERS,
+    REPLAYED_HEADER,
     etag_of,
     not_modified,
     page_response,
@@ -18,6 +19,7 @@ from api.http import (
 )
 from api.idempotency import idempotent
 from api.schemas import (
+    MAX_ID,
     BinaryFile,
     add_cursor,
     item_list_parser,
@@ -86,7 +88,12 @@ class ItemList(Resource):
     @token_required
     @idempotent
     @json_body(ns, item_create_model)
-    @returns(item_model, code=201, description="Created, owned by the caller", headers=ETAG_HEADER)
+    @returns(
+        item_model,
+        code=201,
+        description="Created, owned by the caller",
+        headers={**ETAG_HEADER, **REPLAYED_HEADER},
+    )
     def post(self) -> tuple[Any, int, dict[str, str]]:
         """Create an item.
 
@@ -100,7 +107,7 @@ class ItemList(Resource):
 
 
 @ns.route("/items/<int:item_id>")
-@ns.param("item_id", "Item id", minimum=1)
+@ns.param("item_id", "Item id", minimum=1, maximum=MAX_ID)
 class ItemDetail(Resource):
     @ns.doc(id="getItem", params=IF_NONE_MATCH)
     @token_optional
@@ -199,7 +206,7 @@ class UploadFile(Resource):
     @token_required
     @idempotent
     @errors(400, 413, 415, e415="File type not allowed")
-    @returns(upload_model, code=201, description="Stored")
+    @returns(upload_model, code=201, description="Stored", headers=REPLAYED_HEADER)
     def post(self) -> tuple[Any, int]:
         """Upload a file.
 
@@ -214,7 +221,7 @@ class UploadFile(Resource):
 @ns.param("filename", "Stored file name, as in the upload's `url`")
 class UploadedFile(Resource):
     @ns.doc(id="downloadFile")
-    @ns.produces(["application/json", "*/*"])
+    @ns.produces(["application/json", "application/octet-stream", "*/*"])
     @token_required
     @errors(403, 404)
     @ns.response(200, "The file, with its stored content type", BinaryFile())

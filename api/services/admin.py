@@ -6,7 +6,7 @@ from sqlalchemy import case, delete, func, select
 
 from api.errors import ApiError
 from api.services import audit
-from api.services.pagination import Page, paginate
+from api.services.pagination import Page, escape_like, paginate
 from models import Item, User, db
 
 USER_SORTS = {
@@ -79,9 +79,10 @@ def bulk_delete(ids: list[int], *, actor: User) -> dict[str, Any]:
 def list_users(*, page: int, per_page: int, q: str | None, sort: str) -> Page:
     query = select(User).order_by(*USER_SORTS[sort])
     if q:
-        pattern = f"%{q.lower()}%"
+        pattern = f"%{escape_like(q.lower())}%"
         query = query.where(
-            func.lower(User.username).like(pattern) | func.lower(User.email).like(pattern)
+            func.lower(User.username).like(pattern, escape="\\")
+            | func.lower(User.email).like(pattern, escape="\\")
         )
     return paginate(query, page=page, per_page=per_page)
 

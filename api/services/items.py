@@ -6,11 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from api.errors import ApiError
-from api.services.pagination import Page, count_rows
-from models import Item, User, db
+from api.schemas import MAX_ID
+from api.services.pagination import Page, escape_like
+from models import Item, ItemCount, User, db
 from models.item import fold
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
@@ -22,28 +23,42 @@ SORTS = {
 }
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+# Lists select just the public columns: plain rows, no ORM identity-map bookkeeping.
+LIST_COLUMNS = (
+    Item.id,
+    Item.name,
+    Item.description,
+    Item.is_active,
+    Item.created_at,
+    Item.updated_at,
+    Item.user_id,
+)
 
 
-def filtered_items(
-    *,
-    q: str | None = None,
-    owner_id: int | None = None,
-    is_active: bool | None = None,
-    sort: str = "-created_at",
-) -> Select[Any]:
-    query = select(Item)
+def item_filters(
+    *, q: str | None = None, owner_id: int | None = None, is_active: bool | None = None
+) -> list[Any]:
+    conditions: list[Any] = []
     if is_active is not None:
-        query = query.where(Item.is_active.is_(is_active))
+        conditions.append(Item.is_active.is_(is_active))
     if owner_id is not None:
-        query = query.where(Item.user_id == owner_id)
+        conditions.append(Item.user_id == owner_id)
     if q:
-        query = query.where(Item.name_folded.like(f"%{_escape_like(fold(q))}%", escape="\\"))
-    column, descending = SORTS[sort]
-    if descending:
-        return query.order_by(column.desc(), Item.id.desc())
-    return query.order_by(column.asc(), Item.id.asc())
+        conditions.append(Item.name_folded.like(f"%{escape_like(fold(q))}%", escape="\\"))
+    return conditions
+
+
+def count_items(
+    *, q: str | None = None, owner_id: int | None = None, is_active: bool | None = None
+) -> int:
+    """Exact total; without `q`/`owner_id` it is read from the trigger-kept counts."""
+    if q or owner_id is not None:
+        conditions = item_filters(q=q, owner_id=owner_id, is_active=is_active)
+        return db.session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0
+    query = select(func.coalesce(func.sum(ItemCount.count), 0))
+    if is_active is not None:
+        query = query.where(ItemCount.is_active.is_(is_active))
+    return db.session.scalar(query) or 0
 
 
 def list_items(
@@ -53,21 +68,23 @@ def list_items(
 
     `after=` (empty) starts keyset pagination; then `next_cursor` points past the last item.
     """
-    query = filtered_items(sort=sort, **filters)
-    total = count_rows(query)
     keyset = after is not None
     if keyset and page != 1:
         raise ApiError(400, "Validation failed", errors={"after": "cannot be combined with page"})
+    column, descending = SORTS[sort]
+    order = (column.desc(), Item.id.desc()) if descending else (column.asc(), Item.id.asc())
+    query = select(*LIST_COLUMNS).where(*item_filters(**filters)).order_by(*order)
     if after:
         query = query.where(_after(sort, after))
     elif not keyset:
         query = query.offset((page - 1) * per_page)
-    rows = list(db.session.scalars(query.limit(per_page + 1)))
+    rows = db.session.execute(query.limit(per_page + 1)).all()
     cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
+    total = count_items(**filters)
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
 
 
-def encode_cursor(sort: str, item: Item) -> str:
+def encode_cursor(sort: str, item: Any) -> str:
     column, _ = SORTS[sort]
     value = getattr(item, column.key)
     raw = json.dumps([sort, value.isoformat() if isinstance(value, datetime) else value, item.id])
@@ -79,7 +96,8 @@ def _after(sort: str, cursor: str) -> Any:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         cursor_sort, value, item_id = json.loads(base64.urlsafe_b64decode(padded))
-        if cursor_sort != sort or not isinstance(item_id, int) or not isinstance(value, str):
+        valid_id = type(item_id) is int and 0 <= item_id <= MAX_ID  # no bool, no overflow
+        if cursor_sort != sort or not valid_id or not isinstance(value, str):
             raise ValueError("cursor is for another sort order")
         key = datetime.fromisoformat(value) if column.key == "created_at" else value
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):

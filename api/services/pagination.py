@@ -27,6 +27,11 @@ class Page:
         return body
 
 
+def escape_like(text: str) -> str:
+    """Make `%` and `_` literal in a LIKE pattern (use with `escape="\\"`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def count_rows(query: Select[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 

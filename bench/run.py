@@ -1,0 +1,283 @@
+"""`make bench`: the API under load the way users run it, against a raw-WSGI baseline.
+
+Starts the app exactly as `make run` does (gunicorn + gunicorn.conf.py) on a database seeded
+with N items, and a raw WSGI app of our own (bench/baseline.py) as the baseline. For every
+endpoint it interleaves baseline and API runs of `wrk` on loopback and reports req/s, p50, p99
+and the ratio to the baseline measured in the same round (the load generator shares the cores,
+so only ratios are comparable between runs). Also: per-worker CPU split, peak RSS per worker,
+GET /api/items while clients log in continuously, and page-1 latency at another table size.
+Results are appended to bench/RESULTS.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "bench"
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+API_PORT, BASE_PORT = 5811, 5812
+USER = {"username": "bench", "email": "bench@example.com", "password": "bench-password-1"}
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def flask(data_dir: Path, *args: str) -> None:
+    env = {**os.environ, "DATA_DIR": str(data_dir), "LOG_LEVEL": "warning"}
+    subprocess.run([BIN / "flask", "--app", "app", *args], cwd=ROOT, env=env, check=True)
+
+
+def seeded(rows: int) -> Path:
+    """A data dir with `rows` items, kept under build/ and reused by later runs."""
+    data_dir = BUILD / f"data-{rows}"
+    marker = data_dir / ".seeded"
+    if not marker.exists():
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        print(f"Seeding {rows:,} items into {data_dir} ...", flush=True)
+        flask(data_dir, "init-db")
+        flask(data_dir, "seed", "--items", str(rows), "--users", "50")
+        marker.touch()
+    return data_dir
+
+
+def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
+            time.sleep(1)  # let every worker finish booting
+            return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"server on port {port} did not start; see {log}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def start_api(data_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATA_DIR": str(data_dir), "FLASK_RUN_PORT": str(API_PORT)}
+    command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app:app"]
+    return start(command, env, API_PORT, data_dir / "gunicorn.log")
+
+
+def start_baseline() -> subprocess.Popen:
+    command = [
+        str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{BASE_PORT}",
+        "--chdir", str(ROOT / "bench"), "baseline:app",
+    ]  # fmt: skip
+    return start(command, dict(os.environ), BASE_PORT, BUILD / "baseline.log")
+
+
+def workers_of(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def peak_rss_mb(pid: int) -> float:
+    match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, *, seconds: int, connections: int = 32, script: str | None = None) -> Run:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", str(ROOT / "bench" / script)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
+    return Run(rps, _ms(p50), _ms(p99))
+
+
+def api_request(path: str, body: dict | None = None, token: str | None = None) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{API_PORT}{path}")
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        if error.code == 409:  # already registered by an earlier run
+            return api_request(
+                "/api/auth/login", body={k: USER[k] for k in ("username", "password")}
+            )
+        raise
+
+
+def measure(label: str, path: str, args: argparse.Namespace, script: str | None = None) -> dict:
+    """Interleave baseline and API runs; report medians and the median per-round ratio."""
+    api_runs, ratios = [], []
+    for _ in range(args.rounds):
+        base = wrk(f"http://127.0.0.1:{BASE_PORT}/", seconds=args.seconds)
+        run = wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=args.seconds, script=script)
+        api_runs.append(run)
+        ratios.append(run.rps / base.rps)
+    row = {
+        "endpoint": label,
+        "rps": statistics.median(r.rps for r in api_runs),
+        "p50": statistics.median(r.p50_ms for r in api_runs),
+        "p99": statistics.median(r.p99_ms for r in api_runs),
+        "ratio": statistics.median(ratios),
+    }
+    print(
+        f"  {label:<28} {row['rps']:>8.0f} req/s  p50 {row['p50']:6.2f} ms  "
+        f"p99 {row['p99']:6.2f} ms  x{row['ratio']:.2f}",
+        flush=True,
+    )
+    return row
+
+
+def cpu_split(master: int, path: str, seconds: int) -> list[float]:
+    pids = workers_of(master)
+    before = {pid: cpu_ticks(pid) for pid in pids}
+    wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=seconds)
+    used = {pid: cpu_ticks(pid) - before[pid] for pid in pids}
+    total = sum(used.values()) or 1
+    return [round(used[pid] / total, 2) for pid in pids]
+
+
+def p99_during_logins(path: str, seconds: int) -> Run:
+    """GET latency while 4 clients log in continuously (bcrypt must not starve the API)."""
+    login = subprocess.Popen(
+        ["wrk", "-t1", "-c4", f"-d{seconds + 2}s", "-s", str(ROOT / "bench" / "login.lua"),
+         f"http://127.0.0.1:{API_PORT}/api/auth/login"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1)
+    try:
+        return wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=seconds)
+    finally:
+        login.wait()
+
+
+def page_one_p50(rows: int, seconds: int) -> float:
+    process = start_api(seeded(rows))
+    try:
+        runs = [wrk(f"http://127.0.0.1:{API_PORT}/api/items", seconds=seconds) for _ in range(3)]
+        return statistics.median(r.p50_ms for r in runs)
+    finally:
+        stop(process)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="items in the database")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=4, help="per wrk run")
+    parser.add_argument("--scale", action="store_true", help="also compare page 1 at 1,000 rows")
+    parser.add_argument("--note", default="", help="what changed, for RESULTS.md")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk (make bench does this)")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    data_dir = seeded(args.rows)
+    baseline, api = start_baseline(), start_api(data_dir)
+    try:
+        token = api_request("/api/auth/register", body=USER)["token"]
+        os.environ["BENCH_TOKEN"] = token
+        item_id = api_request("/api/items?per_page=1")["items"][0]["id"]
+        print(f"{args.rows:,} items; {args.rounds} rounds x {args.seconds} s; wrk -t2 -c32")
+        rows = [
+            measure("GET /api/health", "/api/health", args),
+            measure("GET /api/items", "/api/items?per_page=20", args),
+            measure("GET /api/items?q=", "/api/items?q=alpha", args),
+            measure("GET /api/items/<id>", f"/api/items/{item_id}", args),
+            measure("GET /api/auth/me", "/api/auth/me", args, script="auth.lua"),
+            measure("POST /api/items", "/api/items", args, script="post_item.lua"),
+        ]
+        split = cpu_split(api.pid, "/api/items?per_page=20", args.seconds)
+        during_logins = p99_during_logins("/api/items?per_page=20", args.seconds)
+        rss = [round(peak_rss_mb(pid), 1) for pid in workers_of(api.pid)]
+    finally:
+        stop(api)
+        stop(baseline)
+    print(f"  CPU split between workers: {split}; peak RSS per worker (MB): {rss}")
+    print(f"  GET /api/items with 4 clients logging in: p99 {during_logins.p99_ms:.1f} ms")
+    scale = None
+    if args.scale:
+        small = page_one_p50(1_000, args.seconds)
+        large = statistics.median([r["p50"] for r in rows if r["endpoint"] == "GET /api/items"])
+        scale = (small, large)
+        print(f"  page 1 p50: {small:.2f} ms at 1,000 rows, {large:.2f} ms at {args.rows:,}")
+    record(args, rows, split, rss, during_logins, scale)
+
+
+def record(args, rows, split, rss, during_logins, scale) -> None:  # type: ignore[no-untyped-def]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})"
+    lines = [
+        f"\n## {stamp} — {machine}\n",
+        f"{args.rows:,} items, {args.rounds} rounds x {args.seconds} s, wrk -t2 -c32. "
+        f"{args.note}\n",
+        "| endpoint | req/s | p50 ms | p99 ms | x raw WSGI |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {r['endpoint']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['ratio']:.2f} |"
+            for r in rows
+        ),
+        "",
+        f"- CPU split between workers (GET /api/items): {split}",
+        f"- peak RSS per worker: {rss} MB",
+        f"- GET /api/items p99 while 4 clients log in: {during_logins.p99_ms:.1f} ms",
+    ]
+    if scale:
+        lines.append(
+            f"- page 1 p50: {scale[0]:.2f} ms at 1,000 rows vs {scale[1]:.2f} ms at "
+            f"{args.rows:,} rows ({scale[1] / scale[0]:.2f}x)"
+        )
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# Benchmark results\n\nAppended by `make bench`; never edit old rows.\n"
+        )
+    with RESULTS.open("a") as out:
+        out.write("\n".join(lines) + "\n")
+    print(f"Appended to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

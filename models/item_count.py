@@ -1,0 +1,73 @@
+"""Exact item counts by state, kept by database triggers so every write path updates them.
+
+`COUNT(*)` over the items table grows with the table (~15 ms at 1,000,000 rows on SQLite);
+reading these two rows does not. Triggers (not application code) keep them exact for every
+write: the API, bulk seeding, migrations and raw SQL alike.
+"""
+
+from sqlalchemy import DDL, Boolean, Integer, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import db
+
+
+class ItemCount(db.Model):
+    __tablename__ = "item_counts"
+
+    is_active: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"is_active": self.is_active, "count": self.count}
+
+
+# One UPDATE per state change, touching both rows in one statement: on PostgreSQL two
+# concurrent flips in opposite directions then lock the rows in the same order (no deadlock).
+_FLIP = (
+    "UPDATE item_counts SET count = count + CASE WHEN is_active = NEW.is_active "
+    "THEN 1 ELSE -1 END"
+)
+TRIGGER_DDL: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS items_count_insert AFTER INSERT ON items BEGIN "
+        "UPDATE item_counts SET count = count + 1 WHERE is_active = NEW.is_active; END",
+        "CREATE TRIGGER IF NOT EXISTS items_count_delete AFTER DELETE ON items BEGIN "
+        "UPDATE item_counts SET count = count - 1 WHERE is_active = OLD.is_active; END",
+        "CREATE TRIGGER IF NOT EXISTS items_count_update AFTER UPDATE OF is_active ON items "
+        f"WHEN OLD.is_active != NEW.is_active BEGIN {_FLIP}; END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION items_count_change() RETURNS trigger AS $$ BEGIN "
+        "IF TG_OP = 'INSERT' THEN "
+        "UPDATE item_counts SET count = count + 1 WHERE is_active = NEW.is_active; "
+        "ELSIF TG_OP = 'DELETE' THEN "
+        "UPDATE item_counts SET count = count - 1 WHERE is_active = OLD.is_active; "
+        f"ELSE {_FLIP}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER items_count_insert_delete AFTER INSERT OR DELETE ON items "
+        "FOR EACH ROW EXECUTE FUNCTION items_count_change()",
+        "CREATE TRIGGER items_count_update AFTER UPDATE OF is_active ON items FOR EACH ROW "
+        "WHEN (OLD.is_active IS DISTINCT FROM NEW.is_active) "
+        "EXECUTE FUNCTION items_count_change()",
+    ],
+}
+SEED_COUNTS = (
+    "INSERT INTO item_counts (is_active, count) SELECT s.is_active, "
+    "(SELECT count(*) FROM items WHERE items.is_active = s.is_active) FROM "
+    "(SELECT {false} AS is_active UNION ALL SELECT {true}) AS s"
+)
+
+
+def _seed_sql(dialect: str) -> str:
+    false, true = ("0", "1") if dialect == "sqlite" else ("false", "true")
+    return SEED_COUNTS.format(false=false, true=true)
+
+
+# `db.create_all()` (tests) gets the same triggers the migrations create.
+for _dialect, _statements in TRIGGER_DDL.items():
+    for _statement in _statements:
+        event.listen(
+            db.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect)
+        )
+    event.listen(
+        db.metadata, "after_create", DDL(_seed_sql(_dialect)).execute_if(dialect=_dialect)
+    )
