@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: run dev test lint format spec spec-check clean install install-dev npm-tools browser
+.PHONY: run dev test test-postgres lint format spec spec-check clean install install-dev npm-tools browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,15 @@ dev: install
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app run --debug --host 0.0.0.0 --port $(PORT)
 
-## Lint, then the whole test suite.
+## Lint, then the whole test suite on SQLite, then the fast suite again on PostgreSQL.
 test: install-dev lint browser
 	$(BIN)/python -m pytest
+	$(MAKE) test-postgres
+
+## The fast suite against a fresh PostgreSQL database on 127.0.0.1:5432 (skipped if unreachable,
+## except in CI, where that fails).
+test-postgres: install-dev
+	scripts/test-postgres.sh
 
 ## Debian's Chromium for the Swagger UI test (Playwright never downloads its own browser).
 browser:

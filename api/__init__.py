@@ -17,9 +17,10 @@ from api import jsonio, observability
 from api.cli import register_cli
 from api.config import ROOT, finalize_config, load_config
 from api.errors import ApiError, register_error_handlers
-from api.extensions import cors, db, limiter, migrate
+from api.extensions import cors, db, migrate
 from api.namespaces import create_api_blueprint
 from api.schemas import MAX_ID
+from api.throttle import throttle
 
 # Swagger UI needs its own inline script and styles; everything else gets nothing.
 DOCS_CSP = (
@@ -74,7 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    limiter.init_app(app)
+    throttle.init_app(app)
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": _origins(app.config["CORS_ORIGINS"])}},

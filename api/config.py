@@ -86,7 +86,6 @@ def finalize_config(config: dict[str, Any]) -> None:
     config.setdefault("RESTX_MASK_SWAGGER", False)
     config.setdefault("RESTX_ERROR_404_HELP", False)
     config.setdefault("BUNDLE_ERRORS", True)
-    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:

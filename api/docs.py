@@ -13,6 +13,7 @@ from flask import Response, request
 from flask_restx import Model, Namespace
 from flask_restx.utils import merge, unpack
 
+from api.errors import validation_error
 from api.marshalling import serializer
 from api.schemas import error_model
 
@@ -65,12 +66,26 @@ def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
         # body before the auth decorators run: a caller without a token must get 401, not 400.
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            model.validate(request.get_json())
+            payload = request.get_json()
+            model.validate(payload)
+            if isinstance(payload, dict):
+                _reject_nul(payload)
             return func(*args, **kwargs)
 
         return errors(400, 413, 415)(ns.expect(model, validate=False)(wrapper))
 
     return decorator
+
+
+def _reject_nul(payload: dict[str, Any]) -> None:
+    """NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both."""
+    bad = {
+        name: "must not contain NUL characters"
+        for name, value in payload.items()
+        if isinstance(value, str) and "\x00" in value
+    }
+    if bad:
+        raise validation_error(bad)
 
 
 def _marshal(data: Any, model: Model) -> Any:

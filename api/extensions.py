@@ -4,8 +4,6 @@ import sqlite3
 from typing import Any
 
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -14,9 +12,8 @@ from models import db
 
 cors = CORS()
 migrate = Migrate()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-__all__ = ["cors", "db", "limiter", "migrate"]
+__all__ = ["cors", "db", "migrate"]
 
 
 @event.listens_for(Engine, "connect")

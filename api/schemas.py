@@ -149,6 +149,8 @@ class BoundedStr:
 
     def __call__(self, value: Any, name: str | None = None) -> str:
         text = str(value)
+        if "\x00" in text:  # PostgreSQL cannot compare or store it
+            raise ValueError("must not contain NUL characters")
         if len(text) > self.max_length:
             raise ValueError(f"must be at most {self.max_length} characters")
         return text

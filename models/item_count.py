@@ -24,8 +24,7 @@ class ItemCount(db.Model):
 # One UPDATE per state change, touching both rows in one statement: on PostgreSQL two
 # concurrent flips in opposite directions then lock the rows in the same order (no deadlock).
 _FLIP = (
-    "UPDATE item_counts SET count = count + CASE WHEN is_active = NEW.is_active "
-    "THEN 1 ELSE -1 END"
+    "UPDATE item_counts SET count = count + CASE WHEN is_active = NEW.is_active THEN 1 ELSE -1 END"
 )
 TRIGGER_DDL: dict[str, list[str]] = {
     "sqlite": [
@@ -65,9 +64,5 @@ def _seed_sql(dialect: str) -> str:
 # `db.create_all()` (tests) gets the same triggers the migrations create.
 for _dialect, _statements in TRIGGER_DDL.items():
     for _statement in _statements:
-        event.listen(
-            db.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect)
-        )
-    event.listen(
-        db.metadata, "after_create", DDL(_seed_sql(_dialect)).execute_if(dialect=_dialect)
-    )
+        event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+    event.listen(db.metadata, "after_create", DDL(_seed_sql(_dialect)).execute_if(dialect=_dialect))

@@ -1,15 +1,15 @@
 from typing import Any
 
-from flask import current_app, g, request
-from flask_limiter.util import get_remote_address
+from flask import g
 from flask_restx import Namespace, Resource, fields
 
 from api.deps import current_user, token_required
 from api.docs import errors, json_body, returns
-from api.extensions import limiter
+from api.errors import ApiError
 from api.http import RATE_LIMIT_HEADERS
 from api.schemas import message_model, user_model
 from api.services import auth as auth_service
+from api.throttle import throttle
 
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
@@ -91,16 +91,6 @@ refresh_model = ns.model(
 )
 
 
-def _login_username() -> str:
-    body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
-    return f"login:{str(name).strip().lower()[:254]}" if name else "login:"
-
-
-def _failed(response: Any) -> bool:
-    return response.status_code == 401
-
-
 @ns.route("/register")
 class Register(Resource):
     @ns.doc(id="register")
@@ -122,21 +112,6 @@ class Register(Resource):
 
 @ns.route("/login")
 class Login(Resource):
-    decorators = [
-        limiter.limit(
-            lambda: current_app.config["LOGIN_RATE_LIMIT"],
-            key_func=_login_username,
-            deduct_when=_failed,
-            scope="login-username",
-        ),
-        limiter.limit(
-            lambda: current_app.config["LOGIN_IP_RATE_LIMIT"],
-            key_func=get_remote_address,
-            deduct_when=_failed,
-            scope="login-address",
-        ),
-    ]
-
     @ns.doc(id="login")
     @json_body(ns, login_model)
     @errors(401, 429, e401="Wrong credentials or inactive account")
@@ -145,15 +120,21 @@ class Login(Resource):
         description="Logged in; the body holds an access token",
         headers=RATE_LIMIT_HEADERS,
     )
-    def post(self) -> dict[str, Any]:
+    def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Log in with a username (or email) and password.
 
         Failed attempts are limited per username and per client address (429 with
         `Retry-After`).
         """
         body = ns.payload
-        user = auth_service.authenticate(identifier=body["username"], password=body["password"])
-        return auth_service.token_response(user)
+        windows = throttle.windows(body["username"])
+        headers = throttle.check(windows)
+        try:
+            user = auth_service.authenticate(identifier=body["username"], password=body["password"])
+        except ApiError as error:
+            error.headers.update(throttle.fail(windows))
+            raise
+        return auth_service.token_response(user), 200, headers
 
 
 @ns.route("/refresh")

@@ -84,6 +84,8 @@ def _write_limited(file: FileStorage, target: Path) -> int:
 
 
 def get_for_download(stored_name: str, *, user: User) -> Upload:
+    if "\x00" in stored_name:  # never a stored name, and PostgreSQL cannot even compare it
+        raise ApiError(404, "File not found")
     upload = db.session.scalar(select(Upload).where(Upload.stored_name == stored_name))
     if upload is None or not (upload_folder() / upload.stored_name).is_file():
         raise ApiError(404, "File not found")

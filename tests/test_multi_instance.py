@@ -1,0 +1,260 @@
+"""Two app instances (real gunicorn, two ports) sharing one PostgreSQL database and one Redis.
+
+What a load balancer in front of N instances needs: users, revocations and data live in the
+database, and the failed-login limit counts in Redis, so it does not matter which instance
+answers a request.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.factories import random_email, random_name, random_password
+from tests.live import LiveServer, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+PG_ADMIN_DSN = os.environ.get(
+    "TEST_POSTGRES_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test"
+)
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# How the machine's services are started (see the environment notes); used only when down.
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_REDIS = (
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no'
+    " --dir /var/lib/redis --logfile /var/log/redis/ci.log"
+)
+LOGIN_LIMIT = 3
+CREATES, THREADS = 200, 16
+
+
+def unavailable(message: str) -> None:
+    """Locally a missing service skips; in CI the multi-instance guarantees must be shown."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _try_start(command: str, executable: str) -> None:
+    if os.geteuid() == 0 and shutil.which(executable):
+        subprocess.run(command, shell=True, check=False, capture_output=True, timeout=60)
+
+
+def _postgres_admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+
+
+def ensure_postgres() -> None:
+    import psycopg
+
+    try:
+        _postgres_admin().close()
+        return
+    except psycopg.OperationalError:
+        _try_start(START_POSTGRES, "pg_ctlcluster")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            _postgres_admin().close()
+            return
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                unavailable(f"PostgreSQL is not reachable ({PG_ADMIN_DSN}): {exc}")
+            time.sleep(0.5)
+
+
+def ensure_redis() -> None:
+    import redis
+
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3) as client:
+        try:
+            client.ping()
+            return
+        except redis.RedisError:
+            _try_start(START_REDIS, "redis-server")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.RedisError as exc:
+                if time.monotonic() > deadline:
+                    unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
+                time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    """A throwaway database for this module, dropped afterwards."""
+    ensure_postgres()
+    name = f"multi_test_{uuid.uuid4().hex[:12]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.format(name=name)
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """An empty Redis database number of its own, flushed before and after."""
+    import redis
+
+    ensure_redis()
+    for number in range(15, 0, -1):
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=number, socket_timeout=3)
+        if client.dbsize() == 0:
+            break
+        client.close()
+    else:
+        pytest.fail("no empty Redis database number (1-15) for the test")
+    client.flushdb()
+    try:
+        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{number}"
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def instances(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute",
+        "LOGIN_IP_RATE_LIMIT": "10000 per minute",
+    }
+    # One after the other: A's master migrates the empty database; B then finds it at head.
+    first = start_server(tmp_path_factory.mktemp("instance-a"), **env)
+    try:
+        second = start_server(tmp_path_factory.mktemp("instance-b"), **env)
+    except Exception:
+        stop_server(first)
+        raise
+    try:
+        yield first, second
+    finally:
+        stop_server(second)
+        stop_server(first)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: Any
+
+
+def call(
+    server: LiveServer, method: str, path: str, body: Any = None, token: str | None = None
+) -> Reply:
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+            status, response_headers = response.status, response.headers
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        status, response_headers = error.code, error.headers
+    return Reply(status, json.loads(raw) if raw else None, response_headers)
+
+
+def register(server: LiveServer) -> dict[str, Any]:
+    account = {"username": random_name(), "email": random_email(), "password": random_password()}
+    reply = call(server, "POST", "/api/auth/register", account)
+    assert reply.status == 201, reply.body
+    return {**account, "id": reply.body["user"]["id"], "token": reply.body["token"]}
+
+
+def test_user_registered_on_a_logs_in_on_b(instances: tuple[LiveServer, LiveServer]) -> None:
+    a, b = instances
+    account = register(a)
+    reply = call(b, "POST", "/api/auth/login", {k: account[k] for k in ("username", "password")})
+    assert reply.status == 200, reply.body
+    assert reply.body["user"]["id"] == account["id"]
+    # A token issued by A is accepted by B and the other way round (one signing key).
+    assert call(b, "GET", "/api/auth/me", token=account["token"]).status == 200
+    assert call(a, "GET", "/api/auth/me", token=reply.body["token"]).status == 200
+
+
+def test_token_revoked_on_a_is_refused_on_b(instances: tuple[LiveServer, LiveServer]) -> None:
+    a, b = instances
+    token = register(a)["token"]
+    assert call(b, "GET", "/api/auth/me", token=token).status == 200
+    assert call(a, "POST", "/api/auth/logout", token=token).status == 200
+    reply = call(b, "GET", "/api/auth/me", token=token)
+    assert reply.status == 401, reply.body
+    assert "error" in reply.body
+    assert call(a, "GET", "/api/auth/me", token=token).status == 401
+
+
+def test_login_rate_limit_counts_across_instances(
+    instances: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = instances
+    account = register(a)
+    wrong = {"username": account["username"], "password": "not-the-password"}
+    statuses = [call(server, "POST", "/api/auth/login", wrong).status for server in (a, a, b)]
+    assert statuses == [401] * LOGIN_LIMIT
+    limited = call(b, "POST", "/api/auth/login", wrong)
+    assert limited.status == 429, limited.body
+    assert "error" in limited.body
+    assert int(limited.headers["Retry-After"]) > 0
+    # The username stays limited on A too: the count lives in Redis, not in one process.
+    assert call(a, "POST", "/api/auth/login", wrong).status == 429
+
+
+def test_concurrent_creates_on_both_instances_are_all_stored(
+    instances: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = instances
+    owners = [register(a), register(b)]
+    run = uuid.uuid4().hex[:8]
+
+    def create(n: int) -> Reply:
+        server = (a, b)[n % 2]
+        owner = owners[(n // 2) % 2]
+        body = {"name": f"bulk-{run}-{n:03d}", "description": f"request {n}"}
+        return call(server, "POST", "/api/items", body, token=owner["token"])
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        replies = list(pool.map(create, range(CREATES)))
+
+    assert [r.status for r in replies if r.status != 201] == []
+    ids = {r.body["id"] for r in replies}
+    assert len(ids) == CREATES
+    assert {r.body["name"] for r in replies} == {f"bulk-{run}-{n:03d}" for n in range(CREATES)}
+    for server in (a, b):
+        totals = [
+            call(server, "GET", "/api/me/items?per_page=1", token=o["token"]).body["total"]
+            for o in owners
+        ]
+        assert totals == [CREATES // 2, CREATES // 2]
+        search = call(server, "GET", f"/api/items?q=BULK-{run.upper()}&per_page=1")
+        assert search.status == 200
+        assert search.body["total"] == CREATES
