@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -44,7 +45,7 @@ EXPOSED_HEADERS = [
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` path ids: beyond a 64-bit SQL integer the URL matches nothing (a 404) rather
+    """`<int:...>` path ids: beyond what an id column holds the URL matches nothing (a 404) rather
     than overflowing the database driver (a 500)."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
@@ -62,6 +63,7 @@ class ApiRequest(Request):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.request_class = ApiRequest
+    app.session_interface = NoSessions()
     jsonio.init_app(app)
     settings = load_config()
     settings.update(config or {})
@@ -80,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app,
         resources={r"/api/*": {"origins": _origins(app.config["CORS_ORIGINS"])}},
         expose_headers=EXPOSED_HEADERS,
+        always_send=False,  # only requests with an `Origin` need CORS headers
     )
     register_error_handlers(app)
     app.url_map.converters["int"] = IdConverter
@@ -116,13 +119,35 @@ def _limit_json_body() -> None:
         request.max_content_length = current_app.config["MAX_JSON_BYTES"]
 
 
+API_HEADERS = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+]
+DOCS_HEADERS = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", DOCS_CSP),
+]
+
+
 def _security_headers(response: Response) -> Response:
+    """Added in one pass (this runs on every response); a view's own values win."""
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
     is_docs = request.path.startswith(("/api/docs", "/swaggerui"))
-    headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs else API_CSP)
-    if request.path.startswith("/api/") and not is_docs:
-        headers.setdefault("Cache-Control", "no-store")
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in DOCS_HEADERS if is_docs else API_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if not is_docs and "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", API_CSP)
     return response
+
+
+class NoSessions(SecureCookieSessionInterface):
+    """A stateless API has no cookie sessions; skip loading and saving one per request."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None

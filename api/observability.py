@@ -4,7 +4,6 @@ Every request gets an id (the client's `X-Request-ID` when it is sane, else a ne
 in the response, in every log line and in error bodies. Each request ends with one JSON log line.
 """
 
-import json
 import logging
 import os
 import re
@@ -13,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask import Flask, Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -57,7 +57,7 @@ class JsonFormatter(logging.Formatter):
         payload.update(getattr(record, "fields", {}))
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+        return orjson.dumps(payload, default=str).decode()
 
 
 class RequestIdFilter(logging.Filter):

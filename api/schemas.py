@@ -98,10 +98,10 @@ def page_model(name: str, item: Model) -> Model:
     )
 
 
-# The largest id a 64-bit SQL integer holds: a larger id or page would overflow the database
-# driver (a 500) instead of being an ordinary 400 or 404.
-MAX_ID = 2**63 - 1
-MAX_PAGE = 2**31 - 1
+# Ids are SQL INTEGER columns (32-bit on PostgreSQL, which also casts LIMIT/OFFSET to INTEGER):
+# a larger id, or a page whose offset is larger, would make the database driver fail (a 500)
+# instead of being an ordinary 400 (query) or 404 (path).
+MAX_ID = 2**31 - 1
 
 
 class BoundedInt:
@@ -157,6 +157,7 @@ class BoundedStr:
 
 
 MAX_PER_PAGE = 100
+MAX_PAGE = MAX_ID // MAX_PER_PAGE  # the offset (page - 1) * per_page fits in INTEGER
 ITEM_SORTS = ("-created_at", "created_at", "name", "-name")
 
 

@@ -340,7 +340,8 @@ def test_health_is_503_when_database_query_fails(app, client, monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("SELECT 1", {}, Exception("database is gone"))
 
-    monkeypatch.setattr(db.session, "execute", broken)
+    with app.app_context():  # every database access, ORM or not, checks out from the pool
+        monkeypatch.setattr(db.engine.pool, "connect", broken)
     response = client.get("/api/health")
     assert response.status_code == 503
     assert response.mimetype == "application/json"
@@ -369,14 +370,13 @@ def test_health_is_503_when_database_is_unreachable(tmp_path):
 
 
 def test_health_recovers_after_database_failure(app, client, monkeypatch):
-    original = db.session.execute
-
     def broken(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("SELECT 1", {}, Exception("down"))
 
-    monkeypatch.setattr(db.session, "execute", broken)
+    with app.app_context():  # every database access, ORM or not, checks out from the pool
+        monkeypatch.setattr(db.engine.pool, "connect", broken)
     assert client.get("/api/health").status_code == 503
-    monkeypatch.setattr(db.session, "execute", original)
+    monkeypatch.undo()
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.get_json()["status"] == "healthy"

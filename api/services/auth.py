@@ -135,15 +135,21 @@ def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any
 def user_for_claims(claims: dict[str, Any]) -> User | None:
     """The token's user if the token is still honoured (active, same version, not revoked).
 
-    One lookup covers both the token itself (logout) and its login family (reuse detection).
+    One query: the user plus whether the token itself (logout) or its login family (refresh
+    token reuse) was revoked.
     """
-    user = db.session.get(User, int(claims["sub"]))
-    if user is None or not user.is_active or user.token_version != claims["ver"]:
-        return None
-    revoked = db.session.scalar(
-        select(RevokedToken.jti).where(RevokedToken.jti.in_((claims["jti"], claims["fid"])))
+    revoked = (
+        select(RevokedToken.jti)
+        .where(RevokedToken.jti.in_((claims["jti"], claims["fid"])))
+        .exists()
     )
-    return None if revoked is not None else user
+    row = db.session.execute(select(User, revoked).where(User.id == int(claims["sub"]))).first()
+    if row is None:
+        return None
+    user, is_revoked = row
+    if is_revoked or not user.is_active or user.token_version != claims["ver"]:
+        return None
+    return user
 
 
 def _revoke_family(family_id: str) -> None:
