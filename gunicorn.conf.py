@@ -11,6 +11,9 @@ worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 keepalive = 5
+# Each worker gets its own SO_REUSEPORT socket, so the kernel spreads connections over the
+# workers; with one shared socket a single gthread worker can take every keep-alive client.
+reuse_port = True
 timeout = 30
 graceful_timeout = 20
 accesslog = "-"

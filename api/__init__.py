@@ -14,7 +14,7 @@ from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from api import jsonio, observability
+from api import jsonio, observability, page_cache
 from api.cli import register_cli
 from api.config import ROOT, finalize_config, load_config
 from api.errors import ApiError, register_error_handlers
@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     throttle.init_app(app)
+    page_cache.init_app(app)
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": _origins(app.config["CORS_ORIGINS"])}},

@@ -27,6 +27,7 @@ ERROR_DESCRIPTIONS = {
     409: "Conflict with the current state",
     412: "Precondition failed: the `If-Match` ETag is stale",
     413: "Request body too large",
+    414: "Request URL too long (over 8190 bytes, e.g. long non-ASCII query values)",
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests; retry after `Retry-After` seconds",

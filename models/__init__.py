@@ -4,7 +4,7 @@ from models.audit import AuditEntry
 from models.base import db, utcnow
 from models.idempotency import IdempotencyKey
 from models.item import Item
-from models.item_count import ItemCount
+from models.item_count import ItemChanges, ItemCount
 from models.refresh_token import RefreshToken
 from models.token import RevokedToken
 from models.upload import Upload
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "IdempotencyKey",
     "Item",
+    "ItemChanges",
     "ItemCount",
     "RefreshToken",
     "RevokedToken",

@@ -1,8 +1,12 @@
-"""Exact item counts by state, kept by database triggers so every write path updates them.
+"""Item statistics kept by database triggers, so every write path updates them.
 
-`COUNT(*)` over the items table grows with the table (~15 ms at 1,000,000 rows on SQLite);
-reading these two rows does not. Triggers (not application code) keep them exact for every
-write: the API, bulk seeding, migrations and raw SQL alike.
+* `item_counts`: exact counts by state. `COUNT(*)` grows with the table (~15 ms at 1,000,000
+  rows on SQLite); reading these two rows does not.
+* `item_changes`: a version bumped by every insert, update or delete of an item. Cached list
+  pages are keyed by it, so a change made by any worker or instance invalidates them.
+
+Triggers (not application code) keep both exact for every write: the API, bulk seeding,
+migrations and raw SQL alike.
 """
 
 from sqlalchemy import DDL, Boolean, Integer, event
@@ -21,12 +25,23 @@ class ItemCount(db.Model):
         return {"is_active": self.is_active, "count": self.count}
 
 
+class ItemChanges(db.Model):
+    __tablename__ = "item_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"version": self.version}
+
+
 # One UPDATE per state change, touching both rows in one statement: on PostgreSQL two
 # concurrent flips in opposite directions then lock the rows in the same order (no deadlock).
 _FLIP = (
     "UPDATE item_counts SET count = count + CASE WHEN is_active = NEW.is_active THEN 1 ELSE -1 END"
 )
-TRIGGER_DDL: dict[str, list[str]] = {
+_BUMP = "UPDATE item_changes SET version = version + 1"
+COUNT_TRIGGERS: dict[str, list[str]] = {
     "sqlite": [
         "CREATE TRIGGER IF NOT EXISTS items_count_insert AFTER INSERT ON items BEGIN "
         "UPDATE item_counts SET count = count + 1 WHERE is_active = NEW.is_active; END",
@@ -49,11 +64,27 @@ TRIGGER_DDL: dict[str, list[str]] = {
         "EXECUTE FUNCTION items_count_change()",
     ],
 }
+CHANGE_TRIGGERS: dict[str, list[str]] = {
+    "sqlite": [
+        f"CREATE TRIGGER IF NOT EXISTS items_changed_{op.lower()} AFTER {op} ON items "
+        f"BEGIN {_BUMP}; END"
+        for op in ("INSERT", "UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION items_changed() RETURNS trigger AS $$ BEGIN "
+        f"{_BUMP}; RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER items_changed AFTER INSERT OR UPDATE OR DELETE ON items "
+        "FOR EACH STATEMENT EXECUTE FUNCTION items_changed()",
+    ],
+}
 SEED_COUNTS = (
     "INSERT INTO item_counts (is_active, count) SELECT s.is_active, "
     "(SELECT count(*) FROM items WHERE items.is_active = s.is_active) FROM "
     "(SELECT {false} AS is_active UNION ALL SELECT {true}) AS s"
 )
+
+
+SEED_VERSION = "INSERT INTO item_changes (id, version) VALUES (1, 0)"
 
 
 def _seed_sql(dialect: str) -> str:
@@ -62,7 +93,8 @@ def _seed_sql(dialect: str) -> str:
 
 
 # `db.create_all()` (tests) gets the same triggers the migrations create.
-for _dialect, _statements in TRIGGER_DDL.items():
-    for _statement in _statements:
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in COUNT_TRIGGERS[_dialect] + CHANGE_TRIGGERS[_dialect]:
         event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
-    event.listen(db.metadata, "after_create", DDL(_seed_sql(_dialect)).execute_if(dialect=_dialect))
+    for _seed in (_seed_sql(_dialect), SEED_VERSION):
+        event.listen(db.metadata, "after_create", DDL(_seed).execute_if(dialect=_dialect))

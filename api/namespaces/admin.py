@@ -12,6 +12,7 @@ from api.http import (
     page_response,
     require_match,
 )
+from api.page_cache import cached_page
 from api.schemas import (
     MAX_ID,
     BoundedInt,
@@ -125,7 +126,8 @@ class AdminItems(Resource):
     @ns.doc(id="adminListItems")
     @ns.expect(items_parser)
     @admin_required
-    @errors(400)
+    @cached_page()
+    @errors(400, 414)
     @returns(
         admin_item_page_model,
         description="A page of all items, inactive included",
@@ -190,7 +192,7 @@ class AdminUsers(Resource):
     @ns.doc(id="adminListUsers")
     @ns.expect(users_parser)
     @admin_required
-    @errors(400)
+    @errors(400, 414)
     @returns(user_page_model, description="A page of users", headers=PAGINATION_HEADERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List all users.
@@ -244,7 +246,7 @@ class AdminAudit(Resource):
     @ns.doc(id="adminListAudit")
     @ns.expect(audit_parser)
     @admin_required
-    @errors(400)
+    @errors(400, 414)
     @returns(audit_page_model, description="A page of audit entries", headers=PAGINATION_HEADERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List the admin audit log, newest first.

@@ -18,6 +18,7 @@ from api.http import (
     require_match,
 )
 from api.idempotency import idempotent
+from api.page_cache import cached_page
 from api.schemas import (
     MAX_ID,
     BinaryFile,
@@ -73,7 +74,8 @@ class ItemList(Resource):
     @ns.doc(id="listItems")
     @ns.expect(items_parser)
     @token_optional
-    @errors(400)
+    @cached_page()
+    @errors(400, 414)
     @returns(item_page_model, description="A page of active items", headers=PAGINATION_HEADERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List active items.
@@ -184,7 +186,8 @@ class MyItems(Resource):
     @ns.doc(id="listMyItems")
     @ns.expect(my_items_parser)
     @token_required
-    @errors(400)
+    @cached_page(scope=lambda: current_user().id)
+    @errors(400, 414)
     @returns(
         item_page_model,
         description="A page of the caller's items, inactive included",

@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.errors import ApiError, validation_error
@@ -132,18 +132,20 @@ def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any
     }
 
 
-def user_for_claims(claims: dict[str, Any]) -> User | None:
-    """The token's user if the token is still honoured (active, same version, not revoked).
+# Built once (this runs on every authenticated request): the user, and whether the token
+# itself (logout) or its login family (refresh-token reuse) was revoked.
+_TOKEN_USER = select(
+    User,
+    select(RevokedToken.jti)
+    .where(or_(RevokedToken.jti == bindparam("jti"), RevokedToken.jti == bindparam("fid")))
+    .exists(),
+).where(User.id == bindparam("user_id"))
 
-    One query: the user plus whether the token itself (logout) or its login family (refresh
-    token reuse) was revoked.
-    """
-    revoked = (
-        select(RevokedToken.jti)
-        .where(RevokedToken.jti.in_((claims["jti"], claims["fid"])))
-        .exists()
-    )
-    row = db.session.execute(select(User, revoked).where(User.id == int(claims["sub"]))).first()
+
+def user_for_claims(claims: dict[str, Any]) -> User | None:
+    """The token's user if the token is still honoured (active, same version, not revoked)."""
+    params = {"user_id": int(claims["sub"]), "jti": claims["jti"], "fid": claims["fid"]}
+    row = db.session.execute(_TOKEN_USER, params).first()
     if row is None:
         return None
     user, is_revoked = row

@@ -48,17 +48,30 @@ def item_filters(
     return conditions
 
 
+# Built once: the hot list and count statements only gain filters per request.
+_ORDERED = {
+    sort: select(*LIST_COLUMNS).order_by(
+        *((column.desc(), Item.id.desc()) if descending else (column.asc(), Item.id.asc()))
+    )
+    for sort, (column, descending) in SORTS.items()
+}
+_COUNTED = {
+    None: select(func.coalesce(func.sum(ItemCount.count), 0)),
+    True: select(ItemCount.count).where(ItemCount.is_active.is_(True)),
+    False: select(ItemCount.count).where(ItemCount.is_active.is_(False)),
+}
+
+
 def count_items(
     *, q: str | None = None, owner_id: int | None = None, is_active: bool | None = None
 ) -> int:
     """Exact total; without `q`/`owner_id` it is read from the trigger-kept counts."""
     if q or owner_id is not None:
         conditions = item_filters(q=q, owner_id=owner_id, is_active=is_active)
-        return db.session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0
-    query = select(func.coalesce(func.sum(ItemCount.count), 0))
-    if is_active is not None:
-        query = query.where(ItemCount.is_active.is_(is_active))
-    return db.session.scalar(query) or 0
+        query = select(func.count()).select_from(Item).where(*conditions)
+    else:
+        query = _COUNTED[is_active]
+    return db.session.connection().execute(query).scalar() or 0
 
 
 def list_items(
@@ -71,14 +84,15 @@ def list_items(
     keyset = after is not None
     if keyset and page != 1:
         raise ApiError(400, "Validation failed", errors={"after": "cannot be combined with page"})
-    column, descending = SORTS[sort]
-    order = (column.desc(), Item.id.desc()) if descending else (column.asc(), Item.id.asc())
-    query = select(*LIST_COLUMNS).where(*item_filters(**filters)).order_by(*order)
+    query = _ORDERED[sort]
+    if conditions := item_filters(**filters):
+        query = query.where(*conditions)
     if after:
         query = query.where(_after(sort, after))
     elif not keyset:
         query = query.offset((page - 1) * per_page)
-    rows = db.session.execute(query.limit(per_page + 1)).all()
+    # Core execution on the request's connection: plain rows, no ORM loading machinery.
+    rows = db.session.connection().execute(query.limit(per_page + 1)).all()
     cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
     total = count_items(**filters)
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # The trigger SQL lives with the model (one definition for migrations and `create_all`).
-from models.item_count import TRIGGER_DDL, _seed_sql
+from models.item_count import COUNT_TRIGGERS, _seed_sql
 
 revision = "0004"
 down_revision = "0003"
@@ -27,7 +27,7 @@ def upgrade():
     )
     dialect = op.get_bind().dialect.name
     op.execute(_seed_sql(dialect))
-    for statement in TRIGGER_DDL.get(dialect, []):
+    for statement in COUNT_TRIGGERS.get(dialect, []):
         op.execute(statement)
 
 
