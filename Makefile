@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: run dev test test-postgres lint format spec spec-check clean install install-dev npm-tools browser
+.PHONY: run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: install-dev lint browser
 ## except in CI, where that fails).
 test-postgres: install-dev
 	scripts/test-postgres.sh
+
+## A longer Schemathesis run against gunicorn (500 examples per operation, user and admin).
+fuzz: install-dev
+	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest tests/test_fuzz.py -s
 
 ## Debian's Chromium for the Swagger UI test (Playwright never downloads its own browser).
 browser:

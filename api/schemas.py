@@ -195,7 +195,7 @@ def item_list_parser() -> reqparse.RequestParser:
 def add_cursor(parser: reqparse.RequestParser) -> reqparse.RequestParser:
     parser.add_argument(
         "after",
-        type=BoundedStr(512),
+        type=BoundedStr(2048),  # a 255-character name in UTF-8, base64-encoded, fits
         location="args",
         help="Keyset pagination: empty for the first page, then the previous page's "
         "`next_cursor` (same `sort`); the response then has `next_cursor`",

@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
@@ -8,9 +7,9 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Logging is the application's (JSON lines, see api/observability.py): alembic's fileConfig()
+# would replace the root handlers and disable the app's loggers, also in the gunicorn master
+# that runs migrations before forking its workers.
 logger = logging.getLogger("alembic.env")
 
 

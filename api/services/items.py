@@ -101,8 +101,9 @@ def list_items(
 def encode_cursor(sort: str, item: Any) -> str:
     column, _ = SORTS[sort]
     value = getattr(item, column.key)
-    raw = json.dumps([sort, value.isoformat() if isinstance(value, datetime) else value, item.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    key = value.isoformat() if isinstance(value, datetime) else value
+    raw = json.dumps([sort, key, item.id], ensure_ascii=False).encode()  # compact for non-ASCII
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _after(sort: str, cursor: str) -> Any:
