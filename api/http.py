@@ -1,14 +1,16 @@
 """HTTP conventions shared by the resources: pagination headers and conditional requests."""
 
 import hashlib
-import json
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from flask import Response, request
+from flask_restx import Model
 
 from api.errors import ApiError
+from api.marshalling import serializer
 from api.services.pagination import Page
 
 # Documented on every list response and on the item operations that use them.
@@ -77,8 +79,13 @@ def _url(**replace: Any) -> str:
     return f"{request.path}?{urlencode([*args, *replace.items()])}"
 
 
+def etag_for(model: Model, obj: Any) -> str:
+    """The ETag of `obj` as `model` renders it: the same for an ORM object and a plain row."""
+    return etag_of(serializer(model)(obj))
+
+
 def etag_of(representation: dict[str, Any]) -> str:
-    canonical = json.dumps(representation, sort_keys=True, default=str).encode()
+    canonical = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS, default=str)
     return f'"{hashlib.sha256(canonical).hexdigest()[:32]}"'
 
 

@@ -8,7 +8,7 @@ from api.http import (
     ETAG_HEADER,
     IF_MATCH,
     PAGINATION_HEADERS,
-    etag_of,
+    etag_for,
     page_response,
     require_match,
 )
@@ -155,9 +155,9 @@ class AdminToggleItem(Resource):
         Deactivating hides the item from the public list; activating restores it.
         """
         item = admin_service.get_item(item_id)
-        require_match(etag_of(item.to_dict()))
+        require_match(etag_for(item_model, item))
         item = admin_service.toggle_item(item, actor=current_user())
-        return item, 200, {"ETag": etag_of(item.to_dict())}
+        return item, 200, {"ETag": etag_for(item_model, item)}
 
 
 @ns.route("/items/bulk-delete")

@@ -12,7 +12,7 @@ from api.http import (
     IF_NONE_MATCH,
     PAGINATION_HEADERS,
     REPLAYED_HEADER,
-    etag_of,
+    etag_for,
     not_modified,
     page_response,
     require_match,
@@ -105,7 +105,7 @@ class ItemList(Resource):
         item = item_service.create_item(
             owner=current_user(), name=body["name"], description=body.get("description")
         )
-        return item, 201, {"ETag": etag_of(item.to_dict())}
+        return item, 201, {"ETag": etag_for(item_model, item)}
 
 
 @ns.route("/items/<int:item_id>")
@@ -123,7 +123,7 @@ class ItemDetail(Resource):
         Send `If-None-Match` with the `ETag` you have to get a 304 when nothing changed.
         """
         item = item_service.get_visible(item_id, viewer=optional_user())
-        etag = etag_of(item.to_dict())
+        etag = etag_for(item_model, item)
         return not_modified(etag) or (item, 200, {"ETag": etag})
 
     @ns.doc(id="replaceItem", params=IF_MATCH)
@@ -141,7 +141,7 @@ class ItemDetail(Resource):
         item = item_service.update_item(
             item, name=body["name"], description=body.get("description", "")
         )
-        return item, 200, {"ETag": etag_of(item.to_dict())}
+        return item, 200, {"ETag": etag_for(item_model, item)}
 
     @ns.doc(id="updateItem", params=IF_MATCH)
     @token_required
@@ -158,7 +158,7 @@ class ItemDetail(Resource):
         item = item_service.update_item(
             item, name=body.get("name"), description=body.get("description")
         )
-        return item, 200, {"ETag": etag_of(item.to_dict())}
+        return item, 200, {"ETag": etag_for(item_model, item)}
 
     @ns.doc(id="deleteItem", params=IF_MATCH)
     @token_required
@@ -177,7 +177,7 @@ class ItemDetail(Resource):
 def _editable(item_id: int) -> Any:
     """The item, if the caller may change it and its `If-Match` (if sent) is current."""
     item = item_service.get_manageable(item_id, user=current_user())
-    require_match(etag_of(item.to_dict()))
+    require_match(etag_for(item_model, item))
     return item
 
 
