@@ -1,0 +1,155 @@
+"""The mechanisms that make the API fast must stay correct: trigger-kept counts, the list
+page cache, keyset pagination, index-backed queries and the bcrypt pool."""
+
+import multiprocessing
+import os
+
+import pytest
+from sqlalchemy import func, select, text
+
+from api.security import hash_password, verify_password
+from api.services import items as item_service
+from models import Item, ItemCount, db
+from tests.conftest import build_test_config
+
+SORTS = ("-created_at", "created_at", "name", "-name")
+
+
+def counts_by_state(app) -> tuple[dict[bool, int], dict[bool, int]]:
+    with app.app_context():
+        kept = dict(db.session.execute(select(ItemCount.is_active, ItemCount.count)).all())
+        real = {True: 0, False: 0}
+        real.update(
+            db.session.execute(select(Item.is_active, func.count()).group_by(Item.is_active)).all()
+        )
+        return kept, real
+
+
+def test_trigger_kept_counts_stay_exact_through_every_write_path(
+    app, client, admin, user, make_item
+):
+    items = [make_item(user, f"n{i}") for i in range(6)]
+    client.delete(f"/api/items/{items[0]['id']}", headers=user.headers)
+    client.post(f"/api/admin/items/{items[1]['id']}/toggle", headers=admin.headers)
+    client.post(f"/api/admin/items/{items[0]['id']}/toggle", headers=admin.headers)
+    client.post(
+        "/api/admin/items/bulk-delete", json={"ids": [items[2]["id"]]}, headers=admin.headers
+    )
+    with app.app_context():  # raw SQL, bypassing the application entirely
+        db.session.execute(text("UPDATE items SET is_active = false WHERE name = 'n3'"))
+        db.session.execute(text("DELETE FROM items WHERE name = 'n4'"))
+        db.session.commit()
+    kept, real = counts_by_state(app)
+    # n0 deleted then restored, n5 untouched: active; n1 toggled and n3 by SQL: inactive.
+    assert kept == real == {True: 2, False: 2}
+    assert client.get("/api/items").get_json()["total"] == 2
+    assert client.get("/api/admin/items", headers=admin.headers).get_json()["total"] == 4
+
+
+def test_cached_list_sees_raw_sql_changes(app, client, user, make_item):
+    item = make_item(user, "before")
+    assert client.get("/api/items").get_json()["items"][0]["name"] == "before"
+    with app.app_context():
+        db.session.execute(text("UPDATE items SET name = 'after' WHERE id = :id"), item)
+        db.session.commit()
+    assert client.get("/api/items").get_json()["items"][0]["name"] == "after"
+
+
+def test_cached_list_sees_changes_made_by_another_instance(app_factory, tmp_path):
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("two apps on one in-process database: covered by test_multi_instance")
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = app_factory(SQLALCHEMY_DATABASE_URI=shared), None
+    second = create_second_app(tmp_path, shared)
+    a, b = first.test_client(), second.test_client()
+    token = a.post("/api/auth/register", json=_user()).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert a.get("/api/items").get_json()["total"] == 0  # cached by A
+    created = b.post("/api/items", json={"name": "from B"}, headers=headers).get_json()
+    page = a.get("/api/items").get_json()
+    assert page["total"] == 1 and page["items"][0]["id"] == created["id"]
+
+
+def create_second_app(tmp_path, url):
+    from api import create_app
+    from tests.contract import ContractClient
+
+    app = create_app(build_test_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+    app.test_client_class = ContractClient
+    return app
+
+
+def _user() -> dict[str, str]:
+    return {"username": "shared_user", "email": "shared@example.com", "password": "pw-123456789"}
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_keyset_walk_equals_offset_pages(client, user, make_item, sort):
+    for name in ("b", "a", "c", "a", "d", "b", "e"):
+        make_item(user, name)
+    by_offset = [
+        item["id"]
+        for page in (1, 2, 3, 4)
+        for item in client.get(f"/api/items?per_page=2&sort={sort}&page={page}").get_json()["items"]
+    ]
+    by_cursor, cursor = [], ""
+    while cursor is not None:
+        body = client.get(f"/api/items?per_page=2&sort={sort}&after={cursor}").get_json()
+        by_cursor += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+    assert by_cursor == by_offset and len(by_offset) == 7
+
+
+def plan_of(app, statement) -> str:
+    with app.app_context():
+        engine = db.engine
+        sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+                return "\n".join(row[-1] for row in rows)
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+
+
+# Every sort over the public (active) and admin (all) lists, and the owner's own list
+# (`/api/me/items`, newest first): an index gives both the filter and the order.
+INDEXED_LISTS = [
+    *(({"is_active": True}, sort) for sort in SORTS),
+    *(({}, sort) for sort in SORTS),
+    ({"owner_id": 1}, "-created_at"),
+    ({"owner_id": 1}, "created_at"),
+]
+
+
+@pytest.mark.parametrize(("filters", "sort"), INDEXED_LISTS)
+def test_list_queries_are_index_backed(app, filters, sort):
+    query = item_service._ORDERED[sort].where(*item_service.item_filters(**filters)).limit(21)
+    plan = plan_of(app, query)
+    assert "Index" in plan or "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("\n")[0], plan
+
+
+def test_search_count_uses_the_trigram_index_on_postgresql(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no trigram index; its search scans the folded names")
+    conditions = item_service.item_filters(q="alpha")
+    plan = plan_of(app, select(func.count()).select_from(Item).where(*conditions))
+    assert "ix_items_name_folded" in plan, plan
+
+
+def _verify_in_child(hashed: str, queue) -> None:
+    queue.put(verify_password("correct horse", hashed))
+
+
+def test_password_hashing_works_in_a_process_forked_after_hashing():
+    """gunicorn's master hashes the admin password, then forks: the pool must not deadlock."""
+    hashed = hash_password("correct horse", rounds=4)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_verify_in_child, args=(hashed, queue))
+    child.start()
+    child.join(timeout=20)
+    assert child.exitcode == 0, "the forked child hung or crashed"
+    assert queue.get(timeout=1) is True
