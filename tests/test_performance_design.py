@@ -56,10 +56,8 @@ def test_cached_list_sees_raw_sql_changes(app, client, user, make_item):
 
 
 def test_cached_list_sees_changes_made_by_another_instance(app_factory, tmp_path):
-    if os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("two apps on one in-process database: covered by test_multi_instance")
-    shared = f"sqlite:///{tmp_path / 'shared.db'}"
-    first, second = app_factory(SQLALCHEMY_DATABASE_URI=shared), None
+    shared = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shared.db'}"
+    first = app_factory(SQLALCHEMY_DATABASE_URI=shared)
     second = create_second_app(tmp_path, shared)
     a, b = first.test_client(), second.test_client()
     token = a.post("/api/auth/register", json=_user()).get_json()["token"]
