@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser
+.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,13 @@ format: install-dev
 ## Regenerate openapi.json from the code (commit the result).
 spec: install
 	$(BIN)/flask --app app export-openapi --output openapi.json
+
+## Benchmark the app as `make run` serves it (wrk from Debian); results go to bench/RESULTS.md.
+## The 1,000,000-row variant: make bench BENCH_ARGS="--rows 1000000 --scale"
+BENCH_ARGS ?= --scale
+bench: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 npm-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
