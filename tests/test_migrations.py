@@ -6,8 +6,6 @@ must work too, and so must upgrading again.
 """
 
 import logging
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,12 +22,9 @@ from flask_migrate import downgrade, upgrade
 from api import create_app
 from api.config import ROOT
 from models import db
+from tests.services import throwaway_database
 
 MIGRATIONS = str(ROOT / "migrations")
-PG_ADMIN_DSN = os.environ.get(
-    "TEST_POSTGRES_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test"
-)
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 pytestmark = [
     # SQLite cannot reflect the expression index `lower(username)`, so autogenerate (and batch
@@ -134,29 +129,11 @@ def test_single_head() -> None:
     assert len(ScriptDirectory(MIGRATIONS).get_heads()) == 1, "merge the migration branches"
 
 
-def _postgres_admin() -> Any:
-    import psycopg
-
-    try:
-        return psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL is not reachable ({PG_ADMIN_DSN}): {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A throwaway database, so the migrations never meet the tables of the main suite."""
-    name = f"migr_test_{uuid.uuid4().hex[:12]}"
-    with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.format(name=name)
-    finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("migr_test") as url:
+        yield url
 
 
 def test_postgresql_migrations_match_models(tmp_path: Path, postgres_url: str) -> None:

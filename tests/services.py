@@ -1,0 +1,96 @@
+"""The local services some tests need (PostgreSQL, Redis): start them when down (as root, with
+the machine's documented commands), skip locally when unreachable, fail in CI."""
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+PG_ADMIN_DSN = os.environ.get(
+    "TEST_POSTGRES_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test"
+)
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# How the machine's services are started (see the environment notes); used only when down.
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_REDIS = (
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no'
+    " --dir /var/lib/redis --logfile /var/log/redis/ci.log"
+)
+
+
+def unavailable(message: str) -> None:
+    """Locally a missing service skips; in CI the multi-instance guarantees must be shown."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _try_start(command: str, executable: str) -> None:
+    if os.geteuid() == 0 and shutil.which(executable):
+        subprocess.run(command, shell=True, check=False, capture_output=True, timeout=60)
+
+
+def _postgres_admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+
+
+def ensure_postgres() -> None:
+    import psycopg
+
+    try:
+        _postgres_admin().close()
+        return
+    except psycopg.OperationalError:
+        _try_start(START_POSTGRES, "pg_ctlcluster")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            _postgres_admin().close()
+            return
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                unavailable(f"PostgreSQL is not reachable ({PG_ADMIN_DSN}): {exc}")
+            time.sleep(0.5)
+
+
+def ensure_redis() -> None:
+    import redis
+
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3) as client:
+        try:
+            client.ping()
+            return
+        except redis.RedisError:
+            _try_start(START_REDIS, "redis-server")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.RedisError as exc:
+                if time.monotonic() > deadline:
+                    unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
+                time.sleep(0.5)
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database (SQLAlchemy URL), dropped afterwards."""
+    ensure_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.format(name=name)
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
