@@ -79,7 +79,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("purge-revoked-tokens")
     def purge_revoked_tokens() -> None:
-        """Forget revocations and refresh tokens that have expired anyway."""
+        """Forget expired revocations and refresh tokens, and day-old idempotency keys."""
+        from api.idempotency import purge_expired
         from api.services.auth import purge_expired_tokens
 
-        click.echo(f"Purged {purge_expired_tokens()} expired token records.")
+        tokens, keys = purge_expired_tokens(), purge_expired()
+        click.echo(f"Purged {tokens} expired token records and {keys} idempotency keys.")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -22,12 +23,16 @@ from api.deps import current_user
 from api.docs import ERROR_DESCRIPTIONS, document
 from api.errors import ApiError
 from api.schemas import error_model
-from models import IdempotencyKey, db
+from models import IdempotencyKey, db, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 HEADER = "Idempotency-Key"
 IN_PROGRESS = 0
+# A placeholder older than any request can run belongs to a worker that died: reclaim it.
+ABANDONED_AFTER = timedelta(seconds=120)
+# Keys are kept this long, then `flask purge-revoked-tokens` forgets them.
+KEEP_KEYS_FOR = timedelta(hours=24)
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII
 
 
@@ -109,6 +114,9 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     if stored.request_hash != fingerprint:
         raise ApiError(422, "This Idempotency-Key was already used for a different request")
     if stored.status_code == IN_PROGRESS:
+        if stored.created_at < utcnow() - ABANDONED_AFTER:  # its worker died mid-request
+            _release(user_id, key)
+            return _claim(user_id, key, fingerprint)
         raise ApiError(409, "A request with this Idempotency-Key is in progress; retry")
     return Response(
         stored.response_body,
@@ -139,7 +147,9 @@ def _release(user_id: int, key: str) -> None:
     db.session.commit()
 
 
-def purge_older_than(cutoff: Any) -> int:
+def purge_expired() -> int:
+    """Forget keys older than KEEP_KEYS_FOR; returns how many."""
+    cutoff = utcnow() - KEEP_KEYS_FOR
     result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
     db.session.commit()
     return result.rowcount

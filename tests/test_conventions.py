@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from api.observability import JsonFormatter
-from models import RefreshToken, RevokedToken, Upload, User, db, utcnow
+from models import IdempotencyKey, RefreshToken, RevokedToken, Upload, User, db, utcnow
 from tests.conftest import ADMIN, Account, login
 from tests.factories import random_email, random_name, random_password
 
@@ -784,6 +784,61 @@ def stored_files(app: Flask) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+class TestIdempotencyKeyLifetime:
+    def _key_row(self, app: Flask, user: Account, key: str, age: timedelta, status: int) -> None:
+        with app.app_context():
+            db.session.add(
+                IdempotencyKey(
+                    user_id=user.id,
+                    key=key,
+                    endpoint="/api/items",
+                    request_hash="0" * 64,
+                    status_code=status,
+                    response_body="{}",
+                    created_at=utcnow() - age,
+                )
+            )
+            db.session.commit()
+
+    def _crash_mid_request(self, app: Flask, client: FlaskClient, user: Account, age: timedelta):
+        """Send a real request, then make its key look like the worker died before answering."""
+        headers = {**user.headers, "Idempotency-Key": "crash"}
+        first = client.post("/api/items", json={"name": "retry"}, headers=headers)
+        assert first.status_code == 201
+        with app.app_context():
+            row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "crash"))
+            row.status_code, row.created_at = 0, utcnow() - age
+            db.session.commit()
+        return headers
+
+    def test_a_placeholder_left_by_a_dead_worker_is_reclaimed(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        headers = self._crash_mid_request(app, client, user, timedelta(minutes=10))
+        response = client.post("/api/items", json={"name": "retry"}, headers=headers)
+        assert response.status_code == 201
+        assert "Idempotent-Replayed" not in response.headers
+        again = client.post("/api/items", json={"name": "retry"}, headers=headers)
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_json()["id"] == response.get_json()["id"]
+
+    def test_a_fresh_placeholder_still_answers_409(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        headers = self._crash_mid_request(app, client, user, timedelta(seconds=1))
+        assert_error(client.post("/api/items", json={"name": "retry"}, headers=headers), 409)
+
+    def test_purge_forgets_day_old_keys_only(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        self._key_row(app, user, "old", timedelta(hours=25), status=201)
+        self._key_row(app, user, "recent", timedelta(hours=1), status=201)
+        result = app.test_cli_runner().invoke(args=["purge-revoked-tokens"])
+        assert "and 1 idempotency keys." in result.output
+        with app.app_context():
+            assert set(db.session.scalars(select(IdempotencyKey.key))) == {"recent"}
+
+
 class TestIdempotency:
     def post_item(
         self, client: FlaskClient, account: Account, body: dict[str, Any], key: str | None
@@ -1182,7 +1237,7 @@ class TestCli:
             refresh_before = db.session.scalar(select(func.count()).select_from(RefreshToken))
         result = app.test_cli_runner().invoke(args=["purge-revoked-tokens"])
         assert result.exit_code == 0, result.output
-        assert "Purged 3 expired token records." in result.output
+        assert "Purged 3 expired token records and 0 idempotency keys." in result.output
         with app.app_context():
             assert set(db.session.scalars(select(RevokedToken.jti))) == {"live-1"}
             refresh_after = db.session.scalar(select(func.count()).select_from(RefreshToken))
