@@ -84,8 +84,6 @@ def _http_error(exc: HTTPException) -> Response:
     message = data.get("message") if isinstance(data, dict) and data.get("message") else None
     if message == _RESTX_VALIDATION_MESSAGE:
         message = "Validation failed"
-    elif status == 429:
-        message = f"Too many requests: limit of {exc.description} exceeded; retry later"
     elif status == 413:
         message = _too_large_message()
     elif status in _STATUS_MESSAGES and not message:
