@@ -15,7 +15,7 @@ from api.errors import ApiError
 from api.schemas import error_model
 from api.security import decode_access_token
 from api.services import auth as auth_service
-from models import User
+from models import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +32,7 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticate(*, required: bool) -> User | None:
+def authenticate(*, required: bool) -> Principal | None:
     """Load `g.current_user` from the token; an invalid token is a 401 even where optional."""
     token = _bearer_token()
     if token is None:
@@ -53,11 +53,12 @@ def authenticate(*, required: bool) -> User | None:
     return user
 
 
-def current_user() -> User:
+def current_user() -> Principal:
+    """The authenticated user as a read-only row (`id`, `username`, `is_admin`, ...)."""
     return g.current_user
 
 
-def optional_user() -> User | None:
+def optional_user() -> Principal | None:
     return g.get("current_user")
 
 

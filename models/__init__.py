@@ -8,7 +8,7 @@ from models.item_count import ItemChanges, ItemCount
 from models.refresh_token import RefreshToken
 from models.token import RevokedToken
 from models.upload import Upload
-from models.user import User
+from models.user import Principal, User
 
 __all__ = [
     "AuditEntry",
@@ -16,6 +16,7 @@ __all__ = [
     "Item",
     "ItemChanges",
     "ItemCount",
+    "Principal",
     "RefreshToken",
     "RevokedToken",
     "Upload",

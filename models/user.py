@@ -1,10 +1,17 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Boolean, Index, Integer, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, isoformat, utcnow
+
+
+class Principal(Protocol):
+    """Who is acting: a `User`, or the read-only row the token check returns for one."""
+
+    id: int
+    is_admin: bool
 
 
 class User(db.Model):

@@ -193,8 +193,9 @@ class ChangePassword(Resource):
         Every token issued before the change stops working; the response holds a fresh one.
         """
         body = ns.payload
-        user = current_user()
-        auth_service.change_password(
-            user=user, current_password=body["current_password"], new_password=body["new_password"]
+        user = auth_service.change_password(
+            user_id=current_user().id,
+            current_password=body["current_password"],
+            new_password=body["new_password"],
         )
         return auth_service.token_response(user)

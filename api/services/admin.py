@@ -7,7 +7,7 @@ from sqlalchemy import case, delete, func, select
 from api.errors import ApiError
 from api.services import audit
 from api.services.pagination import Page, escape_like, paginate
-from models import Item, User, db
+from models import Item, Principal, User, db
 
 USER_SORTS = {
     "created_at": (User.created_at.asc(), User.id.asc()),
@@ -47,7 +47,7 @@ def get_item(item_id: int) -> Item:
     return item
 
 
-def toggle_item(item: Item, *, actor: User) -> Item:
+def toggle_item(item: Item, *, actor: Principal) -> Item:
     item.is_active = not item.is_active
     audit.record(
         actor=actor,
@@ -60,7 +60,7 @@ def toggle_item(item: Item, *, actor: User) -> Item:
     return item
 
 
-def bulk_delete(ids: list[int], *, actor: User) -> dict[str, Any]:
+def bulk_delete(ids: list[int], *, actor: Principal) -> dict[str, Any]:
     wanted = list(dict.fromkeys(ids))  # de-duplicate, keep the caller's order
     found = set(db.session.scalars(select(Item.id).where(Item.id.in_(wanted))))
     if found:
@@ -95,7 +95,7 @@ def _get_user(user_id: int) -> User:
 
 
 def update_user(
-    user_id: int, *, actor: User, is_admin: bool | None = None, is_active: bool | None = None
+    user_id: int, *, actor: Principal, is_admin: bool | None = None, is_active: bool | None = None
 ) -> User:
     user = _get_user(user_id)
     if user.id == actor.id and (is_admin is False or is_active is False):
@@ -115,6 +115,6 @@ def update_user(
     return user
 
 
-def toggle_user(user_id: int, *, actor: User) -> User:
+def toggle_user(user_id: int, *, actor: Principal) -> User:
     user = _get_user(user_id)
     return update_user(user_id, actor=actor, is_active=not user.is_active)

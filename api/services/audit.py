@@ -6,10 +6,12 @@ from sqlalchemy import select
 
 from api.observability import current_request_id, log_event
 from api.services.pagination import Page, paginate
-from models import AuditEntry, User, db
+from models import AuditEntry, Principal, db
 
 
-def record(*, actor: User, action: str, target_type: str, target_id: Any, **details: Any) -> None:
+def record(
+    *, actor: Principal, action: str, target_type: str, target_id: Any, **details: Any
+) -> None:
     """Add an entry to the current transaction (committed with the change it describes)."""
     db.session.add(
         AuditEntry(

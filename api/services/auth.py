@@ -134,22 +134,25 @@ def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any
 
 # Built once (this runs on every authenticated request): the user, and whether the token
 # itself (logout) or its login family (refresh-token reuse) was revoked.
+# The user comes back as a plain row: most requests only read it (id, role); change-password,
+# the one that writes, loads the ORM object itself.
 _TOKEN_USER = select(
-    User,
+    *User.__table__.c,
     select(RevokedToken.jti)
     .where(or_(RevokedToken.jti == bindparam("jti"), RevokedToken.jti == bindparam("fid")))
-    .exists(),
+    .exists()
+    .label("is_revoked"),
 ).where(User.id == bindparam("user_id"))
 
 
-def user_for_claims(claims: dict[str, Any]) -> User | None:
-    """The token's user if the token is still honoured (active, same version, not revoked)."""
+def user_for_claims(claims: dict[str, Any]) -> Any | None:
+    """The token's user (a read-only row) if the token is still honoured: active user, same
+    token version, and neither the token nor its login family revoked."""
     params = {"user_id": int(claims["sub"]), "jti": claims["jti"], "fid": claims["fid"]}
-    row = db.session.execute(_TOKEN_USER, params).first()
-    if row is None:
+    user = db.session.connection().execute(_TOKEN_USER, params).first()
+    if user is None or user.is_revoked:
         return None
-    user, is_revoked = row
-    if is_revoked or not user.is_active or user.token_version != claims["ver"]:
+    if not user.is_active or user.token_version != claims["ver"]:
         return None
     return user
 
@@ -203,7 +206,10 @@ def refresh(refresh_token: str) -> dict[str, Any]:
     return token_response(user, family_id=claims["fid"])
 
 
-def change_password(*, user: User, current_password: str, new_password: str) -> None:
+def change_password(*, user_id: int, current_password: str, new_password: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ApiError(401, "Token is no longer valid")
     if not verify_password(current_password, user.password_hash):
         raise validation_error(
             {"current_password": "is incorrect"}, "Current password is incorrect"
@@ -215,6 +221,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     user.password_hash = hash_password(new_password, rounds=_rounds())
     user.invalidate_tokens()
     db.session.commit()
+    return user
 
 
 def purge_expired_tokens() -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select, tuple_
 from api.errors import ApiError
 from api.schemas import MAX_ID
 from api.services.pagination import Page, escape_like
-from models import Item, ItemCount, User, db
+from models import Item, ItemCount, Principal, db
 from models.item import fold
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
@@ -123,14 +123,14 @@ def _after(sort: str, cursor: str) -> Any:
     return row < bound if descending else row > bound
 
 
-def can_manage(user: User | None, item: Any) -> bool:
+def can_manage(user: Principal | None, item: Any) -> bool:
     return user is not None and (user.is_admin or item.user_id == user.id)
 
 
 _ITEM_BY_ID = select(*LIST_COLUMNS).where(Item.id == bindparam("item_id"))
 
 
-def get_visible(item_id: int, *, viewer: User | None) -> Any:
+def get_visible(item_id: int, *, viewer: Principal | None) -> Any:
     """An active item, or an inactive one its owner or an admin asks for; else 404.
 
     Read-only, so a plain row (by a prebuilt statement) rather than a tracked ORM object.
@@ -141,7 +141,7 @@ def get_visible(item_id: int, *, viewer: User | None) -> Any:
     return item
 
 
-def get_manageable(item_id: int, *, user: User) -> Item:
+def get_manageable(item_id: int, *, user: Principal) -> Item:
     item = db.session.get(Item, item_id)
     if item is None:
         raise ApiError(404, "Item not found")
@@ -150,7 +150,7 @@ def get_manageable(item_id: int, *, user: User) -> Item:
     return item
 
 
-def create_item(*, owner: User, name: str, description: str | None = None) -> Item:
+def create_item(*, owner: Principal, name: str, description: str | None = None) -> Item:
     item = Item(name=name, description=description or "", user_id=owner.id)
     db.session.add(item)
     db.session.commit()

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from api.errors import ApiError
-from models import Upload, User, db
+from models import Principal, Upload, db
 
 CHUNK_BYTES = 64 * 1024
 
@@ -35,7 +35,7 @@ def _clean_name(original: str, extension: str) -> str:
     return cleaned if _extension(cleaned) == extension else f"upload.{extension}"
 
 
-def save_upload(*, owner: User, file: FileStorage) -> Upload:
+def save_upload(*, owner: Principal, file: FileStorage) -> Upload:
     original = (file.filename or "").strip()
     if not original:
         raise ApiError(400, "No file selected", errors={"file": "a file with a name is required"})
@@ -83,7 +83,7 @@ def _write_limited(file: FileStorage, target: Path) -> int:
     return size
 
 
-def get_for_download(stored_name: str, *, user: User) -> Upload:
+def get_for_download(stored_name: str, *, user: Principal) -> Upload:
     if "\x00" in stored_name:  # never a stored name, and PostgreSQL cannot even compare it
         raise ApiError(404, "File not found")
     upload = db.session.scalar(select(Upload).where(Upload.stored_name == stored_name))
