@@ -14,6 +14,7 @@ from flask_restx import Model, Namespace
 from flask_restx.utils import merge, unpack
 
 from api.errors import validation_error
+from api.http import ETAG_HEADER, etag_of, not_modified
 from api.marshalling import serializer
 from api.schemas import error_model
 
@@ -106,13 +107,16 @@ def returns(
     code: int = 200,
     description: str = "Success",
     headers: dict[str, Any] | None = None,
+    etag: bool = False,
 ) -> Callable[[F], F]:
     """Marshal the return value through `model` (no `X-Fields` masks) and document it.
 
-    A `Response` returned as is (e.g. a 304) bypasses marshalling.
+    With `etag`, the response carries the ETag of exactly the representation sent, and a GET
+    whose `If-None-Match` still matches gets a 304. A `Response` returned as is bypasses all this.
     """
     schema_model = model[0] if isinstance(model, list) else model
-    extra = {"headers": headers} if headers else {}
+    documented = {**(headers or {}), **(ETAG_HEADER if etag else {})}
+    extra = {"headers": documented} if documented else {}
 
     def decorator(func: F) -> F:
         @wraps(func)
@@ -121,7 +125,13 @@ def returns(
             if isinstance(result, Response):
                 return result
             data, status, response_headers = unpack(result, code)
-            return _marshal(data, schema_model), status, response_headers
+            output = _marshal(data, schema_model)
+            if etag:
+                tag = etag_of(output)
+                if request.method == "GET" and (unchanged := not_modified(tag)):
+                    return unchanged
+                response_headers = {**(response_headers or {}), "ETag": tag}
+            return output, status, response_headers
 
         return document(wrapper, responses={str(code): (description, model, extra)})
 

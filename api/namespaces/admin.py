@@ -5,7 +5,6 @@ from flask_restx import Namespace, Resource, fields
 from api.deps import admin_required, current_user
 from api.docs import errors, json_body, returns
 from api.http import (
-    ETAG_HEADER,
     IF_MATCH,
     PAGINATION_HEADERS,
     etag_for,
@@ -148,7 +147,7 @@ class AdminToggleItem(Resource):
     @ns.doc(id="adminToggleItem", params=IF_MATCH)
     @admin_required
     @errors(404, 412)
-    @returns(item_model, description="The item with `is_active` flipped", headers=ETAG_HEADER)
+    @returns(item_model, description="The item with `is_active` flipped", etag=True)
     def post(self, item_id: int) -> Any:
         """Flip an item between active and inactive.
 
@@ -157,7 +156,7 @@ class AdminToggleItem(Resource):
         item = admin_service.get_item(item_id)
         require_match(etag_for(item_model, item))
         item = admin_service.toggle_item(item, actor=current_user())
-        return item, 200, {"ETag": etag_for(item_model, item)}
+        return item
 
 
 @ns.route("/items/bulk-delete")

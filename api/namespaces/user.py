@@ -7,13 +7,11 @@ from werkzeug.datastructures import FileStorage
 from api.deps import current_user, optional_user, token_optional, token_required
 from api.docs import errors, json_body, returns
 from api.http import (
-    ETAG_HEADER,
     IF_MATCH,
     IF_NONE_MATCH,
     PAGINATION_HEADERS,
     REPLAYED_HEADER,
     etag_for,
-    not_modified,
     page_response,
     require_match,
 )
@@ -94,9 +92,10 @@ class ItemList(Resource):
         item_model,
         code=201,
         description="Created, owned by the caller",
-        headers={**ETAG_HEADER, **REPLAYED_HEADER},
+        headers=REPLAYED_HEADER,
+        etag=True,
     )
-    def post(self) -> tuple[Any, int, dict[str, str]]:
+    def post(self) -> tuple[Any, int]:
         """Create an item.
 
         The caller becomes its owner; only `name` and `description` are read.
@@ -105,7 +104,7 @@ class ItemList(Resource):
         item = item_service.create_item(
             owner=current_user(), name=body["name"], description=body.get("description")
         )
-        return item, 201, {"ETag": etag_for(item_model, item)}
+        return item, 201
 
 
 @ns.route("/items/<int:item_id>")
@@ -115,7 +114,7 @@ class ItemDetail(Resource):
     @token_optional
     @errors(404, e404="No such item, or inactive and not yours")
     @ns.response(304, "Not modified: your `If-None-Match` ETag is current")
-    @returns(item_model, description="The item", headers=ETAG_HEADER)
+    @returns(item_model, description="The item", etag=True)
     def get(self, item_id: int) -> Any:
         """Get one item.
 
@@ -123,14 +122,13 @@ class ItemDetail(Resource):
         Send `If-None-Match` with the `ETag` you have to get a 304 when nothing changed.
         """
         item = item_service.get_visible(item_id, viewer=optional_user())
-        etag = etag_for(item_model, item)
-        return not_modified(etag) or (item, 200, {"ETag": etag})
+        return item
 
     @ns.doc(id="replaceItem", params=IF_MATCH)
     @token_required
     @json_body(ns, item_create_model)
     @errors(403, 404, 412)
-    @returns(item_model, description="The updated item", headers=ETAG_HEADER)
+    @returns(item_model, description="The updated item", etag=True)
     def put(self, item_id: int) -> Any:
         """Replace an item.
 
@@ -141,13 +139,13 @@ class ItemDetail(Resource):
         item = item_service.update_item(
             item, name=body["name"], description=body.get("description", "")
         )
-        return item, 200, {"ETag": etag_for(item_model, item)}
+        return item
 
     @ns.doc(id="updateItem", params=IF_MATCH)
     @token_required
     @json_body(ns, item_update_model)
     @errors(403, 404, 412)
-    @returns(item_model, description="The updated item", headers=ETAG_HEADER)
+    @returns(item_model, description="The updated item", etag=True)
     def patch(self, item_id: int) -> Any:
         """Update some of an item's fields.
 
@@ -158,7 +156,7 @@ class ItemDetail(Resource):
         item = item_service.update_item(
             item, name=body.get("name"), description=body.get("description")
         )
-        return item, 200, {"ETag": etag_for(item_model, item)}
+        return item
 
     @ns.doc(id="deleteItem", params=IF_MATCH)
     @token_required
