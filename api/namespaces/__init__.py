@@ -1,7 +1,6 @@
 """All namespaces, collected on one Flask-RESTX `Api` mounted at `/api`."""
 
 import json
-from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app
@@ -107,11 +106,12 @@ def openapi_document(api: Api) -> dict[str, Any]:
     return document
 
 
-@cache
-def _openapi_json(app_id: int) -> str:
-    api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
-    return json.dumps(openapi_document(api), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def _serve_openapi() -> Response:
-    return Response(_openapi_json(id(current_app)), mimetype="application/json")
+    """Rendered once per app (the model never changes while it runs), then served as is."""
+    rendered = current_app.extensions.get("openapi_json")
+    if rendered is None:
+        api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
+        document = openapi_document(api)
+        rendered = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        current_app.extensions["openapi_json"] = rendered
+    return Response(rendered, mimetype="application/json")
