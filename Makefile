@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler
+.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,13 @@ BENCH_ARGS ?= --scale
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## Three instances behind HAProxy, PgBouncer and Redis, mixed load through the balancer (not CI).
+bench-cluster: install-dev
+	@for tool in wrk haproxy pgbouncer; do \
+		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool \
+		|| (apt-get update -qq && apt-get install -y -qq $$tool); done
+	$(BIN)/python bench/cluster.py $(BENCH_CLUSTER_ARGS)
 
 npm-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
