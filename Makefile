@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster
+.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench-cluster: install-dev
 		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool \
 		|| (apt-get update -qq && apt-get install -y -qq $$tool); done
 	$(BIN)/python bench/cluster.py $(BENCH_CLUSTER_ARGS)
+
+## CPU ms per request per endpoint and PostgreSQL insert rate: the capacity model's inputs.
+bench-capacity: install-dev
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/capacity.py
 
 npm-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json

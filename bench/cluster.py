@@ -93,15 +93,12 @@ def call(url: str, path: str, body: dict | None = None, token: str | None = None
         return json.loads(response.read())
 
 
-def populate(url: str, work: Path) -> dict[str, str]:
+def populate(url: str, work: Path, password: str | None = None) -> dict[str, str]:
     """Users with tokens and a few items each; the files mixed.lua reads."""
     tokens, ids = [], []
     for _ in range(USERS):
-        account = {
-            "username": random_name(),
-            "email": random_email(),
-            "password": random_password(),
-        }
+        account = {"username": random_name(), "email": random_email()}
+        account["password"] = password or random_password()
         token = call(url, "/api/auth/register", account)["token"]
         tokens.append(token)
         for n in range(ITEMS_PER_USER):
