@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser
+.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ dev: install
 	$(BIN)/flask --app app run --debug --host 0.0.0.0 --port $(PORT)
 
 ## Lint, then the whole test suite on SQLite, then the fast suite again on PostgreSQL.
-test: install-dev lint browser
+test: install-dev lint browser pooler
 	$(BIN)/python -m pytest
 	$(MAKE) test-postgres
 
@@ -51,6 +51,13 @@ browser:
 		echo "Installing Debian chromium for the browser test"; \
 		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "WARNING: could not install chromium (needs root); the browser test will fail"; }
+
+## Debian's PgBouncer, started by the suite in front of PostgreSQL (transaction pooling tests).
+pooler:
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { \
+		echo "Installing Debian pgbouncer for the pooler tests"; \
+		(apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null) \
+		|| echo "WARNING: could not install pgbouncer (needs root); the pooler tests will fail"; }
 
 lint: install-dev npm-tools
 	$(BIN)/ruff check .
@@ -72,6 +79,18 @@ BENCH_ARGS ?= --scale
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## Three instances behind HAProxy, PgBouncer and Redis, mixed load through the balancer (not CI).
+bench-cluster: install-dev
+	@for tool in wrk haproxy pgbouncer; do \
+		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool \
+		|| (apt-get update -qq && apt-get install -y -qq $$tool); done
+	$(BIN)/python bench/cluster.py $(BENCH_CLUSTER_ARGS)
+
+## CPU ms per request per endpoint and PostgreSQL insert rate: the capacity model's inputs.
+bench-capacity: install-dev
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/capacity.py
 
 npm-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json

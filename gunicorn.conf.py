@@ -2,6 +2,7 @@
 
 import json
 import os
+from typing import Any
 
 from gunicorn import util
 
@@ -24,12 +25,12 @@ limit_request_line = 8190
 limit_request_field_size = 8190
 
 
-def on_starting(server: object) -> None:
+def on_starting(server: Any) -> None:
     """Migrate and create the default admin once, in the master, before workers fork."""
     from api import create_app
     from api.cli import prepare_database
 
-    prepare_database(create_app())
+    prepare_database(create_app(), workers=server.cfg.workers, threads=server.cfg.threads)
 
 
 def _write_json_error(sock: object, status_int: int, reason: str, mesg: str) -> None:

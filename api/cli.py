@@ -7,15 +7,21 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from api import connection_budget
 from api.config import ROOT
 
 
-def prepare_database(app: Flask) -> None:
-    """Upgrade the schema to the latest migration and make sure the default admin exists."""
+def prepare_database(app: Flask, *, workers: int = 1, threads: int = 1) -> None:
+    """Upgrade the schema to the latest migration and make sure the default admin exists.
+
+    `workers` and `threads` are the server's (gunicorn's master passes its own), for the
+    connection-budget check.
+    """
     from api.services.auth import ensure_admin
 
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
+        check_connection_budget(app, workers=workers, threads=threads)
         config = app.config
         created = ensure_admin(
             username=config["ADMIN_USERNAME"],
@@ -27,6 +33,25 @@ def prepare_database(app: Flask) -> None:
         from models import db
 
         db.engine.dispose()  # never hand pooled connections to forked workers
+
+
+def check_connection_budget(app: Flask, *, workers: int, threads: int) -> None:
+    """Warn at start when this instance alone could exhaust PostgreSQL's connections."""
+    from models import db
+
+    config = app.config
+    if db.engine.dialect.name != "postgresql" or config["DATABASE_POOLER"] != "none":
+        return
+    with db.engine.connect() as connection:
+        budget = connection_budget.measure(
+            connection,
+            workers=workers,
+            threads=threads,
+            pool_size=config["DB_POOL_SIZE"],
+            max_overflow=config["DB_MAX_OVERFLOW"],
+        )
+    if budget.exceeded:
+        app.logger.warning(budget.warning())
 
 
 def register_cli(app: Flask) -> None:

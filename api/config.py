@@ -62,6 +62,8 @@ def load_config() -> dict[str, Any]:
         "PROXY_FIX_COUNT": int(env("PROXY_FIX_COUNT", "0")),
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "10")),
         "DB_MAX_OVERFLOW": int(env("DB_MAX_OVERFLOW", "20")),
+        # `pgbouncer`: a transaction-mode pooler sits between the app and PostgreSQL.
+        "DATABASE_POOLER": env("DATABASE_POOLER", "none").strip().lower(),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Item list pages cached per worker (0 disables); see api/page_cache.py.
         "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
@@ -90,16 +92,27 @@ def finalize_config(config: dict[str, Any]) -> None:
     config.setdefault("BUNDLE_ERRORS", True)
 
 
+POOLERS = {"none", "pgbouncer"}
+
+
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     url = config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {
+    if config["DATABASE_POOLER"] not in POOLERS:
+        raise RuntimeError(f"DATABASE_POOLER must be one of {sorted(POOLERS)}")
+    options: dict[str, Any] = {
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
         "pool_pre_ping": True,
         "pool_recycle": 1800,
     }
+    if config["DATABASE_POOLER"] == "pgbouncer":
+        # Transaction pooling hands each transaction to any server connection: a statement that
+        # psycopg prepared (after 5 runs) on one is unknown on the next. The app keeps no other
+        # session state (no SET, advisory locks or LISTEN), so this is all it must turn off.
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 def development_secret(data_dir: Path) -> str:

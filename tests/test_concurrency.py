@@ -1,4 +1,5 @@
-"""Concurrency against the real server: gunicorn, several workers and threads, one SQLite file.
+"""Concurrency against the real server: gunicorn, several workers and threads, on one SQLite
+file and on PostgreSQL behind a real PgBouncer in transaction pooling mode.
 
 Thousands of concurrent writes must all be acknowledged and stored exactly once, readers must
 not disturb them, and racing registrations must never create two accounts for one name or email.
@@ -17,6 +18,8 @@ import pytest
 from tests.factories import random_name
 from tests.live import ADMIN_PASSWORD, LiveServer, running_server
 from tests.loadclient import Connection, login, register, report
+from tests.pooler import pgbouncer, through
+from tests.services import throwaway_database
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +31,19 @@ READERS = 4
 RACERS = 20
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with running_server(
-        tmp_path_factory.mktemp("concurrency"), workers=WORKERS, threads=THREADS
-    ) as live:
-        yield live
+@pytest.fixture(scope="module", params=["sqlite", "pgbouncer"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp(f"concurrency-{request.param}")
+    if request.param == "sqlite":
+        with running_server(data_dir, workers=WORKERS, threads=THREADS) as live:
+            yield live
+        return
+    with throwaway_database("concurrency") as url, pgbouncer() as port:
+        env = {"DATABASE_URL": through(url, port), "DATABASE_POOLER": "pgbouncer"}
+        with running_server(data_dir, workers=WORKERS, threads=THREADS, **env) as live:
+            yield live
 
 
 def assert_clean_log(server: LiveServer) -> None:

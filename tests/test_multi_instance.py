@@ -2,7 +2,8 @@
 
 What a load balancer in front of N instances needs: users, revocations and data live in the
 database, and the failed-login limit counts in Redis, so it does not matter which instance
-answers a request.
+answers a request. Every test runs twice: connected straight to PostgreSQL, and through a real
+PgBouncer in transaction pooling mode (`DATABASE_POOLER=pgbouncer`), as large deployments run.
 """
 
 import json
@@ -18,6 +19,7 @@ import pytest
 
 from tests.factories import random_email, random_name, random_password
 from tests.live import LiveServer, start_server, stop_server
+from tests.pooler import pgbouncer, through
 from tests.services import REDIS_HOST, REDIS_PORT, ensure_redis, throwaway_database
 
 pytestmark = pytest.mark.slow
@@ -26,11 +28,16 @@ LOGIN_LIMIT = 3
 CREATES, THREADS = 200, 16
 
 
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    """A throwaway database for this module, dropped afterwards."""
+@pytest.fixture(scope="module", params=["direct", "pgbouncer"])
+def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """A throwaway database for this module (dropped afterwards), reached directly or through
+    PgBouncer in transaction mode."""
     with throwaway_database("multi_test") as url:
-        yield url
+        if request.param == "direct":
+            yield {"DATABASE_URL": url}
+            return
+        with pgbouncer() as port:
+            yield {"DATABASE_URL": through(url, port), "DATABASE_POOLER": "pgbouncer"}
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +63,10 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def instances(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str
+    tmp_path_factory: pytest.TempPathFactory, database_env: dict[str, str], redis_url: str
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
     env = {
-        "DATABASE_URL": database_url,
+        **database_env,
         "REDIS_URL": redis_url,
         "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute",
         "LOGIN_IP_RATE_LIMIT": "10000 per minute",
