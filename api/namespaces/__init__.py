@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
-from api.docs import document
+from api.docs import declare_unavailable, document
 from api.errors import error_response
 from api.jsonio import output_json
 from api.namespaces import admin, auth, health, user
@@ -87,6 +87,7 @@ def create_api_blueprint() -> Blueprint:
         api.add_namespace(namespace)
         for route in namespace.resources:
             document(route.resource, **REQUEST_ID_DOC)
+            declare_unavailable(route.resource)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint
@@ -94,7 +95,8 @@ def create_api_blueprint() -> Blueprint:
 
 def openapi_document(api: Api) -> dict[str, Any]:
     """The OpenAPI 3 document, converted from the Swagger 2.0 one Flask-RESTX generates."""
-    from api.openapi import to_openapi3
+    from api.docs import LINKS
+    from api.openapi import add_links, to_openapi3
 
     swagger = api.__schema__
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
@@ -103,7 +105,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
     # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
     base = swagger.get("basePath", "").rstrip("/")
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
-    return document
+    return add_links(document, LINKS)
 
 
 def _serve_openapi() -> Response:
