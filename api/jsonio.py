@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 from flask import Flask, current_app, has_app_context, make_response
 from flask.json.provider import JSONProvider
-from flask.wrappers import Response
+from flask.wrappers import Request, Response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import ApiError
 
@@ -62,6 +63,22 @@ def check_depth(value: Any, limit: int) -> None:
                 if depth >= limit:
                     raise too_deep(limit)
                 stack.append((child, depth + 1))
+
+
+def limit_streamed_body(request: Request, limit: int) -> None:
+    """A body without `Content-Length` (`Transfer-Encoding: chunked`) over `limit` is a 413.
+
+    Werkzeug stops reading such a stream at `max_content_length` and hands over the truncated
+    bytes (which then fail as "malformed JSON"). Read up to one byte more than allowed, once,
+    into the request's cache: more than `limit` bytes means the body is too large.
+    """
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if not chunked or "wsgi.input_terminated" not in request.environ:
+        return  # a declared length is checked by Werkzeug; an unterminated stream reads empty
+    request.max_content_length = limit + 1
+    if len(request.get_data(cache=True)) > limit:
+        raise RequestEntityTooLarge()
+    request.max_content_length = limit
 
 
 def output_json(data: Any, code: int, headers: dict[str, str] | None = None) -> Response:

@@ -30,6 +30,9 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 * Authenticate with `POST /api/auth/login` and send `Authorization: Bearer <token>`.
 * Lists return `{"items": [...], "total", "page", "per_page"}`; `per_page` is at most 100.
 * Errors return `{"error": "<message>"}`, plus `errors` (field -> reason) on validation errors.
+* JSON bodies: strings must not contain NUL (U+0000) characters, nesting is limited (32 levels
+  by default), and fields an operation does not read are ignored.
+* While a dependency (the database) is down, every operation answers 503 with `Retry-After`.
 * The same API as OpenAPI 3: `GET /api/openapi.json`.
 """
 
