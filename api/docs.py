@@ -104,9 +104,7 @@ def declare_nul_free(model: Model) -> None:
 
 def _reject_nul(payload: dict[str, Any], model: Model) -> None:
     """Refuse NUL in the fields the model reads; unknown fields are ignored, NUL or not."""
-    bad = {
-        name: NUL_REASON for name in model if name in payload and _has_nul(payload[name])
-    }
+    bad = {name: NUL_REASON for name in model if name in payload and _has_nul(payload[name])}
     if bad:
         raise validation_error(bad)
 

@@ -7,8 +7,8 @@ issue 18 item 2).
 
 import http.client
 import io
-import socket
 import json
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
