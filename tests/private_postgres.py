@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.live import free_port
+from tests.services import unavailable
 
 
 def postgres_bin() -> Path | None:
@@ -70,7 +69,7 @@ class PrivatePostgres:
 def private_postgres() -> Iterator[PrivatePostgres]:
     bin_dir = postgres_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
+        unavailable("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
     root = Path(tempfile.mkdtemp(prefix="private-pg-"))  # not under pytest's root-only tmp dir
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
