@@ -118,6 +118,7 @@ def _limit_json_body() -> None:
     """Only the upload route may receive MAX_UPLOAD_MB; every other body is kept small."""
     if request.endpoint != "api.upload":
         request.max_content_length = current_app.config["MAX_JSON_BYTES"]
+        jsonio.limit_streamed_body(request, current_app.config["MAX_JSON_BYTES"])
 
 
 API_HEADERS = [

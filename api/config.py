@@ -48,6 +48,7 @@ def load_config() -> dict[str, Any]:
         "ALLOWED_EXTENSIONS": env("ALLOWED_EXTENSIONS", DEFAULT_ALLOWED_EXTENSIONS),
         # JSON bodies are small; only the upload route may accept MAX_UPLOAD_MB.
         "MAX_JSON_BYTES": int(env("MAX_JSON_BYTES", str(1024 * 1024))),
+        "MAX_JSON_DEPTH": int(env("MAX_JSON_DEPTH", "32")),
         "ACCESS_TOKEN_EXPIRES": int(env("ACCESS_TOKEN_EXPIRES", "3600")),
         "REFRESH_TOKEN_EXPIRES": int(env("REFRESH_TOKEN_EXPIRES", str(14 * 24 * 3600))),
         "BCRYPT_ROUNDS": int(env("BCRYPT_ROUNDS", "12")),
@@ -57,6 +58,7 @@ def load_config() -> dict[str, Any]:
         "CORS_ORIGINS": env("CORS_ORIGINS", "*"),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_IP_RATE_LIMIT": env("LOGIN_IP_RATE_LIMIT", "100 per minute"),
+        "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), default=True),
         "PROXY_FIX_COUNT": int(env("PROXY_FIX_COUNT", "0")),
@@ -64,6 +66,11 @@ def load_config() -> dict[str, Any]:
         "DB_MAX_OVERFLOW": int(env("DB_MAX_OVERFLOW", "20")),
         # `pgbouncer`: a transaction-mode pooler sits between the app and PostgreSQL.
         "DATABASE_POOLER": env("DATABASE_POOLER", "none").strip().lower(),
+        # A database that is down or saturated answers 503 in seconds, well inside gunicorn's
+        # 30 s timeout: connecting, waiting for a pooled connection, running one statement.
+        "DB_CONNECT_TIMEOUT": int(env("DB_CONNECT_TIMEOUT", "3")),
+        "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "5")),
+        "DB_STATEMENT_TIMEOUT_MS": int(env("DB_STATEMENT_TIMEOUT_MS", "20000")),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Item list pages cached per worker (0 disables); see api/page_cache.py.
         "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
@@ -101,18 +108,23 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
         return {"connect_args": {"timeout": 30}}
     if config["DATABASE_POOLER"] not in POOLERS:
         raise RuntimeError(f"DATABASE_POOLER must be one of {sorted(POOLERS)}")
-    options: dict[str, Any] = {
-        "pool_size": config["DB_POOL_SIZE"],
-        "max_overflow": config["DB_MAX_OVERFLOW"],
-        "pool_pre_ping": True,
-        "pool_recycle": 1800,
-    }
+    connect_args: dict[str, Any] = {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}
     if config["DATABASE_POOLER"] == "pgbouncer":
         # Transaction pooling hands each transaction to any server connection: a statement that
-        # psycopg prepared (after 5 runs) on one is unknown on the next. The app keeps no other
-        # session state (no SET, advisory locks or LISTEN), so this is all it must turn off.
-        options["connect_args"] = {"prepare_threshold": None}
-    return options
+        # psycopg prepared (after 5 runs) on one is unknown on the next. Startup options do not
+        # pass through PgBouncer either: set statement_timeout on the role (README, PgBouncer).
+        # The app keeps no other session state (no SET, advisory locks or LISTEN).
+        connect_args["prepare_threshold"] = None
+    elif url.startswith("postgresql") and config["DB_STATEMENT_TIMEOUT_MS"] > 0:
+        connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+    return {
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "pool_pre_ping": True,  # a connection from before an outage is tested, then replaced
+        "pool_recycle": 1800,
+        "connect_args": connect_args,
+    }
 
 
 def development_secret(data_dir: Path) -> str:

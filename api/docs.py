@@ -10,12 +10,13 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, request
-from flask_restx import Model, Namespace
+from flask_restx import Model, Namespace, fields
 from flask_restx.utils import merge, unpack
 
 from api.errors import validation_error
 from api.http import ETAG_HEADER, etag_of, not_modified
 from api.marshalling import serializer
+from api.openapi import PATH_PARAMETER, LinkSpec
 from api.schemas import error_model
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,10 +33,18 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests; retry after `Retry-After` seconds",
+    503: "A dependency (the database) cannot be reached; retry after `Retry-After` seconds",
 }
 
 
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "type": "integer"}}
+_RETRY_DOC = {"headers": RETRY_AFTER}
+
+
+def declare_unavailable(resource: Any) -> None:
+    """Every operation can answer 503 while a dependency is down (see api/errors.py): declared
+    once per resource here rather than on each method. A method's own 503 (health) wins."""
+    document(resource, responses={"503": (ERROR_DESCRIPTIONS[503], error_model, _RETRY_DOC)})
 
 
 def document(func: F, **doc: Any) -> F:
@@ -62,6 +71,7 @@ def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:
 
 def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
     """Validate the JSON body against `model` and document what a bad body gets back."""
+    declare_nul_free(model)
 
     def decorator(func: F) -> F:
         # Validated here rather than by Flask-RESTX (`validate=False`), which would check the
@@ -69,9 +79,9 @@ def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
         @wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             payload = request.get_json()
-            model.validate(payload)
             if isinstance(payload, dict):
-                _reject_nul(payload)
+                _reject_nul(payload, model)  # first, so the reason is this plain sentence
+            model.validate(payload)
             return func(*args, **kwargs)
 
         return errors(400, 413, 415)(ns.expect(model, validate=False)(wrapper))
@@ -79,15 +89,35 @@ def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
     return decorator
 
 
-def _reject_nul(payload: dict[str, Any]) -> None:
-    """NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both."""
-    bad = {
-        name: "must not contain NUL characters"
-        for name, value in payload.items()
-        if isinstance(value, str) and "\x00" in value
-    }
+# NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both.
+NUL_FREE_PATTERN = r"^[^\x00]*$"
+NUL_REASON = "must not contain NUL characters"
+
+
+def declare_nul_free(model: Model) -> None:
+    """Say in the schema what `_reject_nul` enforces: each string field the API reads gets a
+    pattern excluding NUL (fields with a stricter pattern of their own already exclude it)."""
+    for field in model.values():
+        if isinstance(field, fields.String) and not getattr(field, "pattern", None):
+            field.pattern = NUL_FREE_PATTERN
+
+
+def _reject_nul(payload: dict[str, Any], model: Model) -> None:
+    """Refuse NUL in the fields the model reads; unknown fields are ignored, NUL or not."""
+    bad = {name: NUL_REASON for name in model if name in payload and _has_nul(payload[name])}
     if bad:
         raise validation_error(bad)
+
+
+def _has_nul(value: Any) -> bool:
+    """Any string inside `value` (depth is already bounded by api/jsonio.py) holds a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _marshal(data: Any, model: Model) -> Any:
@@ -136,3 +166,51 @@ def returns(
         return document(wrapper, responses={str(code): (description, model, extra)})
 
     return decorator
+
+
+# --- OpenAPI links: the natural next calls after a response ---------------------------------
+# Keyed by the source operationId; applied by api/openapi.py `add_links` when the spec is built.
+# Links to operations this build does not have are left out (e.g. upload metadata/deletion).
+
+_ID = ((PATH_PARAMETER, "$response.body#/id"),)
+_ID_AND_ETAG = (*_ID, ("header.If-Match", "$response.header.ETag"))
+
+
+def _item_links(status: str) -> list[LinkSpec]:
+    """From a response holding an item (and its ETag) to the operations on that item."""
+    return [
+        LinkSpec("GetItem", status, "getItem", _ID, "Read the item again"),
+        LinkSpec("UpdateItem", status, "updateItem", _ID_AND_ETAG, "Change some fields"),
+        LinkSpec("ReplaceItem", status, "replaceItem", _ID_AND_ETAG, "Replace it"),
+        LinkSpec("DeleteItem", status, "deleteItem", _ID_AND_ETAG, "Delete it"),
+    ]
+
+
+def _session_links(status: str) -> list[LinkSpec]:
+    """From a fresh login to what its tokens are for (send the new `token` as Bearer)."""
+    return [
+        LinkSpec("GetCurrentUser", status, "getCurrentUser", (), "The account just logged in"),
+        LinkSpec(
+            "RefreshToken",
+            status,
+            "refreshToken",
+            (),
+            "Exchange the refresh token for a new pair",
+            request_body={"refresh_token": "$response.body#/refresh_token"},
+        ),
+    ]
+
+
+LINKS: dict[str, list[LinkSpec]] = {
+    "createItem": _item_links("201"),
+    "getItem": _item_links("200"),
+    "updateItem": _item_links("200"),
+    "replaceItem": _item_links("200"),
+    "uploadFile": [
+        LinkSpec("GetUpload", "201", "getUpload", _ID, "The upload's metadata"),
+        LinkSpec("DeleteUpload", "201", "deleteUpload", _ID, "Delete the file"),
+    ],
+    "register": _session_links("201"),
+    "login": _session_links("200"),
+    "refreshToken": _session_links("200"),
+}

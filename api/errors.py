@@ -2,7 +2,8 @@
 
 Every exception ends up in `error_response`: our own `ApiError`, Flask-RESTX validation aborts
 (which carry their details in `exc.data`), Werkzeug's HTTP errors (404, 405, 413, 415, ...),
-database integrity errors and anything unexpected (logged, answered with a bare 500).
+database integrity errors, a database that cannot be reached (503 with `Retry-After`) and
+anything unexpected (logged, answered with a bare 500).
 """
 
 from http import HTTPStatus
@@ -10,7 +11,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, jsonify, request
 from flask.wrappers import Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -20,6 +22,10 @@ _STATUS_MESSAGES = {400: "Bad request", 404: "Resource not found", 405: "Method 
 _RESTX_VALIDATION_MESSAGE = "Input payload validation failed"
 # Headers of Werkzeug's own error responses that must not leak into ours.
 _DROPPED_HEADERS = {"content-type", "content-length"}
+# The database is down, restarting, saturated (no pooled connection in time) or cancelled a
+# statement that ran too long: the request may succeed later, so 503 rather than 500.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 class ApiError(Exception):
@@ -72,9 +78,29 @@ def error_response(exc: BaseException) -> Response:
     if isinstance(exc, IntegrityError):
         db.session.rollback()
         return json_error(409, "Conflict with existing data")
-    db.session.rollback()
+    _rollback()
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        current_app.logger.warning("Database unavailable: %s", _first_line(str(exc)))
+        return unavailable("database")
     current_app.logger.exception("Unhandled error", exc_info=exc)
     return json_error(500, "Internal server error")
+
+
+def unavailable(dependency: str) -> Response:
+    """503 for a dependency that is down; `Retry-After` says when to try again."""
+    return json_error(
+        503,
+        f"Service temporarily unavailable: the {dependency} cannot be reached; retry later",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+    )
+
+
+def _rollback() -> None:
+    """Roll back whatever the request left; with the database gone even that can fail."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is already invalidated; nothing is left to undo
+        db.session.close()
 
 
 def _http_error(exc: HTTPException) -> Response:

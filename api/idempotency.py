@@ -3,7 +3,11 @@
 The first request with a key stores its response; a retry with the same key and the same
 request gets that response again (`Idempotent-Replayed: true`) and creates nothing. The same key
 with a different request is a 422. A placeholder row is written *before* the work, so two
-concurrent requests with one key cannot both create: the loser gets a 409.
+concurrent requests with one key cannot both create: the loser gets a 409. Keys are per user
+(two users may use the same key) and kept for KEEP_KEYS_FOR.
+
+A replay carries the original response's representation headers too (`ETag`, `Location`, ...),
+so a client that lost the first answer gets exactly what it would have received.
 """
 
 import hashlib
@@ -33,7 +37,10 @@ IN_PROGRESS = 0
 ABANDONED_AFTER = timedelta(seconds=120)
 # Keys are kept this long, then `flask purge-revoked-tokens` forgets them.
 KEEP_KEYS_FOR = timedelta(hours=24)
-_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1-255 visible ASCII characters
+_VALID_KEY = re.compile(KEY_PATTERN)
+# Headers that describe the stored representation, replayed with it.
+REPLAYED_HEADERS = ("ETag", "Location", "Content-Location", "Last-Modified")
 
 
 def idempotent(func: F) -> F:
@@ -60,9 +67,15 @@ def idempotent(func: F) -> F:
         HEADER: {
             "in": "header",
             "type": "string",
+            "minLength": 1,
             "maxLength": 255,
+            "pattern": KEY_PATTERN,
             "description": "Makes retries safe: a repeat with the same key and body returns "
-            "the first response and creates nothing",
+            "the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and "
+            "creates nothing; the same key with a different body is a 422. 1-255 visible ASCII "
+            "characters (e.g. a UUID). Keys are per user (yours never collide with another "
+            f"user's) and kept for {_hours(KEEP_KEYS_FOR)} hours after the first request; "
+            "after that the key is forgotten and a repeat creates again.",
         }
     }
     responses = {
@@ -70,6 +83,10 @@ def idempotent(func: F) -> F:
         "422": (ERROR_DESCRIPTIONS[422], error_model, {}),
     }
     return document(wrapper, params=params, responses=responses)
+
+
+def _hours(period: timedelta) -> int:
+    return int(period.total_seconds() // 3600)
 
 
 def _fingerprint() -> str:
@@ -118,11 +135,12 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
             _release(user_id, key)
             return _claim(user_id, key, fingerprint)
         raise ApiError(409, "A request with this Idempotency-Key is in progress; retry")
+    body, headers = _unpack_stored(stored.response_body)
     return Response(
-        stored.response_body,
+        body,
         status=stored.status_code,
         mimetype="application/json",
-        headers={"Idempotent-Replayed": "true"},
+        headers={**headers, "Idempotent-Replayed": "true"},
     )
 
 
@@ -133,9 +151,26 @@ def _remember(user_id: int, key: str, result: Any) -> Any:
     )
     if stored is not None:
         stored.status_code = status
-        stored.response_body = json.dumps(data)
+        stored.response_body = _pack_stored(data, headers or {})
         db.session.commit()
     return data, status, headers
+
+
+# Stored as {"headers": {...}, "body": <the JSON body>}; rows written before headers were kept
+# hold the bare body, which no envelope can be confused with (no response has exactly these keys).
+_ENVELOPE_KEYS = {"headers", "body"}
+
+
+def _pack_stored(data: Any, headers: Any) -> str:
+    kept = {name: str(headers[name]) for name in REPLAYED_HEADERS if name in headers}
+    return json.dumps({"headers": kept, "body": data})
+
+
+def _unpack_stored(text: str) -> tuple[str, dict[str, str]]:
+    stored = json.loads(text)
+    if isinstance(stored, dict) and set(stored) == _ENVELOPE_KEYS:
+        return json.dumps(stored["body"]), stored["headers"]
+    return text, {}
 
 
 def _release(user_id: int, key: str) -> None:

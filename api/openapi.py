@@ -340,3 +340,65 @@ def _convert_response(resp: Json, produces: list[str], *, fallback: str) -> Json
             for name, h in headers.items()
         }
     return {**out, **_extensions(resp)}
+
+
+# --- links ----------------------------------------------------------------------------------
+
+PATH_PARAMETER = "{path}"  # in a link table: "the target operation's (only) path parameter"
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """One OpenAPI link: after `status` of the source, `target` can be called with `parameters`
+    (parameter name -> runtime expression; `PATH_PARAMETER` names the target's path parameter,
+    whatever it is called)."""
+
+    name: str
+    status: str
+    target: str
+    parameters: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+    request_body: Any = None
+
+
+def add_links(document: Json, table: dict[str, list[LinkSpec]]) -> Json:
+    """Return `document` with the links of `table` (keyed by the source's operationId) added to
+    its responses. A link whose source or target operation is absent is left out, so the table
+    may name operations a deployment does not have; a path parameter the target lacks is an
+    error (the link would be a lie)."""
+    out = copy.deepcopy(document)
+    operations = {
+        op["operationId"]: (op, [*item.get("parameters", []), *op.get("parameters", [])])
+        for item in out.get("paths", {}).values()
+        for method, op in item.items()
+        if method in _METHODS and "operationId" in op
+    }
+    for source_id, links in table.items():
+        source, _ = operations.get(source_id, (None, []))
+        for link in links:
+            target = operations.get(link.target)
+            if source is None or target is None or link.status not in source["responses"]:
+                continue
+            response = source["responses"][link.status]
+            response.setdefault("links", {})[link.name] = _link_object(link, target[1])
+    return out
+
+
+def _link_object(link: LinkSpec, target_parameters: list[Json]) -> Json:
+    declared = {f"{p.get('in')}.{p.get('name')}" for p in target_parameters if "name" in p}
+    path_params = [name for name in declared if name.startswith("path.")]
+    params: Json = {}
+    for name, expression in link.parameters:
+        if name == PATH_PARAMETER and len(path_params) == 1:
+            name = path_params[0]
+        if name not in declared:
+            raise ValueError(f"link {link.name}: {link.target} has no parameter {name}")
+        params[name] = expression
+    out: Json = {"operationId": link.target}
+    if params:
+        out["parameters"] = params
+    if link.request_body is not None:
+        out["requestBody"] = link.request_body
+    if link.description:
+        out["description"] = link.description
+    return out

@@ -198,7 +198,8 @@ def add_cursor(parser: reqparse.RequestParser) -> reqparse.RequestParser:
         type=BoundedStr(2048),  # a 255-character name in UTF-8, base64-encoded, fits
         location="args",
         help="Keyset pagination: empty for the first page, then the previous page's "
-        "`next_cursor` (same `sort`); the response then has `next_cursor`",
+        "`next_cursor` (same `sort`); the response then has `next_cursor`. "
+        "Cannot be combined with `page` (400)",
     )
     return parser
 

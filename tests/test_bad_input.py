@@ -134,6 +134,10 @@ MALFORMED = [
     b'\xef\xbb\xbf{"name": "bom"}',
     '{"name": "utf-16"}'.encode("utf-16"),
     b"[" * 100_000 + b"]" * 100_000,
+    b"[" * 1_000
+    + b"]" * 1_000,  # deep enough to overflow a recursive validator, under orjson's limit
+    b'{"a":' * 1_000 + b"1" + b"}" * 1_000,
+    b"[" * 33 + b"]" * 33,  # one level over MAX_JSON_DEPTH
     b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
     json.dumps({"name": "x" * 2_000_000}).encode(),  # over MAX_JSON_BYTES
 ]
@@ -312,7 +316,22 @@ def body_requests(op: Operation) -> Iterator[Req]:
             yield Req(f"{name}={str(value)[:30]!r}", op.method, path, body, "application/json")
     extra = json.dumps({**base, "is_admin": True, "id": -1, "": None}).encode()
     yield Req("extra fields", op.method, path, extra, "application/json")
+    yield from nesting_requests(op, path, base)
     yield Req("missing fields", op.method, path, b"{}", "application/json")
+
+
+def nesting_requests(op: Operation, path: str, base: dict[str, Any]) -> Iterator[Req]:
+    """Deep and wide nesting in a known field, in an ignored one, and with an Idempotency-Key
+    (whose request hash once recursed into the body)."""
+    assert op.body_schema is not None
+    names = [*op.body_schema.get("properties", {}), "ignored"]
+    key = (("Idempotency-Key", "deep-nesting"),)
+    values = {"1000 deep": "[" * 1_000 + "1" + "]" * 1_000, "wide": "[[0]" + ",[0]" * 10_000 + "]"}
+    for name in names:
+        for label, value in values.items():
+            body = json.dumps({**base, name: "@"}).replace('"@"', value).encode()
+            yield Req(f"{name} {label}", op.method, path, body, "application/json")
+            yield Req(f"{name} {label}, keyed", op.method, path, body, "application/json", key)
 
 
 def content_type_requests(op: Operation) -> Iterator[Req]:

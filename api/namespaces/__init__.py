@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
-from api.docs import document
+from api.docs import declare_unavailable, document
 from api.errors import error_response
 from api.jsonio import output_json
 from api.namespaces import admin, auth, health, user
@@ -30,6 +30,9 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 * Authenticate with `POST /api/auth/login` and send `Authorization: Bearer <token>`.
 * Lists return `{"items": [...], "total", "page", "per_page"}`; `per_page` is at most 100.
 * Errors return `{"error": "<message>"}`, plus `errors` (field -> reason) on validation errors.
+* JSON bodies: strings must not contain NUL (U+0000) characters, nesting is limited (32 levels
+  by default), and fields an operation does not read are ignored.
+* While a dependency (the database) is down, every operation answers 503 with `Retry-After`.
 * The same API as OpenAPI 3: `GET /api/openapi.json`.
 """
 
@@ -87,6 +90,7 @@ def create_api_blueprint() -> Blueprint:
         api.add_namespace(namespace)
         for route in namespace.resources:
             document(route.resource, **REQUEST_ID_DOC)
+            declare_unavailable(route.resource)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint
@@ -94,7 +98,8 @@ def create_api_blueprint() -> Blueprint:
 
 def openapi_document(api: Api) -> dict[str, Any]:
     """The OpenAPI 3 document, converted from the Swagger 2.0 one Flask-RESTX generates."""
-    from api.openapi import to_openapi3
+    from api.docs import LINKS
+    from api.openapi import add_links, to_openapi3
 
     swagger = api.__schema__
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
@@ -103,7 +108,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
     # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
     base = swagger.get("basePath", "").rstrip("/")
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
-    return document
+    return add_links(document, LINKS)
 
 
 def _serve_openapi() -> Response:

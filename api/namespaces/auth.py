@@ -14,6 +14,10 @@ from api.throttle import throttle
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+PASSWORD_RULE = (
+    "At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: 72 ASCII characters, "
+    "fewer with accents or emoji); common and breached passwords are refused"
+)
 
 register_model = ns.model(
     "RegisterRequest",
@@ -31,9 +35,9 @@ register_model = ns.model(
         ),
         "password": fields.String(
             required=True,
-            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
+            min_length=8,
             max_length=72,
-            description="8-72 bytes (UTF-8)",
+            description=PASSWORD_RULE,
             example="correct horse battery",
         ),
     },
@@ -61,9 +65,9 @@ change_password_model = ns.model(
         "current_password": fields.String(required=True, max_length=1024, example="old secret"),
         "new_password": fields.String(
             required=True,
-            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
+            min_length=8,
             max_length=72,
-            description="8-72 bytes (UTF-8)",
+            description=PASSWORD_RULE,
             example="new secret phrase",
         ),
     },

@@ -1,0 +1,259 @@
+"""When the database is down (issue 19): every route answers a JSON 503 with `Retry-After` within
+a few seconds, `/api/health` names the dependency that is down, the pool recovers by itself when
+the database is back, and no acknowledged write is lost."""
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from api import create_app
+from tests.conftest import ADMIN, build_test_config, login
+from tests.contract import SPEC_PATH, ContractClient
+from tests.live import ADMIN_PASSWORD, free_port, running_server
+from tests.private_postgres import private_postgres
+
+SPEC = json.loads(SPEC_PATH.read_text())
+METHODS = ("get", "put", "post", "patch", "delete")
+# Well inside gunicorn's 30 s timeout; a stopped server refuses at once.
+ANSWER_WITHIN_SECONDS = 5
+
+
+def assert_unavailable(status: int, headers: Any, body: dict[str, Any], where: str) -> None:
+    assert status == 503, (where, status, body)
+    assert int(headers["Retry-After"]) > 0, where
+    if "/api/health" in where:
+        assert (body["status"], body["database"]) == ("unhealthy", "unreachable"), body
+    else:
+        assert "database" in body["error"], (where, body)
+
+
+# --- with no database at all (test client, fast) -------------------------------------------------
+
+
+@pytest.fixture
+def app_without_database(tmp_path: Path) -> Flask:
+    """The app pointed at a PostgreSQL port nobody listens on."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone"
+    app = create_app(build_test_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+    app.test_client_class = ContractClient  # every answer is checked against openapi.json
+    return app
+
+
+def example_body(op: dict[str, Any]) -> dict[str, Any] | None:
+    content = op.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    ref = content["application/json"]["schema"]["$ref"]
+    schema = SPEC["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    return {name: prop.get("example", "x" * 10) for name, prop in schema["properties"].items()}
+
+
+def every_operation() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in SPEC["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                yield method, path.replace("{item_id}", "1").replace("{user_id}", "1"), op
+
+
+def test_every_operation_answers_503_when_the_database_is_down(
+    app_without_database: Flask,
+) -> None:
+    """Authenticated or not, reading or writing: a JSON 503 with `Retry-After`, never a 500."""
+    client = app_without_database.test_client()
+    token = "Bearer " + "x" * 20  # never checked: the database is needed first, or it is a 401
+    count = 0
+    for method, path, op in every_operation():
+        path = path.replace("{filename}", "a.png")
+        body = example_body(op)
+        if op["operationId"] in ("register", "login"):
+            body = {"username": "alice", "email": "alice@example.com", "password": "long enough 1"}
+        for headers in ({}, {"Authorization": token}):
+            started = time.monotonic()
+            response = client.open(path, method=method.upper(), json=body, headers=headers)
+            elapsed = time.monotonic() - started
+            if response.status_code == 401 and "Authorization" in headers:
+                continue  # a malformed token is refused without the database
+            if response.status_code == 401 and op.get("security") != []:
+                continue  # no token: refused before anything is read
+            where = f"{method.upper()} {path} {sorted(headers)}"
+            assert_unavailable(response.status_code, response.headers, response.get_json(), where)
+            assert elapsed < ANSWER_WITHIN_SECONDS, (where, elapsed)
+            count += 1
+    assert count >= 5
+
+
+def test_authenticated_requests_answer_503_not_401(
+    app_without_database: Flask, app_factory: Any
+) -> None:
+    """A valid token cannot be checked against revocations while the database is down: 503.
+    (The token comes from an instance with the same key whose database is up.)"""
+    token = login(app_factory().test_client(), ADMIN["username"], ADMIN["password"]).token
+    client = app_without_database.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in ("/api/auth/me", "/api/me/items", "/api/admin/stats"):
+        response = client.get(path, headers=headers)
+        assert_unavailable(response.status_code, response.headers, response.get_json(), path)
+    response = client.post("/api/items", json={"name": "lost?"}, headers=headers)
+    assert_unavailable(response.status_code, response.headers, response.get_json(), "create")
+
+
+def test_health_names_the_database(app_without_database: Flask) -> None:
+    response = app_without_database.test_client().get("/api/health")
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    body = response.get_json()
+    assert (body["status"], body["database"]) == ("unhealthy", "unreachable")
+    assert "redis" not in body  # not configured
+
+
+def test_health_names_redis_when_configured_and_down(tmp_path: Path) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    app = create_app(build_test_config(tmp_path, REDIS_URL=url))
+    with app.app_context():
+        from models import db
+
+        db.create_all()
+    response = app.test_client().get("/api/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["status"], body["database"], body["redis"]) == ("unhealthy", "ok", "unreachable")
+
+
+def test_health_reports_redis_ok_when_it_answers(tmp_path: Path) -> None:
+    from tests.services import REDIS_HOST, REDIS_PORT, ensure_redis
+
+    ensure_redis()
+    app = create_app(build_test_config(tmp_path, REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/0"))
+    with app.app_context():
+        from models import db
+
+        db.create_all()
+    response = app.test_client().get("/api/health")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["redis"] == "ok"
+
+
+# --- a real PostgreSQL stopped and restarted under gunicorn (slow) -------------------------------
+
+
+def call(
+    url: str, method: str = "GET", body: Any = None, token: str | None = None, **headers: str
+) -> tuple[int, Any, Any, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    for name, value in headers.items():
+        request.add_header(name.replace("_", "-"), value)
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, answer_headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer_headers, raw = error.code, error.headers, error.read()
+    elapsed = time.monotonic() - started
+    return status, answer_headers, json.loads(raw) if raw else None, elapsed
+
+
+class Writer(threading.Thread):
+    """Creates items without pause through the outage; remembers every acknowledged one."""
+
+    def __init__(self, base: str, token: str) -> None:
+        super().__init__(daemon=True)
+        self.base, self.token = base, token
+        self.acknowledged: dict[int, str] = {}
+        self.refused = 0
+        self.statuses: set[int] = set()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        number = 0
+        while not self.stop.is_set():
+            number += 1
+            name = f"write-{number}"
+            status, _, body, _ = call(
+                f"{self.base}/api/items", "POST", {"name": name}, self.token,
+                Idempotency_Key=f"outage-{number}",
+            )  # fmt: skip
+            self.statuses.add(status)
+            if status == 201:
+                self.acknowledged[body["id"]] = name
+            else:
+                self.refused += 1
+                time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_postgres_outage_answers_503_recovers_and_loses_no_acknowledged_write(
+    tmp_path: Path,
+) -> None:
+    with (
+        private_postgres() as postgres,
+        running_server(
+            tmp_path / "server", DATABASE_URL=postgres.url, workers=2, threads=4
+        ) as server,
+    ):
+        base = server.url
+        status, _, login, _ = call(
+            f"{base}/api/auth/login", "POST", {"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert status == 200, login
+        token = login["token"]
+        writer = Writer(base, token)
+        writer.start()
+        time.sleep(1.0)
+
+        postgres.stop()
+        time.sleep(0.5)
+        checks = [
+            ("GET", "/api/items", None),
+            ("GET", "/api/items/1", None),
+            ("GET", "/api/auth/me", None),
+            ("GET", "/api/me/items", None),
+            ("POST", "/api/items", {"name": "during the outage"}),
+            ("PATCH", "/api/items/1", {"name": "renamed"}),
+            ("DELETE", "/api/items/1", None),
+            ("GET", "/api/admin/stats", None),
+            ("POST", "/api/auth/login", {"username": "admin", "password": ADMIN_PASSWORD}),
+            ("POST", "/api/auth/register", {"username": "newbie", "email": "n@example.com",
+                                            "password": "long enough 1"}),
+        ]  # fmt: skip
+        for _ in range(3):  # every worker and thread, not just the first connection
+            for method, path, body in checks:
+                status, headers, answer, elapsed = call(f"{base}{path}", method, body, token)
+                assert_unavailable(status, headers, answer, f"{method} {path}")
+                assert elapsed < ANSWER_WITHIN_SECONDS, (method, path, elapsed)
+        status, headers, health, elapsed = call(f"{base}/api/health")
+        assert (status, health["database"], health["status"]) == (503, "unreachable", "unhealthy")
+        assert int(headers["Retry-After"]) > 0 and elapsed < ANSWER_WITHIN_SECONDS
+        acknowledged_before_restart = len(writer.acknowledged)
+
+        postgres.start()
+        deadline = time.monotonic() + 10
+        while call(f"{base}/api/health")[0] != 200:
+            assert time.monotonic() < deadline, "the service did not recover within 10 s"
+            time.sleep(0.2)
+        recovered = time.monotonic()
+        while len(writer.acknowledged) < acknowledged_before_restart + 20:
+            assert time.monotonic() - recovered < 20, "writes did not resume"
+            time.sleep(0.1)
+        writer.stop.set()
+        writer.join(timeout=60)
+
+        assert writer.refused > 0, "the writer never saw the outage"
+        assert writer.statuses <= {201, 503}, writer.statuses  # never a 500
+        for item_id, name in writer.acknowledged.items():
+            status, _, item, _ = call(f"{base}/api/items/{item_id}", token=token)
+            assert (status, item["name"]) == (200, name), (item_id, status, item)
+        assert server.process.poll() is None
+        assert "WORKER TIMEOUT" not in server.log()

@@ -1,0 +1,286 @@
+"""What the API does with bodies built to hurt it: nesting too deep to validate, bodies streamed
+without a length, NUL characters; and what an idempotent replay gives back.
+
+Every answer is the JSON error shape with a 4xx, never a 500 (issue 10 finding 6 and 12,
+issue 18 item 2).
+"""
+
+import http.client
+import io
+import json
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import Account
+from tests.factories import random_email, random_name, random_password
+from tests.live import running_server
+
+MAX_JSON_BYTES = 1024 * 1024
+DEPTH_LIMIT = 32  # MAX_JSON_DEPTH's default
+
+
+def nested_array(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def nested_object(depth: int) -> Any:
+    value: Any = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def deep_text(depth: int, open_: str = "[", close: str = "]") -> bytes:
+    return (open_ * depth + close * depth).encode()
+
+
+def assert_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.get_data()[:300])
+    assert response.content_type.startswith("application/json")
+    body = response.get_json()
+    assert isinstance(body["error"], str) and body["error"]
+    if field is not None:
+        assert field in body.get("errors", {}), body
+    return body
+
+
+def json_routes(account: Account) -> list[tuple[str, dict[str, str]]]:
+    """The JSON routes the attacker used: anonymous ones, and create with `Idempotency-Key`."""
+    idempotent = {**account.headers, "Idempotency-Key": random_name("key")}
+    return [
+        ("/api/auth/login", {}),
+        ("/api/auth/register", {}),
+        ("/api/auth/refresh", {}),
+        ("/api/items", idempotent),
+        ("/api/items", account.headers),
+    ]
+
+
+# --- JSON depth ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [33, 200, 1000, 1023, 1024, 1025, 5000])
+@pytest.mark.parametrize("shape", ["array", "object", "inside a field"])
+def test_deeply_nested_json_is_a_400_on_every_json_route(
+    client: FlaskClient, user: Account, depth: int, shape: str
+) -> None:
+    """About 1,000 levels used to overflow Python's stack in validation or in the idempotency
+    hash (a 500 with a RecursionError). Nesting beyond MAX_JSON_DEPTH is refused first."""
+    if shape == "array":
+        body = deep_text(depth)
+    elif shape == "object":
+        body = b'{"a":' * depth + b"1" + b"}" * depth
+    else:
+        body = b'{"name": "x", "username": "u", "password": "p", "extra": ' + deep_text(depth)
+        body += b"}"
+    for path, headers in json_routes(user):
+        response = client.post(path, data=body, content_type="application/json", headers=headers)
+        answer = assert_error(response, 400, "body")
+        assert "nested too deeply" in answer["error"], (path, answer)
+
+
+def test_nesting_up_to_the_limit_is_accepted_and_ignored(
+    client: FlaskClient, user: Account
+) -> None:
+    """An unknown field nested exactly MAX_JSON_DEPTH levels is ignored like any unknown field."""
+    within = {"name": "deep but fine", "extra": nested_array(DEPTH_LIMIT - 1)}
+    response = client.post("/api/items", json=within, headers=user.headers)
+    assert response.status_code == 201, response.get_json()
+    over = {"name": "one level more", "extra": nested_array(DEPTH_LIMIT)}
+    assert_error(client.post("/api/items", json=over, headers=user.headers), 400, "body")
+
+
+def test_depth_limit_is_a_setting(app_factory: Callable[..., Flask]) -> None:
+    client = app_factory(MAX_JSON_DEPTH=3).test_client()
+    ok = client.post("/api/auth/login", json={"username": "a", "password": "b", "x": [[1]]})
+    assert ok.status_code == 401
+    deep = client.post("/api/auth/login", json={"username": "a", "password": "b", "x": [[[1]]]})
+    assert_error(deep, 400, "body")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [[]] * 100_000,  # wide: many shallow siblings
+        [nested_array(DEPTH_LIMIT - 2)] * 5_000,  # many branches, each just within the limit
+        {f"k{i}": {"v": [i, {"w": None}]} for i in range(20_000)},  # a wide object of objects
+    ],
+    ids=["wide array", "many deep branches", "wide object"],
+)
+def test_wide_json_within_the_limits_is_cheap_and_ignored(
+    client: FlaskClient, user: Account, extra: Any
+) -> None:
+    body = json.dumps({"name": "wide", "extra": extra}).encode()
+    assert len(body) < MAX_JSON_BYTES
+    headers = {**user.headers, "Idempotency-Key": random_name("wide")}
+    started = time.perf_counter()
+    response = client.post(
+        "/api/items", data=body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 201, response.get_json()
+    assert time.perf_counter() - started < 5
+
+
+def test_deep_json_in_a_token_form_or_unknown_content_type_is_never_parsed(
+    client: FlaskClient,
+) -> None:
+    response = client.post("/api/auth/login", data=deep_text(1000), content_type="text/plain")
+    assert_error(response, 415)
+
+
+# --- bodies streamed without Content-Length -----------------------------------------------------
+
+
+def chunked_post(client: FlaskClient, path: str, body: bytes, headers: dict[str, str]) -> Any:
+    """A `Transfer-Encoding: chunked` request as gunicorn hands it over: no Content-Length and
+    a stream the server terminates (`wsgi.input_terminated`)."""
+    return client.post(
+        path,
+        input_stream=io.BytesIO(body),
+        headers={**headers, "Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_chunked_json_body_over_the_limit_is_a_413(client: FlaskClient, user: Account) -> None:
+    """It used to be cut at MAX_JSON_BYTES and reported as "Malformed JSON"."""
+    body = json.dumps({"name": "x" * (MAX_JSON_BYTES + 10)}).encode()
+    answer = assert_error(chunked_post(client, "/api/items", body, user.headers), 413)
+    assert "too large" in answer["error"]
+    answer = assert_error(chunked_post(client, "/api/auth/login", body, {}), 413)
+
+
+def test_chunked_json_body_within_the_limit_works(client: FlaskClient, user: Account) -> None:
+    padding = MAX_JSON_BYTES - len(json.dumps({"name": "chunked", "description": ""})) - 1
+    body = json.dumps({"name": "chunked", "description": " " * padding})
+    assert len(body) < MAX_JSON_BYTES
+    response = chunked_post(client, "/api/items", body.encode(), user.headers)
+    # The description is over its 10,000-character maximum: validated, so the body was read.
+    assert_error(response, 400, "description")
+    small = json.dumps({"name": "chunked"}).encode()
+    response = chunked_post(client, "/api/items", small, user.headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "chunked"
+
+
+def send_chunked(url: str, path: str, chunks: list[bytes], token: str | None = None) -> Any:
+    """POST with `Transfer-Encoding: chunked` over a raw socket; a server that answers before
+    reading everything may close the connection under the sender: the answer is read anyway."""
+    parts = urlsplit(url)
+    head = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
+    head += ["Content-Type: application/json", "Transfer-Encoding: chunked"]
+    if token:
+        head.append(f"Authorization: Bearer {token}")
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        try:
+            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+            for chunk in chunks:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server already answered
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.getheader("Content-Type"), json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_chunked_json_over_the_limit_is_a_413_on_gunicorn(tmp_path: Any) -> None:
+    with running_server(tmp_path / "server", workers=1, threads=2) as server:
+        account = {"username": "chunky", "email": random_email(), "password": random_password()}
+        status, _, body = send_chunked(
+            server.url, "/api/auth/register", [json.dumps(account).encode()]
+        )
+        assert status == 201, body
+        token = body["token"]
+        big = json.dumps({"name": "x" * (MAX_JSON_BYTES + 10)}).encode()
+        chunks = [big[i : i + 65536] for i in range(0, len(big), 65536)]
+        status, content_type, body = send_chunked(server.url, "/api/items", chunks, token)
+        assert (status, content_type) == (413, "application/json"), body
+        assert "too large" in body["error"]
+        status, _, body = send_chunked(server.url, "/api/items", [b'{"name": ', b'"ok"}'], token)
+        assert status == 201 and body["name"] == "ok", body
+        # A body far beyond the limit, streamed: the answer is still the JSON 413.
+        status, _, body = send_chunked(server.url, "/api/auth/login", [b"[" * 65536] * 64)
+        assert status == 413, body
+
+
+# --- NUL characters -----------------------------------------------------------------------------
+
+
+def test_nul_in_an_unknown_field_is_ignored_like_the_field(
+    client: FlaskClient, user: Account
+) -> None:
+    """Ignored means ignored: it used to answer 400 with `errors.extra`."""
+    body = {"name": "ok", "extra": "a\u0000b", "more": {"k\u0000": ["\u0000"]}}
+    response = client.post("/api/items", json=body, headers=user.headers)
+    assert response.status_code == 201, response.get_json()
+    assert "extra" not in response.get_json()
+    payload = {
+        "username": random_name(),
+        "email": random_email(),
+        "password": random_password(),
+        "is_admin\u0000": "\u0000",
+    }
+    assert client.post("/api/auth/register", json=payload).status_code == 201
+
+
+@pytest.mark.parametrize("field", ["name", "description"])
+def test_nul_in_a_field_the_api_reads_is_a_400(
+    client: FlaskClient, user: Account, field: str
+) -> None:
+    body = {"name": "ok", field: "a\u0000b"}
+    answer = assert_error(client.post("/api/items", json=body, headers=user.headers), 400, field)
+    assert answer["errors"][field] == "must not contain NUL characters"
+    assert_error(client.post("/api/auth/login", json={"username": "\u0000", "password": "x"}), 400)
+
+
+# --- idempotent replays -------------------------------------------------------------------------
+
+
+def test_idempotent_replay_returns_the_original_etag(client: FlaskClient, user: Account) -> None:
+    headers = {**user.headers, "Idempotency-Key": random_name("etag")}
+    first = client.post("/api/items", json={"name": "tagged"}, headers=headers)
+    assert first.status_code == 201 and first.headers["ETag"]
+    replay = client.post("/api/items", json={"name": "tagged"}, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.headers["ETag"] == first.headers["ETag"]
+    assert replay.get_json() == first.get_json()
+    # The tag is the item's: a conditional update with it succeeds.
+    item_id = first.get_json()["id"]
+    update = client.patch(
+        f"/api/items/{item_id}",
+        json={"name": "renamed"},
+        headers={**user.headers, "If-Match": replay.headers["ETag"]},
+    )
+    assert update.status_code == 200
+
+
+def test_replay_of_a_key_stored_before_headers_were_kept_still_works(
+    app: Flask, client: FlaskClient, user: Account
+) -> None:
+    """Rows written by the previous release hold the bare body: replayed as before."""
+    from sqlalchemy import select
+
+    from models import IdempotencyKey, db
+
+    headers = {**user.headers, "Idempotency-Key": "old-row"}
+    first = client.post("/api/items", json={"name": "old"}, headers=headers)
+    with app.app_context():
+        row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "old-row"))
+        row.response_body = json.dumps(first.get_json())
+        db.session.commit()
+    replay = client.post("/api/items", json={"name": "old"}, headers=headers)
+    assert replay.status_code == 201 and replay.get_json() == first.get_json()
+    assert "ETag" not in replay.headers
