@@ -7,6 +7,7 @@ from api.deps import current_user, token_required
 from api.docs import errors, json_body, returns
 from api.errors import ApiError
 from api.http import RATE_LIMIT_HEADERS
+from api.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS
 from api.schemas import message_model, user_model
 from api.services import auth as auth_service
 from api.throttle import throttle
@@ -14,6 +15,12 @@ from api.throttle import throttle
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+PASSWORD_RULES = (
+    f"At least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes in UTF-8 "
+    "(bcrypt's limit: a non-ASCII character takes 2-4 bytes). Common, breached and easily "
+    "guessed passwords, and ones built from the username or email, are refused "
+    "(NIST SP 800-63B); `errors.password` says why."
+)
 
 register_model = ns.model(
     "RegisterRequest",
@@ -31,9 +38,9 @@ register_model = ns.model(
         ),
         "password": fields.String(
             required=True,
-            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
-            max_length=72,
-            description="8-72 bytes (UTF-8)",
+            min_length=MIN_PASSWORD_CHARS,
+            max_length=MAX_PASSWORD_BYTES,  # characters; the byte limit is checked by the service
+            description=PASSWORD_RULES,
             example="correct horse battery",
         ),
     },
@@ -61,9 +68,9 @@ change_password_model = ns.model(
         "current_password": fields.String(required=True, max_length=1024, example="old secret"),
         "new_password": fields.String(
             required=True,
-            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
-            max_length=72,
-            description="8-72 bytes (UTF-8)",
+            min_length=MIN_PASSWORD_CHARS,
+            max_length=MAX_PASSWORD_BYTES,  # characters; the byte limit is checked by the service
+            description=PASSWORD_RULES + " Must differ from the current password.",
             example="new secret phrase",
         ),
     },
@@ -147,8 +154,11 @@ class Refresh(Resource):
         """Exchange a refresh token for a new access token.
 
         Refresh tokens rotate: each is single-use and the response carries its successor.
-        Presenting one that was already used revokes the whole login (every token of that
-        family), since it means the token was stolen.
+        A client that lost the response may retry with the same token within a few seconds
+        (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+        used token after that revokes the whole login (every token of that family), since it
+        means the token was stolen. After logout, a password change or deactivation, no
+        token of the login is honoured again.
         """
         return auth_service.refresh(ns.payload["refresh_token"])
 
