@@ -93,7 +93,8 @@ def password_reasons(field: str) -> Callable[[F], F]:
                 return func(*args, **kwargs)
             except HTTPException as exc:
                 problems = (getattr(exc, "data", None) or {}).get("errors") or {}
-                value = (request.get_json(silent=True) or {}).get(field)
+                body = request.get_json(silent=True)
+                value = body.get(field) if isinstance(body, dict) else None
                 if isinstance(value, str) and (reason := password_weakness(value)):
                     problems[field] = reason  # bundled with the other fields' errors
                 raise
