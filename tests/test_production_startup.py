@@ -14,12 +14,15 @@ from tests.conftest import build_test_config, login
 from tests.live import running_server, start_server
 
 STRONG = "a-long-and-unusual-admin-passphrase"
+# The live server's production environment, less what is not under test (metrics).
+PRODUCTION = {"APP_ENV": "production", "METRICS_ENABLED": "false"}
 
 
 def production_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     return build_test_config(
         tmp_path,
         APP_ENV="production",
+        METRICS_ENABLED=False,  # production's metrics requirements are not under test here
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'prod.db'}",
         **overrides,
     )
@@ -97,7 +100,7 @@ def test_gunicorn_in_production_exits_with_a_clear_message(
     tmp_path: Path, admin_password: str, message: str
 ) -> None:
     with pytest.raises(RuntimeError, match="server did not start") as failed:
-        start_server(tmp_path, APP_ENV="production", ADMIN_PASSWORD=admin_password)
+        start_server(tmp_path, **PRODUCTION, ADMIN_PASSWORD=admin_password)
     assert f"Error: {message}" in str(failed.value)
     assert "Traceback" not in str(failed.value)
 
@@ -107,7 +110,7 @@ def test_gunicorn_in_production_starts_with_a_strong_admin_password(tmp_path: Pa
     import json
     import urllib.request
 
-    with running_server(tmp_path, APP_ENV="production", ADMIN_PASSWORD=STRONG) as server:
+    with running_server(tmp_path, **PRODUCTION, ADMIN_PASSWORD=STRONG) as server:
         request = urllib.request.Request(
             f"{server.url}/api/auth/login",
             data=json.dumps({"username": "admin", "password": STRONG}).encode(),
