@@ -98,12 +98,10 @@ def authenticate(*, identifier: str, password: str) -> User:
     return user
 
 
-def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any]:
-    """A new login: an access token and a refresh token of a new family.
-
-    `family_id` is accepted for compatibility only; rotation goes through `refresh`."""
-    now = utcnow()
-    family_id = family_id or str(uuid.uuid4())
+def token_response(user: User) -> dict[str, Any]:
+    """A new login: an access token and a refresh token of a new family (rotation, which
+    continues a family, goes through `refresh`)."""
+    now, family_id = utcnow(), str(uuid.uuid4())
     access, refresh_token = _issue_pair(user, family_id, now=now)
     db.session.add(
         TokenFamily(id=family_id, user_id=user.id, created_at=now, expires_at=_kept_until(now))
