@@ -27,6 +27,8 @@ def prepare_database(app: Flask, *, workers: int = 1, threads: int = 1) -> None:
             username=config["ADMIN_USERNAME"],
             email=config["ADMIN_EMAIL"],
             password=config["ADMIN_PASSWORD"],
+            # Only development's seed default may be weak; production refuses it.
+            enforce_policy=config["APP_ENV"] == "production",
         )
         if created:
             app.logger.info("Created default admin %r", config["ADMIN_USERNAME"])
@@ -58,7 +60,12 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Upgrade the database to the latest migration and create the default admin."""
-        prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
+        from api.services.auth import AdminPasswordRefused
+
+        try:
+            prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
+        except AdminPasswordRefused as error:
+            raise click.ClickException(str(error)) from None
         click.echo("Database ready.")
 
     @app.cli.command("create-admin")
@@ -67,15 +74,20 @@ def register_cli(app: Flask) -> None:
     @click.option("--password", default=None, help="Default: ADMIN_PASSWORD")
     def create_admin(username: str | None, email: str | None, password: str | None) -> None:
         """Create an administrator if no user has that username."""
-        from api.services.auth import ensure_admin
+        from api.services.auth import AdminPasswordRefused, ensure_admin
 
         config = current_app.config
         name = username or config["ADMIN_USERNAME"]
-        created = ensure_admin(
-            username=name,
-            email=email or config["ADMIN_EMAIL"],
-            password=password or config["ADMIN_PASSWORD"],
-        )
+        try:
+            created = ensure_admin(
+                username=name,
+                email=email or config["ADMIN_EMAIL"],
+                password=password or config["ADMIN_PASSWORD"],
+                # A password typed here always meets the policy; the seed default only in dev.
+                enforce_policy=bool(password) or config["APP_ENV"] == "production",
+            )
+        except AdminPasswordRefused as error:
+            raise click.ClickException(str(error)) from None
         click.echo(f"Created admin {name!r}." if created else f"User {name!r} already exists.")
 
     @app.cli.command("export-openapi")

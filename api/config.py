@@ -51,9 +51,12 @@ def load_config() -> dict[str, Any]:
         "MAX_JSON_DEPTH": int(env("MAX_JSON_DEPTH", "32")),
         "ACCESS_TOKEN_EXPIRES": int(env("ACCESS_TOKEN_EXPIRES", "3600")),
         "REFRESH_TOKEN_EXPIRES": int(env("REFRESH_TOKEN_EXPIRES", str(14 * 24 * 3600))),
+        "REFRESH_REUSE_INTERVAL": int(env("REFRESH_REUSE_INTERVAL", "5")),
+        "JWT_ISSUER": env("JWT_ISSUER", "backend-auth"),
+        "JWT_AUDIENCE": env("JWT_AUDIENCE", "backend-api"),
         "BCRYPT_ROUNDS": int(env("BCRYPT_ROUNDS", "12")),
         "ADMIN_USERNAME": env("ADMIN_USERNAME", "admin"),
-        "ADMIN_PASSWORD": env("ADMIN_PASSWORD", "admin2025"),
+        "ADMIN_PASSWORD": env("ADMIN_PASSWORD"),  # default: see finalize_config
         "ADMIN_EMAIL": env("ADMIN_EMAIL", "admin@example.com"),
         "CORS_ORIGINS": env("CORS_ORIGINS", "*"),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute"),
@@ -89,6 +92,7 @@ def finalize_config(config: dict[str, Any]) -> None:
         for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if config[key].lower() in WEAK_SECRETS or len(config[key]) < 32:
                 raise RuntimeError(f"{key} is a default or too short (< 32 chars) for production")
+    check_admin_password(config, production=production)
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
     # Room for the multipart envelope around a file of exactly the allowed size.
@@ -100,6 +104,18 @@ def finalize_config(config: dict[str, Any]) -> None:
 
 
 POOLERS = {"none", "pgbouncer"}
+def check_admin_password(config: dict[str, Any], *, production: bool) -> None:
+    """Development falls back to the seed's default admin password; production has none (the
+    admin is then not created, see `ensure_admin`) and refuses a weak one outright."""
+    from api.passwords import DEFAULT_ADMIN_PASSWORD, password_weakness
+
+    password = config.get("ADMIN_PASSWORD")
+    if not password:
+        config["ADMIN_PASSWORD"] = None if production else DEFAULT_ADMIN_PASSWORD
+    elif production:
+        context = (config.get("ADMIN_USERNAME") or "", config.get("ADMIN_EMAIL") or "")
+        if reason := password_weakness(password, context):
+            raise RuntimeError(f"ADMIN_PASSWORD {reason}; production needs a strong one")
 
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,13 @@ def authenticate(*, required: bool) -> Principal | None:
             raise ApiError(401, "Authentication required")
         return None
     try:
-        claims = decode_access_token(token, secret=current_app.config["JWT_SECRET_KEY"])
+        config = current_app.config
+        claims = decode_access_token(
+            token,
+            secret=config["JWT_SECRET_KEY"],
+            issuer=config["JWT_ISSUER"],
+            audience=config["JWT_AUDIENCE"],
+        )
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "Token has expired") from None
     except jwt.InvalidTokenError:

@@ -1,6 +1,9 @@
 """Password hashing and JWT handling. No Flask here: pure functions, easy to test."""
 
+import hashlib
+import hmac
 import os
+import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -70,12 +73,32 @@ def dummy_hash(rounds: int) -> str:
     return hash_password("not-a-real-password", rounds=rounds)
 
 
+# Default `iss` and `aud` (RFC 8725 §3.10): tokens of another issuer or for another audience
+# signed with the same key (a shared secret, a staging copy) are refused.
+DEFAULT_ISSUER = "backend-auth"
+DEFAULT_AUDIENCE = "backend-api"
+# The `sub` claim is a user id: ASCII digits only (str.isdigit and int() also take '١٢'), no
+# leading zero, within the INTEGER column (a 20-digit id overflowed the driver: a 500).
+SUBJECT_RE = re.compile(r"[1-9][0-9]{0,9}")
+MAX_SUBJECT = 2**31 - 1
+# Token and family ids are UUIDs; anything else (NUL, 1 kB) must not reach a VARCHAR(36) column.
+TOKEN_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,36}")
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
     jti: str
     expires_in: int
     expires_at: datetime
+
+
+def derive_jti(secret: str, parent_jti: str, kind: str) -> str:
+    """The id of the `kind` token that rotating `parent_jti` issues: an HMAC of the parent under
+    the signing key, so a retry of the same rotation can re-sign the very same pair without any
+    token being stored (a leaked database holds no usable token)."""
+    digest = hmac.new(secret.encode(), f"{kind}:{parent_jti}".encode(), hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def create_token(
@@ -87,12 +110,19 @@ def create_token(
     secret: str,
     expires_in: int,
     now: datetime | None = None,
+    jti: str | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    audience: str = DEFAULT_AUDIENCE,
 ) -> IssuedToken:
-    """Sign a token of `kind` ("access" or "refresh") for one login family."""
-    issued_at = now or datetime.now(UTC)
+    """Sign a token of `kind` ("access" or "refresh") for one login family.
+
+    With the same `jti` and `now` (whole seconds) the token is byte-for-byte the same."""
+    issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
     expires_at = issued_at + timedelta(seconds=expires_in)
-    jti = str(uuid.uuid4())
+    jti = jti or str(uuid.uuid4())
     claims = {
+        "iss": issuer,
+        "aud": audience,
         "sub": str(user_id),
         "iat": issued_at,
         "exp": expires_at,
@@ -112,6 +142,8 @@ def create_access_token(
     expires_in: int,
     family_id: str | None = None,
     now: datetime | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    audience: str = DEFAULT_AUDIENCE,
 ) -> IssuedToken:
     return create_token(
         kind="access",
@@ -121,23 +153,45 @@ def create_access_token(
         secret=secret,
         expires_in=expires_in,
         now=now,
+        issuer=issuer,
+        audience=audience,
     )
 
 
-def decode_token(token: str, *, secret: str, kind: str = "access") -> dict[str, Any]:
+def decode_token(
+    token: str,
+    *,
+    secret: str,
+    kind: str = "access",
+    issuer: str = DEFAULT_ISSUER,
+    audience: str = DEFAULT_AUDIENCE,
+) -> dict[str, Any]:
     """Return the claims of a valid token of `kind` or raise `jwt.InvalidTokenError`."""
     claims = jwt.decode(
         token,
         secret,
         algorithms=[ALGORITHM],
-        options={"require": ["exp", "iat", "sub", "jti"]},
+        issuer=issuer,
+        audience=audience,
+        options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
     )
-    if claims.get("type") != kind or not str(claims["sub"]).isdigit():
+    if claims.get("type") != kind:
         raise jwt.InvalidTokenError(f"not an {kind} token")
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not SUBJECT_RE.fullmatch(subject):
+        raise jwt.InvalidTokenError("the subject is not a user id")
+    if int(subject) > MAX_SUBJECT:
+        raise jwt.InvalidTokenError("the subject is not a user id")
     if not isinstance(claims.get("ver"), int) or not isinstance(claims.get("fid"), str):
         raise jwt.InvalidTokenError("token lacks its version or family")
+    if not isinstance(claims["jti"], str) or not all(
+        TOKEN_ID_RE.fullmatch(value) for value in (claims["jti"], claims["fid"])
+    ):
+        raise jwt.InvalidTokenError("malformed token or family id")
     return claims
 
 
-def decode_access_token(token: str, *, secret: str) -> dict[str, Any]:
-    return decode_token(token, secret=secret, kind="access")
+def decode_access_token(
+    token: str, *, secret: str, issuer: str = DEFAULT_ISSUER, audience: str = DEFAULT_AUDIENCE
+) -> dict[str, Any]:
+    return decode_token(token, secret=secret, kind="access", issuer=issuer, audience=audience)

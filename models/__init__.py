@@ -5,7 +5,7 @@ from models.base import db, utcnow
 from models.idempotency import IdempotencyKey
 from models.item import Item
 from models.item_count import ItemChanges, ItemCount
-from models.refresh_token import RefreshToken
+from models.refresh_token import RefreshToken, TokenFamily
 from models.token import RevokedToken
 from models.upload import Upload
 from models.user import Principal, User
@@ -19,6 +19,7 @@ __all__ = [
     "Principal",
     "RefreshToken",
     "RevokedToken",
+    "TokenFamily",
     "Upload",
     "User",
     "db",

@@ -29,3 +29,30 @@ class RefreshToken(db.Model):
             "used_at": isoformat(self.used_at),
             "revoked": self.revoked,
         }
+
+
+class TokenFamily(db.Model):
+    """One login: every access and refresh token issued from it carries its id (`fid`).
+
+    Rotation, logout and reuse detection all update this row first, so they serialise on its
+    lock: a rotation either commits before a revocation (and its tokens die with the family) or
+    finds the family revoked. The row outlives every token of the family (`expires_at`), so a
+    revocation is never forgotten while one of its tokens could still be presented.
+    """
+
+    __tablename__ = "token_families"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "created_at": isoformat(self.created_at),
+            "expires_at": isoformat(self.expires_at),
+            "revoked_at": isoformat(self.revoked_at),
+        }

@@ -196,13 +196,13 @@ def test_register_rejects_invalid_emails(client, email):
 @pytest.mark.parametrize(
     "password",
     [
-        "x" * 8,
-        "x" * 72,
-        "é" * 36,  # 72 bytes in UTF-8
-        "€" * 24,  # 72 bytes in UTF-8
+        "k7#Qm2vZ",  # 8 characters
+        "The quick brown fox jumps over the lazy dog while 7 wizards box 9 jugs!!",
+        "ñéüöäçàèìòùâêîôûëïÿœæåøßðþáíóúýčšžřě",  # 36 characters, 72 bytes in UTF-8
+        "日本語のパスワードは長くても安全ですか本当に大丈",  # 24 characters, 72 bytes
         "pass word with spaces",
     ],
-    ids=["8-bytes", "72-ascii", "72-bytes-2byte-chars", "72-bytes-3byte-chars", "spaces"],
+    ids=["8-chars", "72-ascii", "72-bytes-2byte-chars", "72-bytes-3byte-chars", "spaces"],
 )
 def test_register_accepts_passwords_of_8_to_72_bytes(client, password):
     payload = valid_payload(password=password)
@@ -576,7 +576,7 @@ def test_change_password_rejects_invalid_new_password(client, user, new_password
 
 
 def test_change_password_accepts_72_byte_multibyte_password(client, user):
-    new_password = "€" * 24
+    new_password = "日本語のパスワードは長くても安全ですか本当に大丈"  # 24 characters, 72 bytes
     assert change_password(client, user, user.password, new_password).status_code == 200
     assert login(client, user.username, new_password).id == user.id
 

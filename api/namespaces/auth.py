@@ -1,22 +1,30 @@
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import g
+from flask import g, request
 from flask_restx import Namespace, Resource, fields
+from werkzeug.exceptions import HTTPException
 
 from api.deps import current_user, token_required
 from api.docs import errors, json_body, returns
 from api.errors import ApiError
 from api.http import RATE_LIMIT_HEADERS
+from api.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_weakness
 from api.schemas import message_model, user_model
 from api.services import auth as auth_service
 from api.throttle import throttle
 
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-PASSWORD_RULE = (
-    "At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: 72 ASCII characters, "
-    "fewer with accents or emoji); common and breached passwords are refused"
+PASSWORD_RULES = (
+    f"At least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes in UTF-8 "
+    "(bcrypt's limit: a non-ASCII character takes 2-4 bytes). Common, breached and easily "
+    "guessed passwords, and ones built from the username or email, are refused "
+    "(NIST SP 800-63B); `errors.password` says why."
 )
 
 register_model = ns.model(
@@ -35,9 +43,9 @@ register_model = ns.model(
         ),
         "password": fields.String(
             required=True,
-            min_length=8,
-            max_length=72,
-            description=PASSWORD_RULE,
+            min_length=MIN_PASSWORD_CHARS,
+            max_length=MAX_PASSWORD_BYTES,  # characters; the byte limit is checked by the service
+            description=PASSWORD_RULES,
             example="correct horse battery",
         ),
     },
@@ -65,13 +73,36 @@ change_password_model = ns.model(
         "current_password": fields.String(required=True, max_length=1024, example="old secret"),
         "new_password": fields.String(
             required=True,
-            min_length=8,
-            max_length=72,
-            description=PASSWORD_RULE,
+            min_length=MIN_PASSWORD_CHARS,
+            max_length=MAX_PASSWORD_BYTES,  # characters; the byte limit is checked by the service
+            description=PASSWORD_RULES + " Must differ from the current password.",
             example="new secret phrase",
         ),
     },
 )
+
+
+def password_reasons(field: str) -> Callable[[F], F]:
+    """A body the schema refuses still says what is wrong with the new password, in the
+    policy's words (not "'hunter2' is too short", which echoes it back)."""
+
+    def decorator(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except HTTPException as exc:
+                problems = (getattr(exc, "data", None) or {}).get("errors") or {}
+                body = request.get_json(silent=True)
+                value = body.get(field) if isinstance(body, dict) else None
+                if isinstance(value, str) and (reason := password_weakness(value)):
+                    problems[field] = reason  # bundled with the other fields' errors
+                raise
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
 
 token_model = ns.model(
     "AuthToken",
@@ -98,6 +129,7 @@ refresh_model = ns.model(
 @ns.route("/register")
 class Register(Resource):
     @ns.doc(id="register")
+    @password_reasons("password")
     @json_body(ns, register_model)
     @errors(409, e409="Username or email already registered")
     @returns(token_model, code=201, description="Registered; the body holds an access token")
@@ -151,8 +183,11 @@ class Refresh(Resource):
         """Exchange a refresh token for a new access token.
 
         Refresh tokens rotate: each is single-use and the response carries its successor.
-        Presenting one that was already used revokes the whole login (every token of that
-        family), since it means the token was stolen.
+        A client that lost the response may retry with the same token within a few seconds
+        (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+        used token after that revokes the whole login (every token of that family), since it
+        means the token was stolen. After logout, a password change or deactivation, no
+        token of the login is honoured again.
         """
         return auth_service.refresh(ns.payload["refresh_token"])
 
@@ -189,6 +224,7 @@ class Logout(Resource):
 class ChangePassword(Resource):
     @ns.doc(id="changePassword")
     @token_required
+    @password_reasons("new_password")
     @json_body(ns, change_password_model)
     @returns(token_model, description="Changed; older tokens stop working, use this new one")
     def post(self) -> dict[str, Any]:

@@ -13,31 +13,29 @@ from sqlalchemy.exc import IntegrityError
 
 from api.errors import ApiError, validation_error
 from api.observability import log_event
+from api.passwords import password_weakness
 from api.security import (
-    MAX_PASSWORD_BYTES,
+    IssuedToken,
     create_token,
     decode_token,
+    derive_jti,
     dummy_hash,
     hash_password,
     verify_password,
 )
-from models import RefreshToken, RevokedToken, User, db, utcnow
+from models import RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # The request model's `pattern` is searched with `$`, which also matches before a trailing
 # newline; this full match is the authoritative check.
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,80}")
-MIN_PASSWORD_BYTES = 8
 INVALID_CREDENTIALS = "Invalid username or password"
 
 
-def password_problem(password: str) -> str | None:
-    size = len(password.encode())
-    if size < MIN_PASSWORD_BYTES:
-        return f"must be at least {MIN_PASSWORD_BYTES} bytes"
-    if size > MAX_PASSWORD_BYTES:
-        return f"must be at most {MAX_PASSWORD_BYTES} bytes (UTF-8)"
-    return None
+def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
+    """Why `password` may not be set for this account, or None: the one check every place
+    that sets a password calls (see api/passwords.py for the policy)."""
+    return password_weakness(password, (username, email))
 
 
 def _rounds() -> int:
@@ -51,7 +49,7 @@ def register(*, username: str, email: str, password: str) -> User:
         problems["username"] = "must be 3-80 letters, digits, '_', '.' or '-'"
     if not EMAIL_RE.match(email):
         problems["email"] = "is not a valid email address"
-    if reason := password_problem(password):
+    if reason := password_problem(password, username=username, email=email):
         problems["password"] = reason
     if problems:
         raise validation_error(problems)
@@ -100,48 +98,93 @@ def authenticate(*, identifier: str, password: str) -> User:
     return user
 
 
-def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any]:
-    """A new access token and refresh token; `family_id` continues a rotated login."""
+def token_response(user: User) -> dict[str, Any]:
+    """A new login: an access token and a refresh token of a new family (rotation, which
+    continues a family, goes through `refresh`)."""
+    now, family_id = utcnow(), str(uuid.uuid4())
+    access, refresh_token = _issue_pair(user, family_id, now=now)
+    db.session.add(
+        TokenFamily(id=family_id, user_id=user.id, created_at=now, expires_at=_kept_until(now))
+    )
+    _record_refresh_token(user, family_id, refresh_token)
+    db.session.commit()
+    return _token_body(user, access, refresh_token)
+
+
+def _issue_pair(
+    user: User, family_id: str, *, now: datetime, parent_jti: str | None = None
+) -> tuple[IssuedToken, IssuedToken]:
+    """Sign an access and a refresh token. Rotating `parent_jti` at `now` always yields the
+    same two tokens (ids derived from the parent, whole-second times), which is how a retry
+    within the reuse interval gets the same pair back without any token being stored."""
     config = current_app.config
-    family_id = family_id or str(uuid.uuid4())
+    secret = config["JWT_SECRET_KEY"]
     common = {
         "user_id": user.id,
         "version": user.token_version,
         "family_id": family_id,
-        "secret": config["JWT_SECRET_KEY"],
+        "secret": secret,
+        "now": now,
+        "issuer": config["JWT_ISSUER"],
+        "audience": config["JWT_AUDIENCE"],
     }
-    access = create_token(kind="access", expires_in=config["ACCESS_TOKEN_EXPIRES"], **common)
-    refresh = create_token(kind="refresh", expires_in=config["REFRESH_TOKEN_EXPIRES"], **common)
+
+    def sign(kind: str, expires_in: int) -> IssuedToken:
+        jti = derive_jti(secret, parent_jti, kind) if parent_jti else None
+        return create_token(kind=kind, expires_in=expires_in, jti=jti, **common)
+
+    return (
+        sign("access", config["ACCESS_TOKEN_EXPIRES"]),
+        sign("refresh", config["REFRESH_TOKEN_EXPIRES"]),
+    )
+
+
+def _record_refresh_token(user: User, family_id: str, token: IssuedToken) -> None:
     db.session.add(
         RefreshToken(
-            jti=refresh.jti,
+            jti=token.jti,
             family_id=family_id,
             user_id=user.id,
-            expires_at=refresh.expires_at,
+            expires_at=token.expires_at,
             version=user.token_version,
         )
     )
-    db.session.commit()
+
+
+def _token_body(user: User, access: IssuedToken, refresh_token: IssuedToken) -> dict[str, Any]:
     return {
         "token": access.token,
         "token_type": "Bearer",
         "expires_in": access.expires_in,
-        "refresh_token": refresh.token,
-        "refresh_expires_in": refresh.expires_in,
+        "refresh_token": refresh_token.token,
+        "refresh_expires_in": refresh_token.expires_in,
         "user": user,
     }
 
 
+def _kept_until(now: datetime) -> datetime:
+    """How long a family's row (and so its revocation) must be kept: past the expiry of any
+    token issued from it at `now`."""
+    config = current_app.config
+    return now + timedelta(
+        seconds=max(config["ACCESS_TOKEN_EXPIRES"], config["REFRESH_TOKEN_EXPIRES"])
+    )
+
+
 # Built once (this runs on every authenticated request): the user, and whether the token
-# itself (logout) or its login family (refresh-token reuse) was revoked.
+# itself (logout) or its login family (logout, reuse detection) was revoked.
 # The user comes back as a plain row: most requests only read it (id, role); change-password,
 # the one that writes, loads the ORM object itself.
 _TOKEN_USER = select(
     *User.__table__.c,
-    select(RevokedToken.jti)
-    .where(or_(RevokedToken.jti == bindparam("jti"), RevokedToken.jti == bindparam("fid")))
-    .exists()
-    .label("is_revoked"),
+    or_(
+        select(RevokedToken.jti)
+        .where(or_(RevokedToken.jti == bindparam("jti"), RevokedToken.jti == bindparam("fid")))
+        .exists(),
+        select(TokenFamily.id)
+        .where(TokenFamily.id == bindparam("fid"), TokenFamily.revoked_at.is_not(None))
+        .exists(),
+    ).label("is_revoked"),
 ).where(User.id == bindparam("user_id"))
 
 
@@ -157,53 +200,122 @@ def user_for_claims(claims: dict[str, Any]) -> Any | None:
     return user
 
 
-def _revoke_family(family_id: str) -> None:
-    """Kill every refresh token of a login and the access tokens it issued."""
+def _lock_live_family(family_id: str, user_id: int, now: datetime) -> bool:
+    """Take the family's row lock (PostgreSQL: the row; SQLite: the database) if the family is
+    live. Every rotation and revocation starts here, so they never interleave."""
+    return bool(
+        db.session.execute(
+            update(TokenFamily)
+            .where(
+                TokenFamily.id == family_id,
+                TokenFamily.user_id == user_id,
+                TokenFamily.revoked_at.is_(None),
+            )
+            .values(expires_at=_kept_until(now))
+        ).rowcount
+    )
+
+
+def _revoke_family(family_id: str, *, user_id: int, now: datetime) -> None:
+    """Kill a login for good: its row says revoked for as long as any of its tokens lives."""
+    found = db.session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.id == family_id)
+        .values(revoked_at=func.coalesce(TokenFamily.revoked_at, now))
+    ).rowcount
+    if not found:  # a token from before families were recorded: record the revocation
+        family = TokenFamily(
+            id=family_id,
+            user_id=user_id,
+            created_at=now,
+            expires_at=_kept_until(now),
+            revoked_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(family)
+        except IntegrityError:  # a concurrent logout recorded it first
+            pass
     db.session.execute(
         update(RefreshToken).where(RefreshToken.family_id == family_id).values(revoked=True)
     )
-    lifetime = timedelta(seconds=current_app.config["ACCESS_TOKEN_EXPIRES"])
-    db.session.merge(RevokedToken(jti=family_id, expires_at=utcnow() + lifetime))
 
 
 def revoke(claims: dict[str, Any]) -> None:
     """Log out: the access token and its whole login family (refresh tokens included)."""
+    now = utcnow()
+    _revoke_family(claims["fid"], user_id=int(claims["sub"]), now=now)
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     db.session.merge(RevokedToken(jti=claims["jti"], expires_at=expires_at))
-    _revoke_family(claims["fid"])
     db.session.commit()
 
 
 def refresh(refresh_token: str) -> dict[str, Any]:
-    """Rotate a refresh token; presenting one that was already rotated revokes its family."""
+    """Rotate a refresh token.
+
+    Presented again within `REFRESH_REUSE_INTERVAL` seconds of its rotation (a client retrying
+    after a lost response), it returns the same new pair; later, it is reuse of a stolen token
+    and revokes its whole family.
+    """
+    config = current_app.config
     try:
         claims = decode_token(
-            refresh_token, secret=current_app.config["JWT_SECRET_KEY"], kind="refresh"
+            refresh_token,
+            secret=config["JWT_SECRET_KEY"],
+            kind="refresh",
+            issuer=config["JWT_ISSUER"],
+            audience=config["JWT_AUDIENCE"],
         )
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "Refresh token has expired") from None
     except jwt.InvalidTokenError:
         raise ApiError(401, "Invalid refresh token") from None
-    # Mark it used atomically, so two concurrent refreshes cannot both rotate it.
+    now, user_id, family_id = utcnow(), int(claims["sub"]), claims["fid"]
+    try:
+        if not _lock_live_family(family_id, user_id, now):
+            raise ApiError(401, "Refresh token has been revoked; please log in again")
+        body = _rotate(claims, now)
+    except ApiError:
+        db.session.commit()  # a revocation must stick; either way the lock is released
+        raise
+    db.session.commit()
+    return body
+
+
+def _rotate(claims: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """With the family locked: rotate the token, replay a recent rotation, or detect reuse."""
+    jti, family_id, user_id = claims["jti"], claims["fid"], int(claims["sub"])
     claimed = db.session.execute(
         update(RefreshToken)
         .where(
-            RefreshToken.jti == claims["jti"],
+            RefreshToken.jti == jti,
+            RefreshToken.family_id == family_id,
             RefreshToken.used_at.is_(None),
             RefreshToken.revoked.is_(False),
         )
-        .values(used_at=utcnow())
+        .values(used_at=now)
     ).rowcount
+    rotated_at = now
     if not claimed:
-        _revoke_family(claims["fid"])
-        db.session.commit()
-        log_event("refresh_token_reuse", logging.WARNING, user_id=int(claims["sub"]))
-        raise ApiError(401, "Refresh token already used or revoked; please log in again")
-    user = db.session.get(User, int(claims["sub"]))
+        used_at = db.session.scalar(
+            select(RefreshToken.used_at).where(
+                RefreshToken.jti == jti, RefreshToken.family_id == family_id
+            )
+        )
+        if used_at is None:  # never issued (or purged): nothing to replay, nothing to revoke
+            raise ApiError(401, "Invalid refresh token")
+        if now - used_at >= timedelta(seconds=current_app.config["REFRESH_REUSE_INTERVAL"]):
+            _revoke_family(family_id, user_id=user_id, now=now)
+            log_event("refresh_token_reuse", logging.WARNING, user_id=user_id)
+            raise ApiError(401, "Refresh token already used; the login is revoked, log in again")
+        rotated_at = used_at  # a retry: the same pair as the first time
+    user = db.session.get(User, user_id)
     if user is None or not user.is_active or user.token_version != claims["ver"]:
-        db.session.commit()
         raise ApiError(401, "Refresh token is no longer valid")
-    return token_response(user, family_id=claims["fid"])
+    access, successor = _issue_pair(user, family_id, now=rotated_at, parent_jti=jti)
+    if claimed:
+        _record_refresh_token(user, family_id, successor)
+    return _token_body(user, access, successor)
 
 
 def change_password(*, user_id: int, current_password: str, new_password: str) -> User:
@@ -214,10 +326,10 @@ def change_password(*, user_id: int, current_password: str, new_password: str) -
         raise validation_error(
             {"current_password": "is incorrect"}, "Current password is incorrect"
         )
-    if reason := password_problem(new_password):
-        raise validation_error({"new_password": reason})
     if current_password == new_password:
         raise validation_error({"new_password": "must differ from the current password"})
+    if reason := password_problem(new_password, username=user.username, email=user.email):
+        raise validation_error({"new_password": reason})
     user.password_hash = hash_password(new_password, rounds=_rounds())
     user.invalidate_tokens()
     db.session.commit()
@@ -231,14 +343,32 @@ def purge_expired_tokens() -> int:
     removed += db.session.execute(
         delete(RefreshToken).where(RefreshToken.expires_at < now)
     ).rowcount
+    # A family outlives all its tokens, so forgetting it forgets nothing that could be presented.
+    removed += db.session.execute(delete(TokenFamily).where(TokenFamily.expires_at < now)).rowcount
     db.session.commit()
     return removed
 
 
-def ensure_admin(*, username: str, email: str, password: str) -> bool:
-    """Create the admin if no user has that name; safe when several workers race."""
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+class AdminPasswordRefused(RuntimeError):
+    """The admin would be created without a password, or with one the policy refuses."""
+
+
+def ensure_admin(
+    *, username: str, email: str, password: str | None, enforce_policy: bool = True
+) -> bool:
+    """Create the admin if no user has that name; safe when several workers race.
+
+    Only the development seed's default skips the password policy (`enforce_policy=False`);
+    without a password (production without `ADMIN_PASSWORD`) the admin is not created.
+    """
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         return False
+    if not password:
+        raise AdminPasswordRefused(
+            f"ADMIN_PASSWORD must be set to create the admin {username!r} in production"
+        )
+    if enforce_policy and (reason := password_problem(password, username=username, email=email)):
+        raise AdminPasswordRefused(f"The admin password {reason}")
     admin = User(
         username=username,
         email=email.lower(),
