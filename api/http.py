@@ -64,7 +64,7 @@ IF_MATCH = {
         "type": "string",
         "maxLength": 1024,
         "pattern": IF_MATCH_PATTERN,
-        "description": "The ETag you last saw, quotes included (`\"3f2a...\"`), or `*`: 412 if "
+        "description": 'The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if '
         "the item changed since (optimistic locking); 400 if the header is not a valid "
         "entity-tag list",
     }

@@ -193,9 +193,7 @@ class IsoDateTime:
             parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
             return parsed.astimezone(UTC)
         except (ValueError, OverflowError):
-            raise ValueError(
-                "must be an ISO 8601 timestamp, e.g. 2026-11-30T09:00:00Z"
-            ) from None
+            raise ValueError("must be an ISO 8601 timestamp, e.g. 2026-11-30T09:00:00Z") from None
 
 
 def pagination_parser() -> reqparse.RequestParser:

@@ -50,9 +50,10 @@ def test_a_deleted_item_is_read_only_for_its_owner(client, user, make_item, meth
     assert "deleted" in error["error"] and "administrator" in error["error"]
     unchanged = client.get(f"/api/items/{item['id']}", headers=user.headers).get_json()
     assert unchanged["name"] == "to delete" and unchanged["is_active"] is False
-    assert unchanged["updated_at"] == client.get(
-        f"/api/items/{item['id']}", headers=user.headers
-    ).get_json()["updated_at"]
+    assert (
+        unchanged["updated_at"]
+        == client.get(f"/api/items/{item['id']}", headers=user.headers).get_json()["updated_at"]
+    )
 
 
 def test_admins_may_edit_a_deleted_item_and_restoring_it_gives_it_back(

@@ -135,9 +135,13 @@ def test_keyset_walk_by_every_sort_equals_offset_pages(client, user, make_item, 
     by_offset = [
         item["id"]
         for page in (1, 2, 3)
-        for item in client.get(f"/api/me/items?per_page=2&sort={sort}&page={page}", headers=user.headers).get_json()["items"]  # fmt: skip
+        for item in client.get(
+            f"/api/me/items?per_page=2&sort={sort}&page={page}", headers=user.headers
+        ).get_json()["items"]
     ]
-    by_cursor = [item["id"] for item in walk(client, f"/api/me/items?per_page=2&sort={sort}", user.headers)]  # fmt: skip
+    by_cursor = [
+        item["id"] for item in walk(client, f"/api/me/items?per_page=2&sort={sort}", user.headers)
+    ]
     assert by_cursor == by_offset and len(by_offset) == 5
 
 
@@ -150,7 +154,9 @@ def test_my_items_is_a_change_feed_with_soft_deletes(client, user, other_user, m
     assert [item["id"] for item in synced] == [item["id"] for item in first]
     checkpoint = max(item["updated_at"] for item in synced)
 
-    edited = client.patch(f"/api/items/{first[1]['id']}", json={"name": "renamed"}, headers=user.headers)  # fmt: skip
+    edited = client.patch(
+        f"/api/items/{first[1]['id']}", json={"name": "renamed"}, headers=user.headers
+    )
     assert client.delete(f"/api/items/{first[3]['id']}", headers=user.headers).status_code == 204
     added = make_item(user, "brand new")
 
@@ -166,11 +172,17 @@ def test_include_inactive_is_explicit_on_my_items(client, user, make_item):
     client.delete(f"/api/items/{gone['id']}", headers=user.headers)
     default = client.get("/api/me/items?sort=name", headers=user.headers)
     assert names(default) == ["gone", "kept"]
-    assert names(client.get("/api/me/items?sort=name&include_inactive=true", headers=user.headers)) == ["gone", "kept"]  # fmt: skip
+    assert names(
+        client.get("/api/me/items?sort=name&include_inactive=true", headers=user.headers)
+    ) == ["gone", "kept"]
     only_active = client.get("/api/me/items?include_inactive=false", headers=user.headers)
     assert names(only_active) == ["kept"] and only_active.get_json()["total"] == 1
     assert kept["id"] != gone["id"]
-    assert_error(client.get("/api/me/items?include_inactive=maybe", headers=user.headers), 400, "include_inactive")  # fmt: skip
+    assert_error(
+        client.get("/api/me/items?include_inactive=maybe", headers=user.headers),
+        400,
+        "include_inactive",
+    )
 
 
 def test_spec_declares_the_same_list_parameters(client):

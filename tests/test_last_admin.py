@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import ADMIN, Account, login, register
-from tests.test_items import assert_error
 
 ROUNDS = 40
 ATTACKS = [
@@ -93,10 +92,14 @@ def test_two_admins_removing_each_other_at_once_leave_one_active_admin(shared_ap
 
 def test_demoting_a_non_admin_or_an_inactive_admin_is_always_allowed(client, admin, make_user):
     plain = make_user()
-    ok = client.patch(f"/api/admin/users/{plain.id}", json={"is_active": False}, headers=admin.headers)  # fmt: skip
+    ok = client.patch(
+        f"/api/admin/users/{plain.id}", json={"is_active": False}, headers=admin.headers
+    )
     assert ok.status_code == 200
     dormant = make_user()
     client.patch(f"/api/admin/users/{dormant.id}", json={"is_admin": True}, headers=admin.headers)
     client.patch(f"/api/admin/users/{dormant.id}", json={"is_active": False}, headers=admin.headers)
-    demoted = client.patch(f"/api/admin/users/{dormant.id}", json={"is_admin": False}, headers=admin.headers)  # fmt: skip
+    demoted = client.patch(
+        f"/api/admin/users/{dormant.id}", json={"is_admin": False}, headers=admin.headers
+    )
     assert demoted.status_code == 200 and demoted.get_json()["is_admin"] is False

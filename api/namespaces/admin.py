@@ -211,9 +211,7 @@ class AdminUsers(Resource):
     @admin_required
     @errors(400, 414)
     @ns.response(304, NOT_MODIFIED)
-    @returns(
-        user_page_model, description="A page of users", headers=PAGINATION_HEADERS, etag=True
-    )
+    @returns(user_page_model, description="A page of users", headers=PAGINATION_HEADERS, etag=True)
     @described(UNKNOWN_PARAMETERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List all users.

@@ -108,7 +108,6 @@ class ItemList(Resource):
             item_page_model, args, lambda: item_service.list_items(is_active=True, **args)
         )
 
-
     @ns.doc(id="createItem")
     @token_required
     @idempotent
