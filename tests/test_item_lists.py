@@ -329,3 +329,52 @@ def test_the_change_feed_query_is_index_backed(app):
     plan = plan_of(app, item_service._ORDERED["updated_at"].where(*conditions).limit(21))
     assert "ix_items_active_updated" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("\n")[0], plan
+
+
+# --- the page cache: keyed on validated arguments, bounded in bytes (issue 10, finding 2) -------
+
+
+def test_the_page_cache_is_keyed_on_validated_arguments(app, client, user, make_item):
+    make_item(user, "x")
+    cache = app.extensions["page_cache"]
+    for spelling in ("per_page=20", "per_page=020", "per_page=+20", "per_page=%2020", ""):
+        assert names(client.get(f"/api/items?{spelling}")) == ["x"]
+    for junk in ("junk=1", "per_page=20&junk=2", "_=1700000000"):
+        assert client.get(f"/api/items?{junk}").status_code == 400
+    assert len(cache._pages) == 1  # one page, however it was spelt
+
+
+def test_the_page_cache_stays_within_its_byte_budget(app_factory, make_user):
+    app = app_factory(LIST_CACHE_BYTES=64 * 1024)
+    client = app.test_client()
+    token = client.post(
+        "/api/auth/register",
+        json={"username": "budget", "email": "b@example.com", "password": "pw-budget-123"},
+    ).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for i in range(30):
+        body = {"name": f"item {i}", "description": "d" * 2000}
+        assert client.post("/api/items", json=body, headers=headers).status_code == 201
+    cache = app.extensions["page_cache"]
+    pages = [
+        f"/api/items?per_page={n}&sort={sort}" for n in range(1, 31) for sort in ("name", "-name")
+    ]
+    for path in pages:  # distinct valid arguments: each its own entry
+        assert client.get(path).status_code == 200
+        assert cache.used <= 64 * 1024
+    assert 0 < len(cache._pages) < len(pages)
+    big = client.get("/api/items?per_page=100")  # 60 kB: over an eighth of the budget
+    assert big.status_code == 200 and len(big.data) > 8 * 1024
+    assert not any(("per_page", 100) in key[2] for key in cache._pages)  # served, not kept
+    assert cache.used <= 64 * 1024
+
+
+def test_a_write_drops_every_cached_page(app, client, user, make_item):
+    item = make_item(user, "before")
+    cache = app.extensions["page_cache"]
+    client.get("/api/items")
+    client.get("/api/items?sort=name")
+    assert len(cache._pages) == 2
+    client.patch(f"/api/items/{item['id']}", json={"name": "after"}, headers=user.headers)
+    assert names(client.get("/api/items")) == ["after"]
+    assert len(cache._pages) == 1

@@ -42,8 +42,9 @@ CHANGE_FEED = (
 )
 DELETED_ITEM_RULES = (
     "A soft-deleted item is read-only for its owner (409) until an administrator restores it "
-    "with `adminToggleItem`; administrators may still edit it. Someone else's deleted item is "
-    "a 404, like a missing id."
+    "with `adminToggleItem`; administrators may still edit it (it stays deleted), and their "
+    "`DELETE` of a deleted item changes nothing (204). Someone else's deleted item is a 404 on "
+    "every method, like a missing id."
 )
 GONE = "No such item, or deleted and not yours"
 READ_ONLY = "The item is deleted: read-only for its owner until an administrator restores it"
