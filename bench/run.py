@@ -140,6 +140,7 @@ def _wrk(
 
 def cpu_ms_per_request(master: int, path: str, seconds: int) -> float:
     """Worker CPU time per request: unlike req/s, barely moved by other load on the machine."""
+    time.sleep(2)  # let the workers drain requests queued by the previous run
     pids = workers_of(master)
     before = sum(cpu_ticks(pid) for pid in pids)
     _, done = _wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=seconds, connections=8)
