@@ -75,8 +75,8 @@ def load_config() -> dict[str, Any]:
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "5")),
         "DB_STATEMENT_TIMEOUT_MS": int(env("DB_STATEMENT_TIMEOUT_MS", "20000")),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
-        # Item list pages cached per worker (0 disables); see api/page_cache.py.
-        "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
+        # Bytes of rendered item list pages cached per worker (0 disables); api/page_cache.py.
+        "LIST_CACHE_BYTES": int(env("LIST_CACHE_BYTES", str(8 * 1024 * 1024))),
     }
 
 

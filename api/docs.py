@@ -5,6 +5,7 @@ against the model it declares, and `errors` lists the error responses an operati
 all with the shared `Error` model, so the spec and the server cannot drift apart.
 """
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -50,6 +51,20 @@ def declare_unavailable(resource: Any) -> None:
 def document(func: F, **doc: Any) -> F:
     func.__apidoc__ = merge(getattr(func, "__apidoc__", {}), doc)  # type: ignore[attr-defined]
     return func
+
+
+def described(*notes: str) -> Callable[[F], F]:
+    """Append shared paragraphs to an operation's docstring (its description in the spec).
+
+    Put it directly above the `def`, so the wrappers above copy the extended docstring.
+    """
+
+    def decorator(func: F) -> F:
+        paragraphs = [inspect.cleandoc(func.__doc__ or ""), *notes]
+        func.__doc__ = "\n\n".join(p for p in paragraphs if p)
+        return func
+
+    return decorator
 
 
 def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:

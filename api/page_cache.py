@@ -1,67 +1,91 @@
-"""A per-worker cache of item list pages, invalidated by the items table's version.
+"""A per-worker cache of rendered item list pages, bounded in bytes, keyed by validated arguments.
 
 Every insert, update or delete of an item bumps `item_changes.version` (a database trigger,
-see models/item_count.py), so a cached page is keyed by that version: one tiny query tells
-whether any worker or instance changed anything since. Only successful pages are cached; a
-request with bad parameters fails on every try.
+see models/item_count.py), so a cached page is only served while that version is unchanged:
+one tiny query tells whether any worker or instance changed anything since, and a new version
+drops every older page at once.
+
+The key is the operation, its scope (the caller, for `/me/items`) and the *validated* query
+arguments, never the raw query string: spellings that mean the same page share one entry, and
+junk parameters cannot mint entries (lists refuse unknown parameters anyway). The cache holds
+at most `LIST_CACHE_BYTES` of rendered pages (body plus headers), evicting the least recently
+used; a page larger than an eighth of that is served but never cached. `0` disables it.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from functools import wraps
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
 from flask import Flask, current_app, request
+from flask_restx import Model
 from sqlalchemy import select
 
+from api.http import RenderedPage, render_page, send_page
+from api.services.pagination import Page
 from models import ItemChanges, db
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 _VERSION = select(ItemChanges.version).where(ItemChanges.id == 1)
 
 
 class PageCache:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pages: OrderedDict[Hashable, Any] = OrderedDict()
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, max_bytes)
+        self.max_entry = self.max_bytes // 8
+        self.used = 0
+        self._version: int | None = None
+        self._pages: OrderedDict[Hashable, RenderedPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], RenderedPage]) -> RenderedPage:
+        if self.max_bytes <= 0:
+            return compute()
         version = db.session.connection().execute(_VERSION).scalar()
         if version is None:  # no version row: nothing to key on, so never cache
             return compute()
-        full_key = (version, key)
         with self._lock:
-            if full_key in self._pages:
-                self._pages.move_to_end(full_key)
-                return self._pages[full_key]
-        value = compute()
+            if version != self._version:  # every page cached so far is stale
+                self._pages.clear()
+                self.used, self._version = 0, version
+            if (page := self._pages.get(key)) is not None:
+                self._pages.move_to_end(key)
+                return page
+        page = compute()
+        if page.size <= self.max_entry:
+            self._store(version, key, page)
+        return page
+
+    def _store(self, version: int, key: Hashable, page: RenderedPage) -> None:
         with self._lock:
-            self._pages[full_key] = value
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-        return value
+            if version != self._version or key in self._pages:
+                return  # newer data arrived meanwhile, or another thread stored it
+            self._pages[key] = page
+            self.used += page.size
+            while self.used > self.max_bytes:
+                _, evicted = self._pages.popitem(last=False)
+                self.used -= evicted.size
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["page_cache"] = PageCache(app.config["LIST_CACHE_SIZE"])
+    app.extensions["page_cache"] = PageCache(app.config["LIST_CACHE_BYTES"])
 
 
-def cached_page(scope: Callable[[], Hashable] = lambda: None) -> Callable[[F], F]:
-    """Cache a list operation's (marshalled) result per query string and `scope()`."""
+def _frozen(value: Any) -> Hashable:
+    return tuple(value) if isinstance(value, list) else value
 
-    def decorator(func: F) -> F:
-        @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            cache: PageCache = current_app.extensions["page_cache"]
-            if cache.size <= 0:
-                return func(*args, **kwargs)
-            query = tuple(sorted(request.args.items(multi=True)))
-            key = (request.endpoint, scope(), query)
-            return cache.get_or_compute(key, lambda: func(*args, **kwargs))
 
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
+def cached_list(
+    model: Model,
+    args: Mapping[str, Any],
+    compute: Callable[[], Page],
+    *,
+    scope: Hashable = None,
+    private: bool = False,
+) -> Any:
+    """The page `compute()` returns, rendered through `model`, cached under the validated
+    `args`, with its `ETag` (and a 304 for a matching `If-None-Match`)."""
+    cache: PageCache = current_app.extensions["page_cache"]
+    key = (request.endpoint, scope, tuple(sorted((k, _frozen(v)) for k, v in args.items())))
+    page = cache.get_or_compute(key, lambda: render_page(compute(), model))
+    # Clients may keep a page but must revalidate it (cheap with `If-None-Match`).
+    return send_page(page, cache_control="private, no-cache" if private else "no-cache")

@@ -1,7 +1,9 @@
 """Declared models and query parsers shared by several namespaces."""
 
+from datetime import UTC, datetime
 from typing import Any
 
+from flask import request
 from flask_restx import Model, abort, fields, inputs, reqparse
 
 
@@ -158,11 +160,44 @@ class BoundedStr:
 
 MAX_PER_PAGE = 100
 MAX_PAGE = MAX_ID // MAX_PER_PAGE  # the offset (page - 1) * per_page fits in INTEGER
-ITEM_SORTS = ("-created_at", "created_at", "name", "-name")
+ITEM_SORTS = ("-created_at", "created_at", "name", "-name", "-updated_at", "updated_at")
+UNKNOWN_PARAMETERS = (
+    "Unknown query parameters are refused (400, named in `errors`), so a misspelt filter "
+    "never silently widens the result."
+)
+
+
+class StrictQueryParser(reqparse.RequestParser):
+    """A query parser that refuses parameters it does not declare (400), on every list alike."""
+
+    def parse_args(self, req: Any = None, strict: bool = False) -> Any:
+        known = {arg.name for arg in self.args}
+        unknown = [name for name in request.args if name not in known]
+        if unknown:  # names are echoed shortened: they are arbitrary client input
+            errors = {name[:64]: "unknown parameter" for name in unknown[:10]}
+            abort(400, "Invalid query parameters", errors=errors)
+        return super().parse_args(req)
+
+
+class IsoDateTime:
+    """An ISO 8601 timestamp query parameter, as an aware UTC datetime (naive means UTC)."""
+
+    __schema__ = {"type": "string", "format": "date-time"}
+
+    def __call__(self, value: Any, name: str | None = None) -> datetime:
+        text = str(value).strip()
+        try:
+            if len(text) > 64 or "\x00" in text:
+                raise ValueError(text)
+            parsed = datetime.fromisoformat(text)
+            parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise ValueError("must be an ISO 8601 timestamp, e.g. 2026-11-30T09:00:00Z") from None
 
 
 def pagination_parser() -> reqparse.RequestParser:
-    parser = reqparse.RequestParser(argument_class=QueryArgument, bundle_errors=True)
+    parser = StrictQueryParser(argument_class=QueryArgument, bundle_errors=True)
     parser.add_argument(
         "page", type=BoundedInt(1, MAX_PAGE), default=1, location="args", help="Page number, from 1"
     )
@@ -176,8 +211,9 @@ def pagination_parser() -> reqparse.RequestParser:
     return parser
 
 
-def item_list_parser() -> reqparse.RequestParser:
-    parser = pagination_parser()
+def _item_parser() -> reqparse.RequestParser:
+    """What every item list takes: pages or a cursor, `q`, `sort` and `updated_since`."""
+    parser = add_cursor(pagination_parser())
     parser.add_argument(
         "q", type=BoundedStr(255), location="args", help="Name contains (case-insensitive)"
     )
@@ -186,10 +222,37 @@ def item_list_parser() -> reqparse.RequestParser:
         choices=ITEM_SORTS,
         default="-created_at",
         location="args",
-        help="Sort order; '-' for descending",
+        help="Sort order; '-' for descending. `updated_at` with `updated_since` and `after` "
+        "is a change feed",
     )
+    parser.add_argument(
+        "updated_since",
+        type=IsoDateTime(),
+        location="args",
+        help="Only items changed at or after this ISO 8601 time (UTC if no offset); "
+        "soft deletes count as changes",
+    )
+    return parser
+
+
+def item_list_parser() -> reqparse.RequestParser:
+    """`listItems`: active items, anyone's (`owner_id` narrows it)."""
+    parser = _item_parser()
     parser.add_argument("owner_id", type=BoundedInt(1), location="args", help="Owner's user id")
-    return add_cursor(parser)
+    return parser
+
+
+def my_item_list_parser() -> reqparse.RequestParser:
+    """`listMyItems`: the caller's items, soft-deleted ones included unless asked otherwise."""
+    parser = _item_parser()
+    parser.add_argument(
+        "include_inactive",
+        type=inputs.boolean,
+        default=True,
+        location="args",
+        help="Include soft-deleted items (default true), so a change feed sees deletions",
+    )
+    return parser
 
 
 def add_cursor(parser: reqparse.RequestParser) -> reqparse.RequestParser:

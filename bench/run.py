@@ -118,6 +118,12 @@ def _ms(value: str) -> float:
 
 
 def wrk(url: str, *, seconds: int, connections: int = 32, script: str | None = None) -> Run:
+    return _wrk(url, seconds=seconds, connections=connections, script=script)[0]
+
+
+def _wrk(
+    url: str, *, seconds: int, connections: int = 32, script: str | None = None
+) -> tuple[Run, int]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if script:
         command[1:1] = ["-s", str(ROOT / "bench" / script)]
@@ -128,7 +134,18 @@ def wrk(url: str, *, seconds: int, connections: int = 32, script: str | None = N
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
-    return Run(rps, _ms(p50), _ms(p99))
+    done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    return Run(rps, _ms(p50), _ms(p99)), done
+
+
+def cpu_ms_per_request(master: int, path: str, seconds: int) -> float:
+    """Worker CPU time per request: unlike req/s, barely moved by other load on the machine."""
+    time.sleep(2)  # let the workers drain requests queued by the previous run
+    pids = workers_of(master)
+    before = sum(cpu_ticks(pid) for pid in pids)
+    _, done = _wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=seconds, connections=8)
+    used = sum(cpu_ticks(pid) for pid in pids) - before
+    return used * 1000 / os.sysconf("SC_CLK_TCK") / max(done, 1)
 
 
 def api_request(path: str, body: dict | None = None, token: str | None = None) -> dict:
@@ -195,9 +212,31 @@ def p99_during_logins(path: str, seconds: int) -> Run:
         login.wait()
 
 
+LISTS = {"GET /api/items": "/api/items?per_page=20", "GET /api/items?q=": "/api/items?q=alpha"}
+
+
+def cache_off_rows(data_dir: Path, args: argparse.Namespace) -> list[dict]:
+    """The list rows again with the page cache off, measured the same way in the same run,
+    so the cache is kept only while it pays (bench/RESULTS.md records the decision)."""
+    process = start_api(data_dir, LIST_CACHE_BYTES="0")
+    try:
+        rows = [measure(f"{label} (cache off)", path, args) for label, path in LISTS.items()]
+        for row, path in zip(rows, LISTS.values(), strict=True):
+            row["cpu_ms"] = cpu_ms_per_request(process.pid, path, args.seconds)
+        return rows
+    finally:
+        stop(process)
+
+
+def cache_on_cpu(master: int, rows: list[dict], seconds: int) -> None:
+    for row in rows:
+        if row["endpoint"] in LISTS:
+            row["cpu_ms"] = cpu_ms_per_request(master, LISTS[row["endpoint"]], seconds)
+
+
 def uncached_p50(data_dir: Path, paths: dict[str, str], seconds: int) -> dict[str, float]:
     """p50 per path with the list page cache off: the query, index and counts alone."""
-    process = start_api(data_dir, LIST_CACHE_SIZE="0")
+    process = start_api(data_dir, LIST_CACHE_BYTES="0")
     try:
         return {
             label: statistics.median(
@@ -244,8 +283,7 @@ def main() -> None:
         print(f"{args.rows:,} items; {args.rounds} rounds x {args.seconds} s; wrk -t2 -c32")
         rows = [
             measure("GET /api/health", "/api/health", args),
-            measure("GET /api/items", "/api/items?per_page=20", args),
-            measure("GET /api/items?q=", "/api/items?q=alpha", args),
+            *(measure(label, path, args) for label, path in LISTS.items()),
             measure("GET /api/items/<id>", f"/api/items/{item_id}", args),
             measure("GET /api/auth/me", "/api/auth/me", args, script="auth.lua"),
             measure("POST /api/items", "/api/items", args, script="post_item.lua"),
@@ -254,6 +292,9 @@ def main() -> None:
         split = cpu_split(api.pid, "/api/items?per_page=20", args.seconds)
         during_logins = p99_during_logins("/api/items?per_page=20", args.seconds)
         rss = [round(peak_rss_mb(pid), 1) for pid in workers_of(api.pid)]
+        cache_on_cpu(api.pid, rows, args.seconds)
+        stop(api)
+        rows += cache_off_rows(data_dir, args)
     finally:
         stop(api)
         stop(baseline)
@@ -268,6 +309,10 @@ def main() -> None:
     record(args, rows, split, rss, during_logins, uncached)
 
 
+def _cpu(row: dict) -> str:
+    return f"{row['cpu_ms']:.2f}" if "cpu_ms" in row else ""
+
+
 def record(args, rows, split, rss, during_logins, uncached) -> None:  # type: ignore[no-untyped-def]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})"
@@ -275,11 +320,11 @@ def record(args, rows, split, rss, during_logins, uncached) -> None:  # type: ig
         f"\n## {stamp} — {machine}\n",
         f"{args.rows:,} items, {args.rounds} rounds x {args.seconds} s, wrk -t2 -c32. "
         f"{args.note}\n",
-        "| endpoint | req/s | p50 ms | p99 ms | x raw WSGI |",
-        "|---|---|---|---|---|",
+        "| endpoint | req/s | p50 ms | p99 ms | x raw WSGI | worker CPU ms/request |",
+        "|---|---|---|---|---|---|",
         *(
             f"| {r['endpoint']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-            f"{r['ratio']:.2f} |"
+            f"{r['ratio']:.2f} | {_cpu(r)} |"
             for r in rows
         ),
         "",
@@ -288,7 +333,7 @@ def record(args, rows, split, rss, during_logins, uncached) -> None:  # type: ig
         f"- GET /api/items p99 while 4 clients log in: {during_logins.p99_ms:.1f} ms",
     ]
     lines.append(
-        "- with the list page cache off (`LIST_CACHE_SIZE=0`), p50: "
+        "- with the list page cache off (`LIST_CACHE_BYTES=0`), p50: "
         + "; ".join(f"{label} {p50:.2f} ms" for label, p50 in uncached.items())
     )
     if not RESULTS.exists():

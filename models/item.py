@@ -20,6 +20,11 @@ class Item(db.Model):
         Index("ix_items_user_created", "user_id", "created_at", "id"),
         Index("ix_items_created", "created_at", "id"),
         Index("ix_items_name", "name", "id"),
+        # The change feed (`sort=updated_at`, `updated_since`) and the owner's own sorts.
+        Index("ix_items_active_updated", "is_active", "updated_at", "id"),
+        Index("ix_items_updated", "updated_at", "id"),
+        Index("ix_items_user_updated", "user_id", "updated_at", "id"),
+        Index("ix_items_user_name", "user_id", "name", "id"),
         # Infix search (`q`): a trigram index on PostgreSQL, a plain (coverable) one on SQLite.
         Index(
             "ix_items_name_folded",

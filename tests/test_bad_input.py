@@ -9,6 +9,7 @@ every response against openapi.json. The route list is read from openapi.json, s
 operation is covered without touching this file.
 """
 
+import base64
 import http.client
 import json
 import socket
@@ -207,6 +208,39 @@ BAD_AUTHORIZATION = [
     "Token abc",
 ]
 
+
+def encoded_cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# Keyset cursors (`after`) for the default sort, with contents the API never makes: lone
+# surrogates and NUL (a 500 on SQLite / PostgreSQL once bound), wrong types, deep nesting.
+CURSORS = [
+    encoded_cursor(raw)
+    for raw in (
+        b'["-created_at", "\\ud800", 1]',
+        b'["-created_at", "2026-01-01T00:00:00+00:00\\u0000", 1]',
+        b'["-created_at", "2026-01-01T00:00:00+00:00", "\\udfff"]',
+        b'["-created_at", "2026-01-01T00:00:00", 1]',
+        b'["-created_at", "0001-01-01T00:00:00+01:00", 1]',
+        b'["-created_at", "2026-01-01T00:00:00+00:00", 1e400]',
+        b'["-created_at", ["nested"], 1]',
+        b'["\\u0000", "x", 1]',
+        b'{"a": 1, "b": 2, "c": 3}',
+        b"[" * 1500,
+        b'["-created_at", "\xed\xa0\x80", 1]',
+    )
+] + ["", "=", "====", "A" * 2048]
+NAME_CURSORS = [
+    encoded_cursor(raw)
+    for raw in (
+        b'["name", "\\ud800", 1]',
+        b'["name", "a\\udfffb", 1]',
+        b'["name", "nul\\u0000inside", 1]',
+        b'["name", "' + b"x" * 1000 + b'", 1]',
+    )
+]
+
 # --- building requests ------------------------------------------------------------------------
 
 
@@ -278,6 +312,8 @@ def query_values(param: dict[str, Any]) -> list[str]:
         return INTEGERS
     if schema.get("type") == "boolean":
         return BOOLEANS
+    if param["name"] == "after":
+        return [*CURSORS, *(encode_text(text) for text in UNICODE)]
     return ["bogus", encode_text(BIG_TEXT[:5000]), *(encode_text(text) for text in UNICODE)]
 
 
@@ -290,6 +326,9 @@ def query_requests(op: Operation) -> Iterator[Req]:
         yield Req(f"{name} twice", op.method, f"{path}?{name}=1&{name}=2", *json_body(op))
         yield Req(f"{name} bare", op.method, f"{path}?{name}", *json_body(op))
     yield Req("unknown param", op.method, f"{path}?%ED%A0%80=%00&zzz", *json_body(op))
+    if {"sort", "after"} <= {p["name"] for p in op.params("query")}:
+        for after in NAME_CURSORS:  # text keys reach SQL as they are: check them first
+            yield Req(f"sort=name&after={after}", op.method, f"{path}?sort=name&after={after}")
 
 
 def json_body(op: Operation) -> tuple[bytes | None, str | None]:

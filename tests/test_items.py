@@ -762,7 +762,7 @@ class TestDeleteItem:
         item = make_item(user, "bye")
         assert client.delete(f"/api/items/{item['id']}", headers=user.headers).status_code == 204
         second = client.delete(f"/api/items/{item['id']}", headers=user.headers)
-        assert second.status_code in (204, 404)
+        assert second.status_code == 409  # read-only once deleted (tests/test_item_lifecycle.py)
         body = client.get(f"/api/items/{item['id']}", headers=user.headers).get_json()
         assert body["is_active"] is False
 

@@ -94,7 +94,14 @@ def test_query_parameters_have_bounds_and_enums(spec):
     params = {p["name"]: p for p in spec["paths"]["/api/items"]["get"]["parameters"]}
     assert params["per_page"]["schema"]["maximum"] == 100
     assert params["page"]["schema"]["minimum"] == 1
-    assert params["sort"]["schema"]["enum"] == ["-created_at", "created_at", "name", "-name"]
+    assert params["sort"]["schema"]["enum"] == [
+        "-created_at",
+        "created_at",
+        "name",
+        "-name",
+        "-updated_at",
+        "updated_at",
+    ]
 
 
 def test_nullable_fields_are_declared(spec):

@@ -29,6 +29,9 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 
 * Authenticate with `POST /api/auth/login` and send `Authorization: Bearer <token>`.
 * Lists return `{"items": [...], "total", "page", "per_page"}`; `per_page` is at most 100.
+  Unknown query parameters are refused (400, named in `errors`) on every list. Item lists share
+  one parameter set (`sort=updated_at` with `updated_since` is a change feed) and carry an
+  `ETag` (`If-None-Match` gives 304).
 * Errors return `{"error": "<message>"}`, plus `errors` (field -> reason) on validation errors.
 * JSON bodies: strings must not contain NUL (U+0000) characters, nesting is limited (32 levels
   by default), and fields an operation does not read are ignored.

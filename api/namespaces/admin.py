@@ -1,19 +1,23 @@
 from typing import Any
 
+from flask import Response
 from flask_restx import Namespace, Resource, fields
 
 from api.deps import admin_required, current_user
-from api.docs import errors, json_body, returns
+from api.docs import described, errors, json_body, returns
 from api.http import (
     IF_MATCH,
+    IF_NONE_MATCH,
+    PAGE_ETAG_HEADER,
     PAGINATION_HEADERS,
     etag_for,
     page_response,
     require_match,
 )
-from api.page_cache import cached_page
+from api.page_cache import cached_list
 from api.schemas import (
     MAX_ID,
+    UNKNOWN_PARAMETERS,
     BoundedInt,
     BoundedStr,
     admin_item_list_parser,
@@ -117,28 +121,41 @@ audit_parser.add_argument(
 )
 audit_parser.add_argument("actor_id", type=BoundedInt(1), location="args", help="Only this admin")
 
-SELF_CHANGE = "Administrators cannot demote or deactivate themselves"
+SELF_CHANGE = (
+    "Administrators cannot demote or deactivate themselves, and the last active administrator "
+    "cannot be demoted or deactivated"
+)
+LIST_HEADERS = {**PAGINATION_HEADERS, **PAGE_ETAG_HEADER}
+NOT_MODIFIED = "Not modified: your `If-None-Match` ETag is current"
 
 
 @ns.route("/items")
 class AdminItems(Resource):
-    @ns.doc(id="adminListItems")
+    @ns.doc(id="adminListItems", params=IF_NONE_MATCH)
     @ns.expect(items_parser)
     @admin_required
-    @cached_page()
     @errors(400, 414)
+    @ns.response(304, NOT_MODIFIED)
     @returns(
         admin_item_page_model,
         description="A page of all items, inactive included",
-        headers=PAGINATION_HEADERS,
+        headers=LIST_HEADERS,
     )
-    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+    @described(UNKNOWN_PARAMETERS)
+    def get(self) -> Response:
         """List every item, inactive included.
 
-        Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
-        `listItems`, plus `is_active` to show only active or only inactive items.
+        Takes the same `page`, `per_page`, `after`, `q`, `sort`, `updated_since` and `owner_id`
+        parameters as `listItems`, plus `is_active` to show only active or only inactive items.
+        Pages carry an `ETag` (`If-None-Match` gives a 304).
         """
-        return page_response(item_service.list_items(**items_parser.parse_args()))
+        args = items_parser.parse_args()
+        return cached_list(
+            admin_item_page_model,
+            args,
+            lambda: item_service.list_items(**args),
+            private=True,
+        )
 
 
 @ns.route("/items/<int:item_id>/toggle")
@@ -146,12 +163,13 @@ class AdminItems(Resource):
 class AdminToggleItem(Resource):
     @ns.doc(id="adminToggleItem", params=IF_MATCH)
     @admin_required
-    @errors(404, 412)
+    @errors(400, 404, 412, e400="Malformed `If-Match` header (not `*` or a list of quoted ETags)")
     @returns(item_model, description="The item with `is_active` flipped", etag=True)
     def post(self, item_id: int) -> Any:
         """Flip an item between active and inactive.
 
-        Deactivating hides the item from the public list; activating restores it.
+        Deactivating hides the item from the public list; activating restores it (a deleted
+        item is read-only for its owner until then).
         """
         item = admin_service.get_item(item_id)
         require_match(etag_for(item_model, item))
@@ -188,11 +206,13 @@ class AdminStats(Resource):
 
 @ns.route("/users")
 class AdminUsers(Resource):
-    @ns.doc(id="adminListUsers")
+    @ns.doc(id="adminListUsers", params=IF_NONE_MATCH)
     @ns.expect(users_parser)
     @admin_required
     @errors(400, 414)
-    @returns(user_page_model, description="A page of users", headers=PAGINATION_HEADERS)
+    @ns.response(304, NOT_MODIFIED)
+    @returns(user_page_model, description="A page of users", headers=PAGINATION_HEADERS, etag=True)
+    @described(UNKNOWN_PARAMETERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List all users.
 
@@ -213,7 +233,9 @@ class AdminUser(Resource):
         """Change a user's role or state.
 
         Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
-        holds, for good. An administrator cannot demote or deactivate itself (409).
+        holds, for good. An administrator cannot demote or deactivate itself (409), and there is
+        always at least one active administrator: a change that would leave none is a 409, even
+        when two administrators demote each other at the same moment.
         """
         body = ns.payload
         return admin_service.update_user(
@@ -235,18 +257,26 @@ class AdminToggleUser(Resource):
         """Activate or deactivate a user.
 
         Deactivation revokes every token the user holds, for good; a reactivated user logs in
-        again. An administrator cannot deactivate itself (409).
+        again. An administrator cannot deactivate itself (409), nor the last other active
+        administrator (409).
         """
         return admin_service.toggle_user(user_id, actor=current_user())
 
 
 @ns.route("/audit")
 class AdminAudit(Resource):
-    @ns.doc(id="adminListAudit")
+    @ns.doc(id="adminListAudit", params=IF_NONE_MATCH)
     @ns.expect(audit_parser)
     @admin_required
     @errors(400, 414)
-    @returns(audit_page_model, description="A page of audit entries", headers=PAGINATION_HEADERS)
+    @ns.response(304, NOT_MODIFIED)
+    @returns(
+        audit_page_model,
+        description="A page of audit entries",
+        headers=PAGINATION_HEADERS,
+        etag=True,
+    )
+    @described(UNKNOWN_PARAMETERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         """List the admin audit log, newest first.
 

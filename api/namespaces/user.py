@@ -5,31 +5,50 @@ from flask_restx import Namespace, Resource, fields, reqparse
 from werkzeug.datastructures import FileStorage
 
 from api.deps import current_user, optional_user, token_optional, token_required
-from api.docs import errors, json_body, returns
+from api.docs import described, errors, json_body, returns
 from api.http import (
     IF_MATCH,
     IF_NONE_MATCH,
+    PAGE_ETAG_HEADER,
     PAGINATION_HEADERS,
     REPLAYED_HEADER,
     etag_for,
-    page_response,
     require_match,
 )
 from api.idempotency import idempotent
-from api.page_cache import cached_page
+from api.page_cache import cached_list
 from api.schemas import (
     MAX_ID,
+    UNKNOWN_PARAMETERS,
     BinaryFile,
-    add_cursor,
     item_list_parser,
     item_model,
+    my_item_list_parser,
     page_model,
-    pagination_parser,
 )
 from api.services import items as item_service
 from api.services import uploads as upload_service
 
 ns = Namespace("user", description="Items and file uploads", path="/")
+
+LIST_HEADERS = {**PAGINATION_HEADERS, **PAGE_ETAG_HEADER}
+NOT_MODIFIED = "Not modified: your `If-None-Match` ETag is current"
+CHANGE_FEED = (
+    "**Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed "
+    "since then, oldest change first, by cursor. Keep the last page's newest `updated_at` and "
+    "poll again from a few seconds before it (a write in flight may commit a moment late); "
+    "an item appears again each time it changes. Hard deletes (`adminBulkDeleteItems`) "
+    "are not in the feed."
+)
+DELETED_ITEM_RULES = (
+    "A soft-deleted item is read-only for its owner (409) until an administrator restores it "
+    "with `adminToggleItem`; administrators may still edit it (it stays deleted), and their "
+    "`DELETE` of a deleted item changes nothing (204). Someone else's deleted item is a 404 on "
+    "every method, like a missing id."
+)
+GONE = "No such item, or deleted and not yours"
+READ_ONLY = "The item is deleted: read-only for its owner until an administrator restores it"
+BAD_IF_MATCH = "Malformed `If-Match` header (not `*` or a list of quoted ETags)"
 
 item_create_model = ns.model(
     "ItemCreate",
@@ -60,7 +79,7 @@ upload_model = ns.model(
 )
 
 items_parser = item_list_parser()
-my_items_parser = add_cursor(pagination_parser())
+my_items_parser = my_item_list_parser()
 upload_parser = reqparse.RequestParser(bundle_errors=True)
 upload_parser.add_argument(
     "file", type=FileStorage, location="files", required=True, help="The file to upload"
@@ -69,20 +88,26 @@ upload_parser.add_argument(
 
 @ns.route("/items")
 class ItemList(Resource):
-    @ns.doc(id="listItems")
+    @ns.doc(id="listItems", params=IF_NONE_MATCH)
     @ns.expect(items_parser)
     @token_optional
-    @cached_page()
     @errors(400, 414)
-    @returns(item_page_model, description="A page of active items", headers=PAGINATION_HEADERS)
-    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+    @ns.response(304, NOT_MODIFIED)
+    @returns(item_page_model, description="A page of active items", headers=LIST_HEADERS)
+    @described(CHANGE_FEED, UNKNOWN_PARAMETERS)
+    def get(self) -> Response:
         """List active items.
 
-        Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
-        (default `-created_at`, newest first), page with `page` and `per_page`.
+        Public. Filter by name (`q`, case-insensitive), owner (`owner_id`) or last change
+        (`updated_since`); sort with `sort` (default `-created_at`, newest first); page with
+        `page` and `per_page`, or by cursor with `after`. Pages carry an `ETag`: send it back as
+        `If-None-Match` to get a 304 while nothing changed. Deleted items are not listed (see
+        `listMyItems` for a feed that includes them).
         """
         args = items_parser.parse_args()
-        return page_response(item_service.list_items(is_active=True, **args))
+        return cached_list(
+            item_page_model, args, lambda: item_service.list_items(is_active=True, **args)
+        )
 
     @ns.doc(id="createItem")
     @token_required
@@ -112,7 +137,7 @@ class ItemList(Resource):
 class ItemDetail(Resource):
     @ns.doc(id="getItem", params=IF_NONE_MATCH)
     @token_optional
-    @errors(404, e404="No such item, or inactive and not yours")
+    @errors(404, e404=GONE)
     @ns.response(304, "Not modified: your `If-None-Match` ETag is current")
     @returns(item_model, description="The item", etag=True)
     def get(self, item_id: int) -> Any:
@@ -127,8 +152,9 @@ class ItemDetail(Resource):
     @ns.doc(id="replaceItem", params=IF_MATCH)
     @token_required
     @json_body(ns, item_create_model)
-    @errors(403, 404, 412)
+    @errors(403, 404, 409, 412, e404=GONE, e409=READ_ONLY)
     @returns(item_model, description="The updated item", etag=True)
+    @described(DELETED_ITEM_RULES)
     def put(self, item_id: int) -> Any:
         """Replace an item.
 
@@ -144,8 +170,9 @@ class ItemDetail(Resource):
     @ns.doc(id="updateItem", params=IF_MATCH)
     @token_required
     @json_body(ns, item_update_model)
-    @errors(403, 404, 412)
+    @errors(403, 404, 409, 412, e404=GONE, e409=READ_ONLY)
     @returns(item_model, description="The updated item", etag=True)
+    @described(DELETED_ITEM_RULES)
     def patch(self, item_id: int) -> Any:
         """Update some of an item's fields.
 
@@ -160,8 +187,9 @@ class ItemDetail(Resource):
 
     @ns.doc(id="deleteItem", params=IF_MATCH)
     @token_required
-    @errors(403, 404, 412)
+    @errors(400, 403, 404, 409, 412, e400=BAD_IF_MATCH, e404=GONE, e409=READ_ONLY)
     @ns.response(204, "Deleted (soft: the item becomes inactive)")
+    @described(DELETED_ITEM_RULES)
     def delete(self, item_id: int) -> Response:
         """Delete an item (soft delete).
 
@@ -181,23 +209,36 @@ def _editable(item_id: int) -> Any:
 
 @ns.route("/me/items")
 class MyItems(Resource):
-    @ns.doc(id="listMyItems")
+    @ns.doc(id="listMyItems", params=IF_NONE_MATCH)
     @ns.expect(my_items_parser)
     @token_required
-    @cached_page(scope=lambda: current_user().id)
     @errors(400, 414)
+    @ns.response(304, NOT_MODIFIED)
     @returns(
         item_page_model,
-        description="A page of the caller's items, inactive included",
-        headers=PAGINATION_HEADERS,
+        description="A page of the caller's items, soft-deleted ones included unless "
+        "`include_inactive=false`",
+        headers=LIST_HEADERS,
     )
-    def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """List my items.
+    @described(CHANGE_FEED, UNKNOWN_PARAMETERS)
+    def get(self) -> Response:
+        """List my items, soft-deleted ones included.
 
-        The caller's own items, inactive ones included, newest first.
+        The caller's own items, deleted (`is_active: false`) ones included unless
+        `include_inactive=false`, so a partner syncing from it sees deletions. Takes the same
+        `page`, `per_page`, `after`, `q`, `sort` and `updated_since` as `listItems`.
         """
         args = my_items_parser.parse_args()
-        return page_response(item_service.list_items(owner_id=current_user().id, **args))
+        filters = {k: v for k, v in args.items() if k != "include_inactive"}
+        is_active = None if args["include_inactive"] else True
+        user_id = current_user().id
+        return cached_list(
+            item_page_model,
+            args,
+            lambda: item_service.list_items(owner_id=user_id, is_active=is_active, **filters),
+            scope=user_id,
+            private=True,
+        )
 
 
 @ns.route("/upload", endpoint="upload")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from api.errors import ApiError
 from api.services import audit
@@ -94,6 +94,9 @@ def _get_user(user_id: int) -> User:
     return user
 
 
+LAST_ADMIN = "There must always be at least one active administrator"
+
+
 def update_user(
     user_id: int, *, actor: Principal, is_admin: bool | None = None, is_active: bool | None = None
 ) -> User:
@@ -102,17 +105,43 @@ def update_user(
         raise ApiError(409, "Administrators cannot demote or deactivate themselves")
     changes: dict[str, bool] = {}
     if is_admin is not None and is_admin != user.is_admin:
-        user.is_admin = changes["is_admin"] = is_admin
+        changes["is_admin"] = is_admin
     if is_active is not None and is_active != user.is_active:
-        user.is_active = changes["is_active"] = is_active
-        if not is_active:
-            user.invalidate_tokens()  # stays dead even after reactivation
-    if changes:
-        audit.record(
-            actor=actor, action="user.update", target_type="user", target_id=user.id, **changes
-        )
+        changes["is_active"] = is_active
+    if not changes:
+        return user
+    values: dict[str, Any] = dict(changes)
+    if is_active is False:
+        values["token_version"] = User.token_version + 1  # stays dead even after reactivation
+    statement = update(User).where(User.id == user.id).values(**values)
+    if is_admin is False or is_active is False:  # judged on the row as it is when updated
+        still_admin = and_(User.is_admin.is_(True), User.is_active.is_(True))
+        statement = statement.where(or_(~still_admin, _other_active_admins(user.id) >= 1))
+    statement = statement.execution_options(synchronize_session=False)
+    if db.session.execute(statement).rowcount != 1:
+        db.session.rollback()
+        raise ApiError(409, LAST_ADMIN)
+    audit.record(
+        actor=actor, action="user.update", target_type="user", target_id=user.id, **changes
+    )
     db.session.commit()
+    db.session.refresh(user)
     return user
+
+
+def _other_active_admins(user_id: int) -> Any:
+    """How many active admins other than `user_id` there are, counted inside the UPDATE.
+
+    Check and change are one statement, so they cannot interleave with another admin change:
+    SQLite runs one writer at a time, and on PostgreSQL the active admins' rows are locked
+    first (in id order, no deadlock), so of two admins demoting each other the second waits,
+    then counts again and finds no other active admin.
+    """
+    admins = select(User.id).where(User.is_admin.is_(True), User.is_active.is_(True))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(admins.order_by(User.id).with_for_update()).all()
+    others = admins.where(User.id != user_id).subquery()
+    return select(func.count()).select_from(others).scalar_subquery()
 
 
 def toggle_user(user_id: int, *, actor: Principal) -> User:

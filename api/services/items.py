@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_
@@ -20,7 +20,11 @@ SORTS = {
     "-created_at": (Item.created_at, True),
     "name": (Item.name, False),
     "-name": (Item.name, True),
+    "updated_at": (Item.updated_at, False),
+    "-updated_at": (Item.updated_at, True),
 }
+TIMESTAMP_SORT_KEYS = {"created_at", "updated_at"}
+NAME_MAX = 255  # the column's length: a longer cursor value cannot be a real item's name
 
 
 # Lists select just the public columns: plain rows, no ORM identity-map bookkeeping.
@@ -36,13 +40,19 @@ LIST_COLUMNS = (
 
 
 def item_filters(
-    *, q: str | None = None, owner_id: int | None = None, is_active: bool | None = None
+    *,
+    q: str | None = None,
+    owner_id: int | None = None,
+    is_active: bool | None = None,
+    updated_since: datetime | None = None,
 ) -> list[Any]:
     conditions: list[Any] = []
     if is_active is not None:
         conditions.append(Item.is_active.is_(is_active))
     if owner_id is not None:
         conditions.append(Item.user_id == owner_id)
+    if updated_since is not None:
+        conditions.append(Item.updated_at >= updated_since)
     if q:
         conditions.append(Item.name_folded.like(f"%{escape_like(fold(q))}%", escape="\\"))
     return conditions
@@ -63,11 +73,18 @@ _COUNTED = {
 
 
 def count_items(
-    *, q: str | None = None, owner_id: int | None = None, is_active: bool | None = None
+    *,
+    q: str | None = None,
+    owner_id: int | None = None,
+    is_active: bool | None = None,
+    updated_since: datetime | None = None,
 ) -> int:
-    """Exact total; without `q`/`owner_id` it is read from the trigger-kept counts."""
-    if q or owner_id is not None:
-        conditions = item_filters(q=q, owner_id=owner_id, is_active=is_active)
+    """Exact total; without `q`/`owner_id`/`updated_since` it is read from the trigger-kept
+    counts."""
+    if q or owner_id is not None or updated_since is not None:
+        conditions = item_filters(
+            q=q, owner_id=owner_id, is_active=is_active, updated_since=updated_since
+        )
         query = select(func.count()).select_from(Item).where(*conditions)
     else:
         query = _COUNTED[is_active]
@@ -108,19 +125,49 @@ def encode_cursor(sort: str, item: Any) -> str:
 
 def _after(sort: str, cursor: str) -> Any:
     column, descending = SORTS[sort]
+    key, item_id = decode_cursor(sort, cursor)
+    row, bound = tuple_(column, Item.id), tuple_(key, item_id)
+    return row < bound if descending else row > bound
+
+
+def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
+    """The (sort key, id) a cursor points past; anything but a cursor this API made is a 400.
+
+    A cursor is client input: its contents reach SQL as bound values, so each is checked for
+    what the column can hold (no lone surrogates or NUL characters, no over-long names, real
+    timestamps, ids in range) rather than letting the database driver fail.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_sort, value, item_id = json.loads(base64.urlsafe_b64decode(padded))
-        valid_id = type(item_id) is int and 0 <= item_id <= MAX_ID  # no bool, no overflow
-        if cursor_sort != sort or not valid_id or not isinstance(value, str):
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not (isinstance(decoded, list) and len(decoded) == 3):
+            raise ValueError("not a cursor")
+        cursor_sort, value, item_id = decoded
+        if cursor_sort != sort:
             raise ValueError("cursor is for another sort order")
-        key = datetime.fromisoformat(value) if column.key == "created_at" else value
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        if type(item_id) is not int or not 0 <= item_id <= MAX_ID:  # no bool, no overflow
+            raise ValueError("bad id")
+        return _cursor_key(SORTS[sort][0].key, value), item_id
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error):
         raise ApiError(
             400, "Validation failed", errors={"after": "invalid cursor for this sort order"}
         ) from None
-    row, bound = tuple_(column, Item.id), tuple_(key, item_id)
-    return row < bound if descending else row > bound
+
+
+def _cursor_key(column: str, value: Any) -> Any:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("bad key")
+    value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
+    if column in TIMESTAMP_SORT_KEYS:
+        if len(value) > 64:
+            raise ValueError("bad timestamp")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("cursor timestamps carry their offset")
+        return moment.astimezone(UTC)
+    if len(value) > NAME_MAX:
+        raise ValueError("bad name")
+    return value
 
 
 def can_manage(user: Principal | None, item: Any) -> bool:
@@ -141,12 +188,26 @@ def get_visible(item_id: int, *, viewer: Principal | None) -> Any:
     return item
 
 
+DELETED_READ_ONLY = (
+    "This item is deleted and read-only; an administrator can restore it "
+    "(POST /api/admin/items/{id}/toggle)"
+)
+
+
 def get_manageable(item_id: int, *, user: Principal) -> Item:
+    """The item, if `user` may change it.
+
+    Someone else's deleted item is a 404 like a missing id (its existence is not revealed);
+    someone else's active item is a 403. A deleted item is read-only for its owner (409) until
+    an administrator restores it; administrators may still edit it (moderation).
+    """
     item = db.session.get(Item, item_id)
-    if item is None:
+    if item is None or not (item.is_active or can_manage(user, item)):
         raise ApiError(404, "Item not found")
     if not can_manage(user, item):
         raise ApiError(403, "Only the owner or an administrator may change this item")
+    if not item.is_active and not user.is_admin:
+        raise ApiError(409, DELETED_READ_ONLY.format(id=item.id))
     return item
 
 
