@@ -32,6 +32,7 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests; retry after `Retry-After` seconds",
+    503: "Temporarily unavailable (busy); retry after `Retry-After` seconds",
 }
 
 
@@ -51,7 +52,7 @@ def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:
             str(code): (
                 descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code]),
                 error_model,
-                {"headers": RETRY_AFTER} if code == 429 else {},
+                {"headers": RETRY_AFTER} if code in (429, 503) else {},
             )
             for code in codes
         }

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.errors import ApiError, validation_error
 from api.observability import log_event
+from api.ratelimit import note_failed_login
 from api.security import (
     MAX_PASSWORD_BYTES,
     create_token,
@@ -211,6 +212,7 @@ def change_password(*, user_id: int, current_password: str, new_password: str) -
     if user is None:
         raise ApiError(401, "Token is no longer valid")
     if not verify_password(current_password, user.password_hash):
+        note_failed_login()  # counts as a failed login (api/ratelimit)
         raise validation_error(
             {"current_password": "is incorrect"}, "Current password is incorrect"
         )
