@@ -64,7 +64,7 @@ ADDRESS, USER, ACCOUNT = "address", "user", "account"
 SCOPE_TEXT = {
     ADDRESS: "per client address",
     USER: "per user",
-    ACCOUNT: "failed logins per account and address",
+    ACCOUNT: "per account and client address",
 }
 
 
@@ -416,7 +416,9 @@ RATE_LIMIT_HEADERS = {
 
 def describe(policies: tuple[Policy, ...]) -> str:
     parts = [
-        f"{RATE_LIMIT_DEFAULTS[p.setting]} {SCOPE_TEXT[p.scope]} (`{p.setting}`)" for p in policies
+        f"{'failed logins: ' if p.failures_only else ''}{RATE_LIMIT_DEFAULTS[p.setting]} "
+        f"{SCOPE_TEXT[p.scope]} (`{p.setting}`)"
+        for p in policies
     ]
     return "Too many requests; retry after `Retry-After` seconds. Limits: " + "; ".join(parts)
 
