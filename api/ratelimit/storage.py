@@ -43,6 +43,10 @@ REDIS_TIMEOUT = 0.25  # seconds: a hung Redis must not hold a request
 RETRY_INTERVAL = 1.0  # seconds between attempts to reach Redis during an outage
 
 
+_opening = threading.Lock()
+os.register_at_fork(after_in_child=lambda: globals().update(_opening=threading.Lock()))
+
+
 class Counters(Protocol):
     def incr(self, hits: Sequence[Hit]) -> list[Count]: ...
 
@@ -61,17 +65,24 @@ class SharedFileCounters:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._pid = 0
-        self._lock = threading.Lock()
+        self._pid = 0  # the process that mapped the file; a forked child maps it anew
+        self._lock = threading.Lock()  # threads of one process (flock does not tell them apart)
         self._map: mmap.mmap | None = None
         self._fd = -1
 
     def _open(self) -> mmap.mmap:
-        """Opened per process: `flock` only excludes separately opened descriptions, so a
-        descriptor inherited across fork would not lock the workers against each other."""
-        if self._pid == os.getpid() and self._map is not None:
-            return self._map
-        self._lock = threading.Lock()
+        """Opened per process: `flock` only excludes separately opened descriptions, and a
+        lock held by another thread when the process forked would never be released."""
+        if self._pid != os.getpid():
+            with _opening:
+                if self._pid != os.getpid():
+                    self._lock = threading.Lock()
+                    self._map = self._map_file()
+                    self._pid = os.getpid()
+        assert self._map is not None
+        return self._map
+
+    def _map_file(self) -> mmap.mmap:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         size = HEADER_SIZE + SLOTS * SLOT.size
@@ -85,7 +96,7 @@ class SharedFileCounters:
                 HEADER.pack_into(table, 0, MAGIC, SLOTS, 0)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
-        self._fd, self._map, self._pid = fd, table, os.getpid()
+        self._fd = fd
         return table
 
     def incr(self, hits: Sequence[Hit]) -> list[Count]:
