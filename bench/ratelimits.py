@@ -6,6 +6,8 @@
    nothing is refused, so every request pays for counting. `wrk` spreads the traffic over
    4,096 addresses and 20 users (bench/spread.lua) and alternates between the servers; the
    figure is the median ratio of req/s, limits on / off.
+   Also, since `wrk` on a shared 2-core machine is noisy: the CPU time per request in process
+   (Flask test client, one thread, `time.process_time`), limits off / on, interleaved.
 2. Bounded bcrypt work. Logins (sequential, one client) alone and while 36 clients register
    without pause, once with `BCRYPT_MAX_WAIT=0` (first come, first served, unbounded: the
    old behaviour) and once with the default bound (registrations shed with 503 + Retry-After,
@@ -29,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 from run import BIN, BUILD, RESULTS, ROOT, seeded, start, stop, wrk  # noqa: E402
 
@@ -139,6 +142,61 @@ def limiter_cost(args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def cpu_per_request(args: argparse.Namespace) -> list[str]:
+    """CPU microseconds per request in process, limits off vs on, interleaved (median of rounds)."""
+    import tempfile
+
+    from api import create_app
+    from api.cli import prepare_database
+
+    modes: dict[str, dict] = {"off": {"RATELIMIT_ENABLED": False}, "shared file": {}}
+    if redis_up():
+        modes["Redis"] = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13"}
+    base = tempfile.mkdtemp(prefix="bench-limits-")
+    common = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base}/app.db",
+        "DATA_DIR": base,
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "BCRYPT_ROUNDS": 4,
+        "LOG_LEVEL": "WARNING",
+        **NOTHING_REFUSED,
+    }
+    apps = {mode: create_app({**common, **extra}) for mode, extra in modes.items()}
+    prepare_database(apps["off"])
+    client = apps["off"].test_client()
+    body = {"username": "cpu_bench", "email": "cpu@example.com", "password": PASSWORD}
+    token = client.post("/api/auth/register", json=body).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    requests = {
+        "GET /api/items": lambda c: c.get("/api/items?per_page=20"),
+        "GET /api/auth/me": lambda c: c.get("/api/auth/me", headers=auth),
+        "POST /api/items": lambda c: c.post("/api/items", json={"name": "cpu"}, headers=auth),
+    }
+    lines = ["| endpoint | " + " | ".join(f"CPU µs/request, {m}" for m in modes) + " |"]
+    lines.append("|---|" + "---|" * len(modes))
+    for label, send in requests.items():
+        samples: dict[str, list[float]] = {mode: [] for mode in modes}
+        for _ in range(args.rounds * 2):
+            for mode, app in apps.items():
+                test_client = app.test_client()
+                send(test_client)  # warm up
+                started = time.process_time()
+                for _ in range(args.requests):
+                    send(test_client)
+                samples[mode].append((time.process_time() - started) / args.requests * 1e6)
+        medians = {mode: statistics.median(values) for mode, values in samples.items()}
+        cells = [f"{medians['off']:.0f}"] + [
+            f"{medians[m]:.0f} (+{medians[m] - medians['off']:.0f}, "
+            f"{(medians[m] / medians['off'] - 1) * 100:+.1f} %)"
+            for m in modes
+            if m != "off"
+        ]
+        row = f"| {label} | " + " | ".join(cells) + " |"
+        print(row, flush=True)
+        lines.append(row)
+    return lines
+
+
 def login_latencies(port: int, token_user: str, count: int) -> list[float]:
     seconds = []
     for _ in range(count):
@@ -214,7 +272,8 @@ def hashing_flood(args: argparse.Namespace) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["cost", "hashing", "all"], default="all")
+    parser.add_argument("--part", choices=["cpu", "cost", "hashing", "all"], default="all")
+    parser.add_argument("--requests", type=int, default=500, help="per CPU-time sample")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=4, help="per wrk run")
@@ -223,7 +282,15 @@ def main() -> None:
     args = parser.parse_args()
     BUILD.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"\n## {stamp} — rate limiter cost and bounded bcrypt work (bench/limits.py)\n"]
+    lines = [f"\n## {stamp} — rate limiter cost and bounded bcrypt work (bench/ratelimits.py)\n"]
+    if args.part in ("cpu", "all"):
+        print("CPU per request in process (test client), limits off vs on")
+        lines += [
+            f"CPU time per request in process, median of {args.rounds * 2} interleaved rounds "
+            f"of {args.requests} requests (limits on: nothing refused):\n",
+            *cpu_per_request(args),
+            "",
+        ]
     if args.part in ("cost", "all"):
         print(f"Limiter cost: {args.rounds} rounds x {args.seconds} s, wrk -t2 -c32, spread.lua")
         lines += [
