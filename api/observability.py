@@ -39,7 +39,7 @@ LATENCY = Histogram(
 
 # Rate-limit storage (api/ratelimit): 0 while Redis is unreachable and limits count per host.
 RATELIMIT_REDIS_UP = Gauge(
-    "ratelimit_redis_up", "1 while rate limits count in Redis", multiprocess_mode="min"
+    "ratelimit_redis_up", "1 while rate limits count in Redis", multiprocess_mode="livemin"
 )
 RATELIMIT_REDIS_OUTAGES = Counter(
     "ratelimit_redis_outages_total", "Redis outages the rate limiter fell back through"

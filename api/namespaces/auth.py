@@ -111,8 +111,8 @@ class Register(Resource):
 @ns.route("/login")
 class Login(Resource):
     @ns.doc(id="login")
-    @failed_logins()
     @json_body(ns, login_model)
+    @failed_logins()
     @errors(401, 429, 503, e401="Wrong credentials or inactive account")
     @returns(token_model, description="Logged in; the body holds an access token")
     def post(self) -> dict[str, Any]:

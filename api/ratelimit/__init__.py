@@ -178,6 +178,8 @@ def login_account() -> str | None:
     if not isinstance(identifier, str) or not identifier.strip():
         return None
     name = identifier.strip().lower()[:254]
+    if "\x00" in name:  # no such account, and PostgreSQL refuses NUL in a query
+        return f"name:{name}"
     column = User.email if "@" in name else func.lower(User.username)
     user_id = db.session.scalar(select(User.id).where(column == name))
     return f"user:{user_id}" if user_id is not None else f"name:{name}"
