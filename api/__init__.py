@@ -14,14 +14,13 @@ from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from api import jsonio, observability, page_cache
+from api import jsonio, observability, page_cache, ratelimit
 from api.cli import register_cli
 from api.config import ROOT, finalize_config, load_config
 from api.errors import ApiError, register_error_handlers
 from api.extensions import cors, db, migrate
 from api.namespaces import create_api_blueprint
 from api.schemas import MAX_ID
-from api.throttle import throttle
 
 # Swagger UI needs its own inline script and styles; everything else gets nothing.
 DOCS_CSP = (
@@ -41,6 +40,8 @@ EXPOSED_HEADERS = [
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
+    "RateLimit",
+    "RateLimit-Policy",
 ]
 
 
@@ -77,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    throttle.init_app(app)
+    ratelimit.init_app(app)
     page_cache.init_app(app)
     cors.init_app(
         app,

@@ -12,6 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ALLOWED_EXTENSIONS = "png,jpg,jpeg,gif,webp,pdf,txt,csv,json,zip"
 # Values that must never sign tokens in production.
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "your-secret-key"}
+# Rate limits ("N per second|minute|hour|day"); what each counts: api/ratelimit/__init__.py.
+RATE_LIMIT_DEFAULTS = {
+    "ADDRESS_RATE_LIMIT": "6000 per minute",
+    "USER_RATE_LIMIT": "6000 per minute",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_IP_RATE_LIMIT": "100 per minute",
+    "REGISTER_RATE_LIMIT": "500 per hour",
+    "CHANGE_PASSWORD_RATE_LIMIT": "30 per hour",
+    "REFRESH_RATE_LIMIT": "120 per minute",
+    "UPLOAD_RATE_LIMIT": "60 per minute",
+    "PASSWORD_RESET_RATE_LIMIT": "30 per hour",
+}
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -59,11 +71,29 @@ def load_config() -> dict[str, Any]:
         "ADMIN_PASSWORD": env("ADMIN_PASSWORD"),  # default: see finalize_config
         "ADMIN_EMAIL": env("ADMIN_EMAIL", "admin@example.com"),
         "CORS_ORIGINS": env("CORS_ORIGINS", "*"),
-        "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute"),
-        "LOGIN_IP_RATE_LIMIT": env("LOGIN_IP_RATE_LIMIT", "100 per minute"),
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or env("RATELIMIT_STORAGE_URI", "memory://"),
+        "ADDRESS_RATE_LIMIT": env("ADDRESS_RATE_LIMIT", RATE_LIMIT_DEFAULTS["ADDRESS_RATE_LIMIT"]),
+        "USER_RATE_LIMIT": env("USER_RATE_LIMIT", RATE_LIMIT_DEFAULTS["USER_RATE_LIMIT"]),
+        "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", RATE_LIMIT_DEFAULTS["LOGIN_RATE_LIMIT"]),
+        "LOGIN_IP_RATE_LIMIT": env(
+            "LOGIN_IP_RATE_LIMIT", RATE_LIMIT_DEFAULTS["LOGIN_IP_RATE_LIMIT"]
+        ),
+        "REGISTER_RATE_LIMIT": env(
+            "REGISTER_RATE_LIMIT", RATE_LIMIT_DEFAULTS["REGISTER_RATE_LIMIT"]
+        ),
+        "CHANGE_PASSWORD_RATE_LIMIT": env(
+            "CHANGE_PASSWORD_RATE_LIMIT", RATE_LIMIT_DEFAULTS["CHANGE_PASSWORD_RATE_LIMIT"]
+        ),
+        "REFRESH_RATE_LIMIT": env("REFRESH_RATE_LIMIT", RATE_LIMIT_DEFAULTS["REFRESH_RATE_LIMIT"]),
+        "UPLOAD_RATE_LIMIT": env("UPLOAD_RATE_LIMIT", RATE_LIMIT_DEFAULTS["UPLOAD_RATE_LIMIT"]),
+        "PASSWORD_RESET_RATE_LIMIT": env(
+            "PASSWORD_RESET_RATE_LIMIT", RATE_LIMIT_DEFAULTS["PASSWORD_RESET_RATE_LIMIT"]
+        ),
+        # Redis counts rate limits for every worker and instance; else a file under DATA_DIR.
+        "RATELIMIT_STORAGE_URI": redis_url or "",
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), default=True),
+        # Longest a new password hash may queue before a 503 (0: no bound, no login priority).
+        "BCRYPT_MAX_WAIT": float(env("BCRYPT_MAX_WAIT", "0.5")),
         "PROXY_FIX_COUNT": int(env("PROXY_FIX_COUNT", "0")),
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "10")),
         "DB_MAX_OVERFLOW": int(env("DB_MAX_OVERFLOW", "20")),
@@ -92,6 +122,8 @@ def finalize_config(config: dict[str, Any]) -> None:
         for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if config[key].lower() in WEAK_SECRETS or len(config[key]) < 32:
                 raise RuntimeError(f"{key} is a default or too short (< 32 chars) for production")
+        if not config["RATELIMIT_ENABLED"]:
+            raise RuntimeError("RATELIMIT_ENABLED=false is for load tests only, not production")
     check_admin_password(config, production=production)
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
@@ -104,6 +136,8 @@ def finalize_config(config: dict[str, Any]) -> None:
 
 
 POOLERS = {"none", "pgbouncer"}
+
+
 def check_admin_password(config: dict[str, Any], *, production: bool) -> None:
     """Development falls back to the seed's default admin password; production has none (the
     admin is then not created, see `ensure_admin`) and refuses a weak one outright."""

@@ -34,7 +34,8 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests; retry after `Retry-After` seconds",
-    503: "A dependency (the database) cannot be reached; retry after `Retry-After` seconds",
+    503: "Temporarily unavailable: a dependency (the database) cannot be reached, or the "
+    "server is busy; retry after `Retry-After` seconds",
 }
 
 
@@ -75,7 +76,7 @@ def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:
             str(code): (
                 descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code]),
                 error_model,
-                {"headers": RETRY_AFTER} if code == 429 else {},
+                {"headers": RETRY_AFTER} if code in (429, 503) else {},
             )
             for code in codes
         }

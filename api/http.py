@@ -24,14 +24,6 @@ PAGINATION_HEADERS = {
         "type": "string",
     },
 }
-RATE_LIMIT_HEADERS = {
-    "X-RateLimit-Limit": {
-        "description": "Failed attempts allowed in the window",
-        "type": "integer",
-    },
-    "X-RateLimit-Remaining": {"description": "Failed attempts left", "type": "integer"},
-    "X-RateLimit-Reset": {"description": "Unix time the window resets", "type": "integer"},
-}
 REPLAYED_HEADER = {
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored response to an earlier request with the "

@@ -18,6 +18,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -34,6 +35,14 @@ LATENCY = Histogram(
     "HTTP request latency",
     ["method", "endpoint"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+# Rate-limit storage (api/ratelimit): 0 while Redis is unreachable and limits count per host.
+RATELIMIT_REDIS_UP = Gauge(
+    "ratelimit_redis_up", "1 while rate limits count in Redis", multiprocess_mode="livemin"
+)
+RATELIMIT_REDIS_OUTAGES = Counter(
+    "ratelimit_redis_outages_total", "Redis outages the rate limiter fell back through"
 )
 
 

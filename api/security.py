@@ -2,11 +2,16 @@
 
 import hashlib
 import hmac
+import itertools
+import math
 import os
+import queue
 import re
 import threading
+import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -14,12 +19,23 @@ from typing import Any
 
 import bcrypt
 import jwt
+from werkzeug.exceptions import ServiceUnavailable
 
 ALGORITHM = "HS256"
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores (5.x: rejects) anything longer
 
 
 HASHING_NICENESS = 10
+HASHING_THREADS = 2
+# Who goes first when hashes queue: a login (a check) before a registration or a password
+# change (a new hash), so a registration flood cannot starve logins.
+LOGIN, SIGNUP = 0, 1
+
+
+class HashingBusy(ServiceUnavailable):
+    """The hashing queue is too long for new work: a 503 with `Retry-After`."""
+
+    description = "The server is busy hashing passwords; retry shortly"
 
 
 def _lower_priority() -> None:
@@ -31,16 +47,89 @@ def _lower_priority() -> None:
         pass
 
 
-_pool: ThreadPoolExecutor | None = None
+class HashingPool:
+    """A few niced threads doing every bcrypt call of this process, from a priority queue.
+
+    Bounded work: a new hash (registration, password change) is refused with `HashingBusy`
+    when the work queued ahead of it would take longer than `max_wait` seconds (estimated
+    from the measured duration of recent hashes); checks (logins) are never refused, and jump
+    the queue. The queue itself is bounded by the request threads waiting on it. `max_wait=0`
+    turns both off: first come, first served, unbounded (the old behaviour, for `make bench`).
+    """
+
+    def __init__(self, threads: int = HASHING_THREADS, max_wait: float = 0.5) -> None:
+        self.threads = threads
+        self.max_wait = max_wait
+        self._queue: queue.PriorityQueue[tuple[int, int, Callable[[], Any], Future[Any]]] = (
+            queue.PriorityQueue()
+        )
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+        self._queued = [0, 0]  # per priority
+        self._running = 0
+        self._seconds = 0.0  # moving average of one hash's duration
+        for number in range(threads):
+            threading.Thread(target=self._work, name=f"bcrypt-{number}", daemon=True).start()
+
+    def run(self, func: Callable[[], Any], *, priority: int) -> Any:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self.max_wait:
+                self._admit(priority)
+            else:
+                priority = LOGIN  # one FIFO queue
+            self._queued[priority] += 1
+            self._queue.put((priority, next(self._order), func, future))
+        return future.result()
+
+    def _admit(self, priority: int) -> None:
+        if priority == LOGIN:
+            return
+        ahead = self._queued[LOGIN] + self._queued[SIGNUP]
+        wait = max(0, ahead + self._running - self.threads + 1) * self._seconds / self.threads
+        if wait > self.max_wait:
+            raise HashingBusy(retry_after=max(1, math.ceil(wait)))
+
+    def _work(self) -> None:
+        _lower_priority()
+        while True:
+            priority, _, func, future = self._queue.get()
+            with self._lock:
+                self._queued[priority] -= 1
+                self._running += 1
+            started = time.perf_counter()
+            try:
+                future.set_result(func())
+            except BaseException as error:  # handed to the waiting request thread
+                future.set_exception(error)
+            finally:
+                elapsed = time.perf_counter() - started
+                with self._lock:
+                    self._running -= 1
+                    self._seconds = (
+                        elapsed if not self._seconds else 0.8 * self._seconds + 0.2 * elapsed
+                    )
 
 
-def _hashing() -> ThreadPoolExecutor:
+_pool: HashingPool | None = None
+_max_wait = 0.5
+
+
+def configure_hashing(*, max_wait: float) -> None:
+    """Set the queue bound (`BCRYPT_MAX_WAIT`); takes effect for this process's pool."""
+    global _max_wait
+    _max_wait = max_wait
+    if _pool is not None:
+        _pool.max_wait = max_wait
+
+
+def _hashing() -> HashingPool:
     """This process's hashing pool. Made on first use and dropped on fork: a child process
     must not inherit a pool whose threads ran in the parent (gunicorn's master hashes the
     default admin's password before forking its workers)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(2, thread_name_prefix="bcrypt", initializer=_lower_priority)
+        _pool = HashingPool(HASHING_THREADS, _max_wait)
     return _pool
 
 
@@ -52,9 +141,11 @@ def _forget_pool() -> None:
 os.register_at_fork(after_in_child=_forget_pool)
 
 
-def hash_password(password: str, *, rounds: int) -> str:
+def hash_password(password: str, *, rounds: int, priority: int = SIGNUP) -> str:
+    """A new bcrypt hash; may raise `HashingBusy` when the queue is too long (see HashingPool)."""
     salt = bcrypt.gensalt(rounds)
-    return _hashing().submit(bcrypt.hashpw, password.encode(), salt).result().decode()
+    encoded = password.encode()
+    return _hashing().run(lambda: bcrypt.hashpw(encoded, salt), priority=priority).decode()
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -62,7 +153,9 @@ def verify_password(password: str, password_hash: str) -> bool:
     if len(encoded) > MAX_PASSWORD_BYTES:
         return False
     try:
-        return _hashing().submit(bcrypt.checkpw, encoded, password_hash.encode()).result()
+        return _hashing().run(
+            lambda: bcrypt.checkpw(encoded, password_hash.encode()), priority=LOGIN
+        )
     except ValueError:
         return False
 
@@ -70,7 +163,7 @@ def verify_password(password: str, password_hash: str) -> bool:
 @cache
 def dummy_hash(rounds: int) -> str:
     """A real hash to check against when the user does not exist, so both paths cost the same."""
-    return hash_password("not-a-real-password", rounds=rounds)
+    return hash_password("not-a-real-password", rounds=rounds, priority=LOGIN)
 
 
 # Default `iss` and `aud` (RFC 8725 §3.10): tokens of another issuer or for another audience

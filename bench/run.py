@@ -85,6 +85,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def start_api(data_dir: Path, **extra: str) -> subprocess.Popen:
     env = {**os.environ, "DATA_DIR": str(data_dir), "FLASK_RUN_PORT": str(API_PORT), **extra}
+    env.setdefault("RATELIMIT_ENABLED", "false")  # a load test; bench/ratelimits.py measures limits
     command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app:app"]
     return start(command, env, API_PORT, data_dir / "gunicorn.log")
 

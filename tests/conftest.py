@@ -29,7 +29,6 @@ def build_test_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
         "BCRYPT_ROUNDS": 4,
         "DATA_DIR": str(tmp_path),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "RATELIMIT_STORAGE_URI": "memory://",
         "ADMIN_USERNAME": ADMIN["username"],
         "ADMIN_PASSWORD": ADMIN["password"],
         "ADMIN_EMAIL": ADMIN["email"],

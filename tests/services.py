@@ -94,3 +94,60 @@ def throwaway_database(prefix: str) -> Iterator[str]:
     finally:
         with _postgres_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class PrivateRedis:
+    """A `redis-server` of the test's own, on a free loopback port, that it can stop and start
+    again on the same port (an outage and a recovery), with no persistence."""
+
+    def __init__(self, data_dir: Any) -> None:
+        from tests.live import free_port
+
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=3)
+
+    def start(self) -> None:
+        if not shutil.which("redis-server"):
+            unavailable("redis-server is not installed")
+        command = [
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", str(self.data_dir),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client().ping()
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@contextmanager
+def private_redis(data_dir: Any) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(data_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

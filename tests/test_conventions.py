@@ -993,10 +993,11 @@ class TestRateLimitHeaders:
         assert response.status_code == 401
         assert response.headers["X-RateLimit-Limit"] == "10"
 
-    def test_unlimited_routes_have_no_rate_limit_headers(self, client: FlaskClient) -> None:
+    def test_every_route_is_limited_per_address(self, client: FlaskClient) -> None:
         response = client.get("/api/items")
         assert response.status_code == 200
-        assert "X-RateLimit-Limit" not in response.headers
+        assert response.headers["X-RateLimit-Limit"] == "6000"  # ADDRESS_RATE_LIMIT
+        assert response.headers["RateLimit-Policy"] == '"address";q=6000;w=60'
 
 
 # --------------------------------------------------------------------------- audit

@@ -12,6 +12,7 @@ from api.errors import error_response
 from api.jsonio import output_json
 from api.namespaces import admin, auth, health, user
 from api.observability import REQUEST_ID_HEADER
+from api.ratelimit import document_limits
 from api.schemas import SHARED_MODELS
 
 NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)
@@ -94,6 +95,7 @@ def create_api_blueprint() -> Blueprint:
         for route in namespace.resources:
             document(route.resource, **REQUEST_ID_DOC)
             declare_unavailable(route.resource)
+            document_limits(route.resource)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint

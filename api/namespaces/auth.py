@@ -8,12 +8,10 @@ from werkzeug.exceptions import HTTPException
 
 from api.deps import current_user, token_required
 from api.docs import errors, json_body, returns
-from api.errors import ApiError
-from api.http import RATE_LIMIT_HEADERS
 from api.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_weakness
+from api.ratelimit import failed_logins, signed_in_account
 from api.schemas import message_model, user_model
 from api.services import auth as auth_service
-from api.throttle import throttle
 
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
@@ -131,7 +129,7 @@ class Register(Resource):
     @ns.doc(id="register")
     @password_reasons("password")
     @json_body(ns, register_model)
-    @errors(409, e409="Username or email already registered")
+    @errors(409, 503, e409="Username or email already registered")
     @returns(token_model, code=201, description="Registered; the body holds an access token")
     def post(self) -> tuple[dict[str, Any], int]:
         """Create an account and return an access token.
@@ -150,27 +148,18 @@ class Register(Resource):
 class Login(Resource):
     @ns.doc(id="login")
     @json_body(ns, login_model)
-    @errors(401, 429, e401="Wrong credentials or inactive account")
-    @returns(
-        token_model,
-        description="Logged in; the body holds an access token",
-        headers=RATE_LIMIT_HEADERS,
-    )
-    def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
+    @failed_logins()
+    @errors(401, 429, 503, e401="Wrong credentials or inactive account")
+    @returns(token_model, description="Logged in; the body holds an access token")
+    def post(self) -> dict[str, Any]:
         """Log in with a username (or email) and password.
 
-        Failed attempts are limited per username and per client address (429 with
-        `Retry-After`).
+        Failed attempts are limited per account and client address, and per client address
+        (429 with `Retry-After`), so failures elsewhere never lock the owner out.
         """
         body = ns.payload
-        windows = throttle.windows(body["username"])
-        headers = throttle.check(windows)
-        try:
-            user = auth_service.authenticate(identifier=body["username"], password=body["password"])
-        except ApiError as error:
-            error.headers.update(throttle.fail(windows))
-            raise
-        return auth_service.token_response(user), 200, headers
+        user = auth_service.authenticate(identifier=body["username"], password=body["password"])
+        return auth_service.token_response(user)
 
 
 @ns.route("/refresh")
@@ -225,7 +214,9 @@ class ChangePassword(Resource):
     @ns.doc(id="changePassword")
     @token_required
     @password_reasons("new_password")
+    @failed_logins(signed_in_account)
     @json_body(ns, change_password_model)
+    @errors(503)
     @returns(token_model, description="Changed; older tokens stop working, use this new one")
     def post(self) -> dict[str, Any]:
         """Change the password.

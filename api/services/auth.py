@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from api.errors import ApiError, validation_error
 from api.observability import log_event
 from api.passwords import password_weakness
+from api.ratelimit import note_failed_login
 from api.security import (
     IssuedToken,
     create_token,
@@ -323,6 +324,7 @@ def change_password(*, user_id: int, current_password: str, new_password: str) -
     if user is None:
         raise ApiError(401, "Token is no longer valid")
     if not verify_password(current_password, user.password_hash):
+        note_failed_login()  # counts as a failed login (api/ratelimit)
         raise validation_error(
             {"current_password": "is incorrect"}, "Current password is incorrect"
         )

@@ -1,7 +1,7 @@
 """Indexes for the change feed (sort and filter by updated_at) and the owner's name sort.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 09:30:00
 
 """
@@ -9,7 +9,7 @@ Create Date: 2026-11-30 09:30:00
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
