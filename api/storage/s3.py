@@ -16,10 +16,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from api.storage.base import CHUNK_BYTES, ObjectInfo, ObjectMissing, Storage, StorageUnavailable
 
 MB = 1024 * 1024
-# Parts of 8 MiB sent two at a time: an upload holds at most a few parts in memory.
+# Parts of 8 MiB sent two at a time, and at most two read ahead (s3transfer's default is ten,
+# 80 MiB per upload): an upload holds about 32 MiB at most, whatever its size.
 TRANSFER = TransferConfig(
     multipart_threshold=8 * MB, multipart_chunksize=8 * MB, max_concurrency=2, use_threads=True
 )
+TRANSFER.max_in_memory_upload_chunks = 2  # not a constructor argument of boto3's subclass
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 
 
