@@ -108,16 +108,16 @@ def save_upload(*, owner: Principal, file: Any) -> Upload:
             400, "No file selected", errors={"file": "The file part has no file name; send one."}
         )
     extension = _checked_extension(original)
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    declared = _stream_size(file.stream)
+    if declared is not None and declared > limit:
+        raise _too_large()
     header = file.stream.read(HEADER_BYTES)
     file.stream.seek(0)
     if reason := mismatch(extension, header):
         raise ApiError(
             415, "The file's content does not match its extension", errors={"file": reason}
         )
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    declared = _stream_size(file.stream)
-    if declared is not None and declared > limit:
-        raise _too_large()
     _check_quota(owner.id, adding=declared or 0)  # early, cheap; enforced atomically below
     key = f"{uuid.uuid4().hex}.{extension}"
     content_type = content_type_for(extension)
