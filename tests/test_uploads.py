@@ -803,3 +803,24 @@ class TestPurge:
         assert result.exit_code == 0, result.output
         assert "0 objects without a row" in result.output
         assert "in-flight.txt" in stored_objects(app)
+
+
+class TestStorageSettings:
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be 'local' or 's3'"),
+            ({"STORAGE_BACKEND": "s3", "S3_BUCKET": None}, "needs S3_BUCKET"),
+            ({"UPLOAD_URL_EXPIRES": 0}, "UPLOAD_URL_EXPIRES"),
+            ({"UPLOAD_URL_EXPIRES": 8 * 24 * 3600}, "UPLOAD_URL_EXPIRES"),
+            ({"UPLOAD_QUOTA_FILES": -1}, "UPLOAD_QUOTA_FILES"),
+        ],
+    )
+    def test_unusable_storage_settings_refuse_to_start(
+        self, tmp_path: Path, overrides: dict[str, Any], message: str
+    ) -> None:
+        from api import create_app
+        from tests.conftest import build_test_config
+
+        with pytest.raises(RuntimeError, match=message):
+            create_app(build_test_config(tmp_path, **overrides))

@@ -11,14 +11,23 @@ from flask_restx import Resource, fields, reqparse
 from werkzeug.datastructures import FileStorage
 
 from api.deps import admin_required, current_user, optional_user, token_optional, token_required
-from api.docs import RETRY_AFTER, errors, returns
+from api.docs import RETRY_AFTER, errors, json_body, returns
 from api.errors import ApiError
 from api.http import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
 from api.idempotency import idempotent
 from api.namespaces.admin import ns as admin_ns
 from api.namespaces.user import ns
-from api.schemas import MAX_ID, BinaryFile, BoundedInt, BoundedStr, error_model, page_model
+from api.schemas import (
+    MAX_ID,
+    BinaryFile,
+    BoundedInt,
+    BoundedStr,
+    StringMap,
+    error_model,
+    page_model,
+)
 from api.schemas import pagination_parser as _pagination_parser
+from api.services import direct_uploads
 from api.services import uploads as upload_service
 
 upload_model = ns.model(
@@ -53,6 +62,36 @@ upload_model = ns.model(
     },
 )
 upload_page_model = ns.add_model("UploadPage", page_model("UploadPage", upload_model))
+
+direct_start_model = ns.model(
+    "DirectUploadRequest",
+    {
+        "filename": fields.String(
+            required=True, min_length=1, max_length=255, example="video-frames.zip"
+        ),
+        "size": fields.Integer(
+            required=True, min=0, max=MAX_ID, description="Bytes you will send", example=52428800
+        ),
+    },
+)
+direct_ticket_model = ns.model(
+    "DirectUploadTicket",
+    {
+        "url": fields.String(required=True, description="POST the file here (the object store)"),
+        "fields": StringMap(
+            required=True,
+            description="Form fields to send first, as given, then the file as the field `file`",
+        ),
+        "expires_at": fields.DateTime(required=True, description="The POST is refused after"),
+        "token": fields.String(
+            required=True, description="Pass to `completeDirectUpload` once the POST succeeded"
+        ),
+    },
+)
+direct_complete_model = ns.model(
+    "DirectUploadComplete",
+    {"token": fields.String(required=True, min_length=1, max_length=2048)},
+)
 
 upload_parser = reqparse.RequestParser()
 upload_parser.add_argument(
@@ -104,6 +143,47 @@ class UploadFile(Resource):
         """
         upload = upload_service.save_upload(owner=current_user(), file=request.files.get("file"))
         return _represent(upload), 201
+
+
+@ns.route("/upload/direct")
+class DirectUpload(Resource):
+    @ns.doc(id="createDirectUpload")
+    @token_required
+    @json_body(ns, direct_start_model)
+    @errors(409, 413, 415, e409="Quota exceeded, or the server stores files locally")
+    @returns(direct_ticket_model, description="A presigned POST to the object store")
+    def post(self) -> Any:
+        """Start a direct upload to the object store (large files).
+
+        Returns a presigned POST: send `fields` and then the file (field `file`) as
+        `multipart/form-data` to `url`, then call `completeDirectUpload` with `token`. The
+        store refuses a file over the size limit or of another `Content-Type`. Needs the S3
+        backend (409 otherwise); the type, size and quota rules of `uploadFile` apply.
+        """
+        body = ns.payload
+        return direct_uploads.start(
+            owner=current_user(), filename=body["filename"], size=body["size"]
+        )
+
+
+@ns.route("/upload/direct/complete")
+class DirectUploadComplete(Resource):
+    @ns.doc(id="completeDirectUpload")
+    @token_required
+    @json_body(ns, direct_complete_model)
+    @errors(403, 409, 413, 415, e409="Nothing uploaded yet, quota exceeded, or local storage")
+    @storage_errors
+    @ns.response(200, "Already completed: the same upload", upload_model)
+    @returns(upload_model, code=201, description="Checked and recorded")
+    def post(self) -> tuple[Any, int]:
+        """Finish a direct upload.
+
+        Checks what reached the store (size, content against the extension, quota), records
+        its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
+        deleted. Calling it again returns the same upload.
+        """
+        upload, created = direct_uploads.finalize(owner=current_user(), token=ns.payload["token"])
+        return _represent(upload), 201 if created else 200
 
 
 @ns.route("/upload/<int:upload_id>")

@@ -51,13 +51,13 @@ def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
-def _clean_name(original: str, extension: str) -> str:
+def clean_name(original: str, extension: str) -> str:
     """`secure_filename` drops non-ASCII; keep at least a usable `upload.<ext>`."""
     cleaned = secure_filename(original)[:200]
     return cleaned if _extension(cleaned) == extension else f"upload.{extension}"
 
 
-def _checked_extension(original: str) -> str:
+def checked_extension(original: str) -> str:
     allowed = ", ".join(sorted(allowed_extensions()))
     extension = _extension(original)
     if not extension:
@@ -95,7 +95,7 @@ class _TooLarge(Exception):
     pass
 
 
-def _too_large() -> ApiError:
+def too_large() -> ApiError:
     return ApiError(413, f"File too large (limit {current_app.config['MAX_UPLOAD_MB']} MB)")
 
 
@@ -107,40 +107,40 @@ def save_upload(*, owner: Principal, file: Any) -> Upload:
         raise ApiError(
             400, "No file selected", errors={"file": "The file part has no file name; send one."}
         )
-    extension = _checked_extension(original)
+    extension = checked_extension(original)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     declared = _stream_size(file.stream)
     if declared is not None and declared > limit:
-        raise _too_large()
+        raise too_large()
     header = file.stream.read(HEADER_BYTES)
     file.stream.seek(0)
     if reason := mismatch(extension, header):
         raise ApiError(
             415, "The file's content does not match its extension", errors={"file": reason}
         )
-    _check_quota(owner.id, adding=declared or 0)  # early, cheap; enforced atomically below
+    check_quota(owner.id, adding=declared or 0)  # early, cheap; enforced atomically below
     key = f"{uuid.uuid4().hex}.{extension}"
     content_type = content_type_for(extension)
     reader = _Metered(file.stream, limit)
     try:
         storage().save(key, reader, content_type=content_type)  # type: ignore[arg-type]
     except _TooLarge:
-        raise _too_large() from None
+        raise too_large() from None
     except StorageUnavailable:
         raise storage_unavailable() from None
     upload = Upload(
         user_id=owner.id,
-        original_name=_clean_name(original, extension),
+        original_name=clean_name(original, extension),
         stored_name=key,
         size=reader.size,
         sha256=reader.sha256.hexdigest(),
         content_type=content_type,
     )
     try:
-        _insert_within_quota(upload)
+        insert_within_quota(upload)
     except BaseException:
         db.session.rollback()
-        _forget_object(key)
+        forget_object(key)
         raise
     return upload
 
@@ -164,7 +164,7 @@ def _usage(user_id: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _check_quota(user_id: int, *, adding: int, already_added: bool = False) -> None:
+def check_quota(user_id: int, *, adding: int, already_added: bool = False) -> None:
     config = current_app.config
     max_files, max_mb = config["UPLOAD_QUOTA_FILES"], config["UPLOAD_QUOTA_MB"]
     files, used = _usage(user_id)
@@ -180,7 +180,7 @@ def _quota_error(reason: str) -> ApiError:
     return ApiError(409, "Upload quota exceeded", errors={"file": reason})
 
 
-def _insert_within_quota(upload: Upload) -> None:
+def insert_within_quota(upload: Upload) -> None:
     """Insert and re-check the quota in one transaction that concurrent uploads of the same user
     cannot interleave with (an advisory lock on PostgreSQL; SQLite's write lock, which the
     INSERT takes, serialises all writers)."""
@@ -192,11 +192,11 @@ def _insert_within_quota(upload: Upload) -> None:
         )
     db.session.add(upload)
     db.session.flush()
-    _check_quota(upload.user_id, adding=upload.size, already_added=True)
+    check_quota(upload.user_id, adding=upload.size, already_added=True)
     db.session.commit()
 
 
-def _forget_object(key: str) -> None:
+def forget_object(key: str) -> None:
     """Best effort: what stays behind (store down, crash) is an orphan purge removes."""
     try:
         storage().delete(key)

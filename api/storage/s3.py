@@ -111,6 +111,24 @@ class S3Storage(Storage):
         with _unavailable_on_failure():
             self.client.head_bucket(Bucket=self.bucket)
 
+    def size(self, key: str) -> int:
+        """The stored object's size (`ObjectMissing` if absent)."""
+        with _unavailable_on_failure():
+            return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+
+    def presigned_post(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        """A browser-style POST to the store itself: its policy fixes the key and content
+        type and refuses a body over `max_bytes` (`{"url": ..., "fields": {...}}`)."""
+        return self.client.generate_presigned_post(  # local computation, no request
+            self.bucket,
+            key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 0, max_bytes]],
+            ExpiresIn=expires_in,
+        )
+
 
 class _unavailable_on_failure:
     """Map boto errors: a missing key is `ObjectMissing`, anything else `StorageUnavailable`."""
