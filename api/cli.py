@@ -114,6 +114,37 @@ def register_cli(app: Flask) -> None:
             result = seed(items=item_count, users=user_count, batch=batch, progress=bar.update)
         click.echo(f"Seeded {result['items']} items for {result['users']} demo users.")
 
+    @app.cli.command("purge-uploads")
+    @click.option(
+        "--grace-minutes",
+        default=60,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Leave anything younger alone (longer than any upload request takes)",
+    )
+    @click.option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing")
+    def purge_uploads(grace_minutes: int, dry_run: bool) -> None:
+        """Reconcile uploads with the store: remove orphan objects and rows (see README)."""
+        from datetime import timedelta
+
+        from api.services.upload_purge import purge
+        from api.storage import StorageUnavailable, storage
+
+        try:
+            report = purge(
+                backend=storage(), grace=timedelta(minutes=grace_minutes), dry_run=dry_run
+            )
+        except StorageUnavailable as exc:
+            raise click.ClickException(
+                f"storage unavailable ({exc}); stopped before removing anything unverified"
+            ) from None
+        verb = "Would remove" if dry_run else "Removed"
+        click.echo(
+            f"{verb} {report.unfinished_deletions} interrupted deletions, "
+            f"{report.objects_without_row} objects without a row, "
+            f"{report.rows_without_object} rows without an object."
+        )
+
     @app.cli.command("purge-revoked-tokens")
     def purge_revoked_tokens() -> None:
         """Forget expired revocations and refresh tokens, and day-old idempotency keys."""

@@ -58,6 +58,18 @@ def load_config() -> dict[str, Any]:
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER", str(data_dir / "uploads")),
         "MAX_UPLOAD_MB": max_upload_mb,
         "ALLOWED_EXTENSIONS": env("ALLOWED_EXTENSIONS", DEFAULT_ALLOWED_EXTENSIONS),
+        # Upload storage (api/storage/): `local` (UPLOAD_FOLDER) or `s3`.
+        "STORAGE_BACKEND": env("STORAGE_BACKEND", "local").strip().lower(),
+        "S3_ENDPOINT_URL": env("S3_ENDPOINT_URL"),
+        "S3_BUCKET": env("S3_BUCKET"),
+        "S3_REGION": env("S3_REGION"),
+        "S3_ADDRESSING_STYLE": env("S3_ADDRESSING_STYLE", "auto"),
+        "S3_CONNECT_TIMEOUT": float(env("S3_CONNECT_TIMEOUT", "2")),
+        "S3_READ_TIMEOUT": float(env("S3_READ_TIMEOUT", "10")),
+        "S3_MAX_ATTEMPTS": int(env("S3_MAX_ATTEMPTS", "2")),
+        "UPLOAD_URL_EXPIRES": int(env("UPLOAD_URL_EXPIRES", "900")),
+        "UPLOAD_QUOTA_FILES": int(env("UPLOAD_QUOTA_FILES", "1000")),
+        "UPLOAD_QUOTA_MB": int(env("UPLOAD_QUOTA_MB", "1024")),
         # JSON bodies are small; only the upload route may accept MAX_UPLOAD_MB.
         "MAX_JSON_BYTES": int(env("MAX_JSON_BYTES", str(1024 * 1024))),
         "MAX_JSON_DEPTH": int(env("MAX_JSON_DEPTH", "32")),
@@ -125,6 +137,7 @@ def finalize_config(config: dict[str, Any]) -> None:
         if not config["RATELIMIT_ENABLED"]:
             raise RuntimeError("RATELIMIT_ENABLED=false is for load tests only, not production")
     check_admin_password(config, production=production)
+    check_storage_config(config)
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
     # Room for the multipart envelope around a file of exactly the allowed size.
@@ -150,6 +163,18 @@ def check_admin_password(config: dict[str, Any], *, production: bool) -> None:
         context = (config.get("ADMIN_USERNAME") or "", config.get("ADMIN_EMAIL") or "")
         if reason := password_weakness(password, context):
             raise RuntimeError(f"ADMIN_PASSWORD {reason}; production needs a strong one")
+def check_storage_config(config: dict[str, Any]) -> None:
+    """Refuse a storage configuration that could not work, at start rather than at upload."""
+    backend = config["STORAGE_BACKEND"]
+    if backend not in ("local", "s3"):
+        raise RuntimeError(f"STORAGE_BACKEND must be 'local' or 's3', not {backend!r}")
+    if backend == "s3" and not config.get("S3_BUCKET"):
+        raise RuntimeError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+    # S3 presigned links live at most 7 days; a link that never expires is not short-lived.
+    if not 1 <= config["UPLOAD_URL_EXPIRES"] <= 7 * 24 * 3600:
+        raise RuntimeError("UPLOAD_URL_EXPIRES must be between 1 and 604800 seconds")
+    if config["UPLOAD_QUOTA_FILES"] < 0 or config["UPLOAD_QUOTA_MB"] < 0:
+        raise RuntimeError("UPLOAD_QUOTA_FILES and UPLOAD_QUOTA_MB must be 0 (no limit) or more")
 
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:

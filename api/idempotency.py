@@ -101,7 +101,7 @@ def _fingerprint() -> str:
             digest.update(f"form:{name}={value}\n".encode())
         for name, file in sorted(request.files.items(multi=True), key=lambda p: str(p[0])):
             digest.update(f"file:{name}:{file.filename}:".encode())
-            digest.update(hashlib.sha256(file.stream.read()).digest())
+            digest.update(hashlib.file_digest(file.stream, "sha256").digest())  # in chunks
             file.stream.seek(0)
     return digest.hexdigest()
 

@@ -8,6 +8,12 @@ from models.base import UTCDateTime, db, isoformat, utcnow
 
 
 class Upload(db.Model):
+    """An uploaded file's metadata; its bytes live in the storage backend under `stored_name`.
+
+    `deleted_at` set means the upload is being deleted: invisible to everyone, its object and
+    row removed right after (or by `flask purge-uploads` if the process died in between).
+    """
+
     __tablename__ = "uploads"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -16,18 +22,18 @@ class Upload(db.Model):
     stored_name: Mapped[str] = mapped_column(String(255), unique=True)
     size: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(127))
+    # Hex SHA-256 of the content; null for uploads stored before it was recorded.
+    sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @property
-    def url(self) -> str:
-        return f"/api/uploads/{self.stored_name}"
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "user_id": self.user_id,
             "filename": self.original_name,
-            "url": self.url,
             "size": self.size,
             "content_type": self.content_type,
+            "sha256": self.sha256,
             "created_at": isoformat(self.created_at),
         }

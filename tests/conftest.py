@@ -144,3 +144,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with running_server(tmp_path_factory.mktemp("live")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """moto's S3 server on a free loopback port, for the storage tests of the session."""
+    from tests.objectstore import s3_server as running_s3_server
+
+    with running_s3_server() as server:
+        yield server

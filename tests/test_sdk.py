@@ -233,7 +233,7 @@ def python_sdk_round_trip(sdk: ModuleType, url: str, clients: ExitStack) -> None
     assert isinstance(upload, model("Upload"))
     assert (upload.filename, upload.size) == ("a.png", len(png))
     assert upload.content_type.startswith("image/png")
-    stored_name = upload.url.rstrip("/").rsplit("/", 1)[-1]
+    stored_name = upload.download_path.rsplit("/", 1)[-1]
     assert stored_name
 
     # The spec declares the download as `*/*`, which openapi-python-client cannot type, so the

@@ -10,11 +10,12 @@ from flask_restx.mask import MaskError, ParseError
 from api.docs import declare_unavailable, document
 from api.errors import error_response
 from api.jsonio import output_json
-from api.namespaces import admin, auth, health, user
+from api.namespaces import admin, auth, health, uploads, user  # noqa: F401 (uploads: see below)
 from api.observability import REQUEST_ID_HEADER
 from api.ratelimit import document_limits
 from api.schemas import SHARED_MODELS
 
+# `uploads` adds its resources to the `user` and `admin` namespaces when imported.
 NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)
 
 AUTHORIZATIONS = {

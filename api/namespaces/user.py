@@ -1,8 +1,7 @@
 from typing import Any
 
-from flask import Response, send_from_directory
-from flask_restx import Namespace, Resource, fields, reqparse
-from werkzeug.datastructures import FileStorage
+from flask import Response
+from flask_restx import Namespace, Resource, fields
 
 from api.deps import current_user, optional_user, token_optional, token_required
 from api.docs import described, errors, json_body, returns
@@ -20,14 +19,12 @@ from api.page_cache import cached_list
 from api.schemas import (
     MAX_ID,
     UNKNOWN_PARAMETERS,
-    BinaryFile,
     item_list_parser,
     item_model,
     my_item_list_parser,
     page_model,
 )
 from api.services import items as item_service
-from api.services import uploads as upload_service
 
 ns = Namespace("user", description="Items and file uploads", path="/")
 
@@ -65,25 +62,9 @@ item_update_model = ns.model(
     },
 )
 item_page_model = ns.add_model("ItemPage", page_model("ItemPage", item_model))
-upload_model = ns.model(
-    "Upload",
-    {
-        "id": fields.Integer(required=True, example=1),
-        "filename": fields.String(
-            required=True, attribute="original_name", description="Sanitised original name"
-        ),
-        "url": fields.String(required=True, example="/api/uploads/3f2a9c0e.png"),
-        "size": fields.Integer(required=True, description="Bytes"),
-        "content_type": fields.String(required=True, example="image/png"),
-    },
-)
 
 items_parser = item_list_parser()
 my_items_parser = my_item_list_parser()
-upload_parser = reqparse.RequestParser(bundle_errors=True)
-upload_parser.add_argument(
-    "file", type=FileStorage, location="files", required=True, help="The file to upload"
-)
 
 
 @ns.route("/items")
@@ -240,46 +221,3 @@ class MyItems(Resource):
             private=True,
         )
 
-
-@ns.route("/upload", endpoint="upload")
-class UploadFile(Resource):
-    @ns.doc(id="uploadFile")
-    @ns.expect(upload_parser)
-    @token_required
-    @idempotent
-    @errors(400, 413, 415, e415="File type not allowed")
-    @returns(upload_model, code=201, description="Stored", headers=REPLAYED_HEADER)
-    def post(self) -> tuple[Any, int]:
-        """Upload a file.
-
-        Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
-        configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
-        """
-        args = upload_parser.parse_args()
-        return upload_service.save_upload(owner=current_user(), file=args["file"]), 201
-
-
-@ns.route("/uploads/<string:filename>")
-@ns.param("filename", "Stored file name, as in the upload's `url`")
-class UploadedFile(Resource):
-    @ns.doc(id="downloadFile")
-    @ns.produces(["application/json", "application/octet-stream", "*/*"])
-    @token_required
-    @errors(403, 404)
-    @ns.response(200, "The file, with its stored content type", BinaryFile())
-    def get(self, filename: str) -> Response:
-        """Download an uploaded file.
-
-        Owner or admin only; served with `X-Content-Type-Options: nosniff`.
-        """
-        upload = upload_service.get_for_download(filename, user=current_user())
-        response = send_from_directory(
-            upload_service.upload_folder(),
-            upload.stored_name,
-            mimetype=upload.content_type,
-            download_name=upload.original_name,
-            as_attachment=not upload.content_type.startswith("image/"),
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response

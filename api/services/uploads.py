@@ -1,19 +1,37 @@
-"""File uploads: allow-listed types, unique stored names, size limit, owner-only downloads."""
+"""File uploads: allow-listed and content-checked types, per-user quota, streamed storage,
+signed links, listing and deletion.
 
-import mimetypes
-import os
+Ordering keeps the database and the store consistent through crashes and outages:
+* upload: the object is written first, the row committed after; a crash in between leaves an
+  object no row names (unreachable, removed by `flask purge-uploads`).
+* delete: the row is first marked deleted (invisible from then on), then the object removed,
+  then the row; a crash in between leaves only things no user can reach, finished by purge.
+"""
+
+import hashlib
+import time
 import uuid
-from pathlib import Path
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from api.errors import ApiError
-from models import Principal, Upload, db
+from api.services import audit
+from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
+from api.services.pagination import Page, paginate
+from api.storage import ObjectMissing, StorageUnavailable, signing, storage
+from models import Principal, Upload, db, utcnow
 
-CHUNK_BYTES = 64 * 1024
+RETRY_AFTER_SECONDS = 5
+MB = 1024 * 1024
+# Key of the PostgreSQL advisory lock that serialises one user's quota check ("upld").
+_QUOTA_LOCK = 0x75706C64
+NO_FILE = "Send the file as a multipart/form-data field named 'file'."
 
 
 def allowed_extensions() -> set[str]:
@@ -21,74 +39,297 @@ def allowed_extensions() -> set[str]:
     return {ext.strip().lower().lstrip(".") for ext in raw.split(",") if ext.strip()}
 
 
-def upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
+def storage_unavailable() -> ApiError:
+    return ApiError(
+        503,
+        "File storage is unavailable right now; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
-def _clean_name(original: str, extension: str) -> str:
+def clean_name(original: str, extension: str) -> str:
     """`secure_filename` drops non-ASCII; keep at least a usable `upload.<ext>`."""
     cleaned = secure_filename(original)[:200]
     return cleaned if _extension(cleaned) == extension else f"upload.{extension}"
 
 
-def save_upload(*, owner: Principal, file: FileStorage) -> Upload:
-    original = (file.filename or "").strip()
-    if not original:
-        raise ApiError(400, "No file selected", errors={"file": "a file with a name is required"})
+def checked_extension(original: str) -> str:
+    allowed = ", ".join(sorted(allowed_extensions()))
     extension = _extension(original)
-    allowed = allowed_extensions()
-    if extension not in allowed:
+    if not extension:
         raise ApiError(
             415,
-            f"File type '.{extension}' is not allowed",
-            errors={"file": f"allowed types: {', '.join(sorted(allowed))}"},
+            "The file name has no extension",
+            errors={"file": f"the file name needs an extension that says its type ({allowed})"},
         )
-    stored_name = f"{uuid.uuid4().hex}.{extension}"
-    size = _write_limited(file, upload_folder() / stored_name)
+    if extension not in allowed_extensions():
+        raise ApiError(
+            415, f"File type '.{extension}' is not allowed", errors={"file": f"allowed: {allowed}"}
+        )
+    return extension
+
+
+class _Metered:
+    """A reader that hashes and counts what passes through and stops past the size limit."""
+
+    def __init__(self, source: BinaryIO, limit: int) -> None:
+        self.source = source
+        self.limit = limit
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size if size and size > 0 else 64 * 1024)
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise _TooLarge
+        self.sha256.update(chunk)
+        return chunk
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def too_large() -> ApiError:
+    return ApiError(413, f"File too large (limit {current_app.config['MAX_UPLOAD_MB']} MB)")
+
+
+def save_upload(*, owner: Principal, file: Any) -> Upload:
+    if not isinstance(file, FileStorage):
+        raise ApiError(400, "No file was sent", errors={"file": NO_FILE})
+    original = (file.filename or "").strip()
+    if not original:
+        raise ApiError(
+            400, "No file selected", errors={"file": "The file part has no file name; send one."}
+        )
+    extension = checked_extension(original)
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    declared = _stream_size(file.stream)
+    if declared is not None and declared > limit:
+        raise too_large()
+    header = file.stream.read(HEADER_BYTES)
+    file.stream.seek(0)
+    if reason := mismatch(extension, header):
+        raise ApiError(
+            415, "The file's content does not match its extension", errors={"file": reason}
+        )
+    check_quota(owner.id, adding=declared or 0)  # early, cheap; enforced atomically below
+    key = f"{uuid.uuid4().hex}.{extension}"
+    content_type = content_type_for(extension)
+    reader = _Metered(file.stream, limit)
+    try:
+        storage().save(key, reader, content_type=content_type)  # type: ignore[arg-type]
+    except _TooLarge:
+        raise too_large() from None
+    except StorageUnavailable:
+        raise storage_unavailable() from None
     upload = Upload(
         user_id=owner.id,
-        original_name=_clean_name(original, extension),
-        stored_name=stored_name,
-        size=size,
-        content_type=mimetypes.guess_type(stored_name)[0] or "application/octet-stream",
+        original_name=clean_name(original, extension),
+        stored_name=key,
+        size=reader.size,
+        sha256=reader.sha256.hexdigest(),
+        content_type=content_type,
     )
-    db.session.add(upload)
     try:
-        db.session.commit()
-    except Exception:
-        (upload_folder() / stored_name).unlink(missing_ok=True)
+        insert_within_quota(upload)
+    except BaseException:
+        db.session.rollback()
+        forget_object(key)
         raise
     return upload
 
 
-def _write_limited(file: FileStorage, target: Path) -> int:
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    size = 0
-    with open(target, "xb") as handle:
-        while chunk := file.stream.read(CHUNK_BYTES):
-            size += len(chunk)
-            if size > limit:
-                break
-            handle.write(chunk)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if size > limit:
-        target.unlink(missing_ok=True)
-        raise ApiError(413, f"File too large (limit {current_app.config['MAX_UPLOAD_MB']} MB)")
-    return size
+def _stream_size(stream: BinaryIO) -> int | None:
+    """The spooled upload's size without reading it (Werkzeug's temporary file is seekable)."""
+    try:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _usage(user_id: int) -> tuple[int, int]:
+    row = db.session.execute(
+        select(func.count(Upload.id), func.coalesce(func.sum(Upload.size), 0)).where(
+            Upload.user_id == user_id, Upload.deleted_at.is_(None)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def check_quota(user_id: int, *, adding: int, already_added: bool = False) -> None:
+    config = current_app.config
+    max_files, max_mb = config["UPLOAD_QUOTA_FILES"], config["UPLOAD_QUOTA_MB"]
+    files, used = _usage(user_id)
+    if not already_added:
+        files, used = files + 1, used + adding
+    if max_files and files > max_files:
+        raise _quota_error(f"at most {max_files} files per user; delete some to upload more")
+    if max_mb and used > max_mb * MB:
+        raise _quota_error(f"at most {max_mb} MB per user; delete some files to upload more")
+
+
+def _quota_error(reason: str) -> ApiError:
+    return ApiError(409, "Upload quota exceeded", errors={"file": reason})
+
+
+def insert_within_quota(upload: Upload) -> None:
+    """Insert and re-check the quota in one transaction that concurrent uploads of the same user
+    cannot interleave with (an advisory lock on PostgreSQL; SQLite's write lock, which the
+    INSERT takes, serialises all writers)."""
+    db.session.rollback()  # start a fresh transaction
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :user_id)"),
+            {"space": _QUOTA_LOCK, "user_id": upload.user_id},
+        )
+    db.session.add(upload)
+    db.session.flush()
+    check_quota(upload.user_id, adding=upload.size, already_added=True)
+    db.session.commit()
+
+
+def forget_object(key: str) -> None:
+    """Best effort: what stays behind (store down, crash) is an orphan purge removes."""
+    try:
+        storage().delete(key)
+    except StorageUnavailable:
+        current_app.logger.warning("Could not remove orphan object %s; purge will", key)
+
+
+def _visible(query: Any) -> Any:
+    return query.where(Upload.deleted_at.is_(None))
+
+
+def _may_manage(upload: Upload, user: Principal) -> None:
+    if not (user.is_admin or upload.user_id == user.id):
+        raise ApiError(403, "Only the owner or an administrator may access this upload")
+
+
+def get_manageable(upload_id: int, *, user: Principal) -> Upload:
+    upload = db.session.scalar(_visible(select(Upload).where(Upload.id == upload_id)))
+    if upload is None:
+        raise ApiError(404, "No such upload")
+    _may_manage(upload, user)
+    return upload
+
+
+def list_uploads(*, page: int, per_page: int, owner_id: int | None = None) -> Page:
+    query = _visible(select(Upload)).order_by(Upload.created_at.desc(), Upload.id.desc())
+    if owner_id is not None:
+        query = query.where(Upload.user_id == owner_id)
+    return paginate(query, page=page, per_page=per_page)
+
+
+def delete_upload(upload: Upload, *, actor: Principal) -> None:
+    upload.deleted_at = utcnow()
+    db.session.commit()  # from here on no user can reach it
+    try:
+        storage().delete(upload.stored_name)
+    except StorageUnavailable:
+        upload.deleted_at = None  # nothing changed: the client retries later
+        db.session.commit()
+        raise storage_unavailable() from None
+    audit.record(
+        actor=actor,
+        action="upload.delete",
+        target_type="upload",
+        target_id=upload.id,
+        owner_id=upload.user_id,
+        filename=upload.original_name,
+        size=upload.size,
+    )
+    db.session.delete(upload)
+    db.session.commit()
+
+
+# --- links and downloads ---------------------------------------------------------------
+
+
+def link_ttl() -> int:
+    return current_app.config["UPLOAD_URL_EXPIRES"]
+
+
+def represent(upload: Upload) -> dict[str, Any]:
+    """The upload's fields plus a fresh signed `url` (give it only to the owner or an admin)."""
+    ttl = link_ttl()
+    expires_at = int(time.time()) + ttl
+    url = storage().presigned_url(
+        upload.stored_name,
+        expires_in=ttl,
+        filename=upload.original_name,
+        content_type=upload.content_type,
+    )
+    if url is None:
+        expires, signature = signing.sign(
+            current_app.config["SECRET_KEY"], upload.stored_name, expires_in=ttl
+        )
+        expires_at = expires
+        url = f"{download_path(upload)}?expires={expires}&signature={signature}"
+    return {
+        **upload.to_dict(),
+        "url": url,
+        "url_expires_at": datetime.fromtimestamp(expires_at, UTC),
+        "download_path": download_path(upload),
+    }
+
+
+def download_path(upload: Upload) -> str:
+    return f"/api/uploads/{upload.stored_name}"
+
+
+def _by_stored_name(stored_name: str) -> Upload:
+    if "\x00" in stored_name:  # never a stored name, and PostgreSQL cannot even compare it
+        raise ApiError(404, "File not found")
+    upload = db.session.scalar(_visible(select(Upload).where(Upload.stored_name == stored_name)))
+    if upload is None:
+        raise ApiError(404, "File not found")
+    return upload
 
 
 def get_for_download(stored_name: str, *, user: Principal) -> Upload:
-    if "\x00" in stored_name:  # never a stored name, and PostgreSQL cannot even compare it
-        raise ApiError(404, "File not found")
-    upload = db.session.scalar(select(Upload).where(Upload.stored_name == stored_name))
-    if upload is None or not (upload_folder() / upload.stored_name).is_file():
-        raise ApiError(404, "File not found")
-    if not (user.is_admin or upload.user_id == user.id):
-        raise ApiError(403, "Only the owner or an administrator may download this file")
+    upload = _by_stored_name(stored_name)
+    _may_manage(upload, user)
     return upload
+
+
+def get_for_signed_link(stored_name: str, *, expires: str, signature: str) -> Upload:
+    try:
+        signing.verify(
+            current_app.config["SECRET_KEY"], stored_name, expires=expires, given=signature
+        )
+    except signing.LinkRefused as refused:
+        raise ApiError(403, str(refused)) from None
+    return _by_stored_name(stored_name)
+
+
+def open_content(upload: Upload) -> Iterator[bytes]:
+    """The stored bytes in chunks: 404 if the object is gone, 503 if the store is down."""
+    try:
+        chunks = storage().open(upload.stored_name)
+        first = next(chunks, b"")  # fail here, before the 200 is sent, if the store is down
+    except ObjectMissing:
+        raise ApiError(404, "File not found") from None
+    except StorageUnavailable:
+        raise storage_unavailable() from None
+    return _prepend(first, chunks)
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    # A store failing mid-stream propagates: the server cuts the connection, and the client
+    # sees a body shorter than its Content-Length rather than a truncated "success".
+    try:
+        if first:
+            yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close:
+            close()

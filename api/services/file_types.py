@@ -1,0 +1,60 @@
+"""Does a file's content match its extension? Checked on the first bytes (magic numbers).
+
+Binary types are recognised with the `filetype` library; text types (txt, csv, json) must be
+UTF-8 text without NUL bytes and must not be markup a browser would render (HTML, SVG, XML), so
+a `.png` that is really HTML, or a `.txt` that is a web page, is refused.
+"""
+
+import codecs
+import mimetypes
+import re
+
+import filetype
+
+HEADER_BYTES = 8192
+TEXT_TYPES = {"txt", "csv", "json"}
+# Extensions that are one format under another name.
+SAME_FORMAT = {"jpeg": "jpg", "tif": "tif", "tiff": "tif"}
+# A zip container is a zip whatever it holds (docx, epub, jar, ...).
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+MARKUP = re.compile(rb"^\s*<(!doctype|html|head|body|script|svg|\?xml|iframe|meta|a\s)", re.I)
+JSON_START = re.compile(rb"^\s*([\[{\"\-0-9]|true|false|null)")
+
+
+def content_type_for(extension: str) -> str:
+    return mimetypes.guess_type(f"x.{extension}")[0] or "application/octet-stream"
+
+
+def mismatch(extension: str, header: bytes) -> str | None:
+    """Why `header` (the file's first bytes) is not a `.extension` file, or None if it is."""
+    extension = extension.lower()
+    if extension in TEXT_TYPES:
+        return _text_mismatch(extension, header)
+    if extension == "zip":
+        return None if header.startswith(ZIP_MAGIC) else "the content is not a zip archive"
+    expected = SAME_FORMAT.get(extension, extension)
+    if filetype.get_type(ext=expected) is None:
+        return None  # a type the library does not know (configured by the operator): unchecked
+    guess = filetype.guess(header)
+    if guess is None:
+        return f"the content is not a {extension.upper()} file"
+    if SAME_FORMAT.get(guess.extension, guess.extension) != expected:
+        return f"the content is a {guess.extension.upper()} file, not {extension.upper()}"
+    return None
+
+
+def _text_mismatch(extension: str, header: bytes) -> str | None:
+    if b"\x00" in header:
+        return "the content is binary, not text"
+    if filetype.guess(header) is not None:
+        return f"the content is a {filetype.guess(header).extension.upper()} file, not text"
+    text = header.removeprefix(codecs.BOM_UTF8)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(text, final=False)
+    except UnicodeDecodeError:
+        return "the content is not UTF-8 text"
+    if MARKUP.match(text):
+        return "the content is HTML or XML markup, not plain text"
+    if extension == "json" and text.strip() and not JSON_START.match(text):
+        return "the content is not JSON"
+    return None
