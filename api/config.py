@@ -65,6 +65,9 @@ def load_config() -> dict[str, Any]:
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Item list pages cached per worker (0 disables); see api/page_cache.py.
         "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
+        "METRICS_ENABLED": _bool(env("METRICS_ENABLED"), default=True),
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,  # bearer token scrapers must send
+        "METRICS_BIND": env("METRICS_BIND") or None,  # host:port of a separate metrics listener
     }
 
 
@@ -80,6 +83,8 @@ def finalize_config(config: dict[str, Any]) -> None:
         for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if config[key].lower() in WEAK_SECRETS or len(config[key]) < 32:
                 raise RuntimeError(f"{key} is a default or too short (< 32 chars) for production")
+    if production:
+        refuse_open_metrics(config)
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
     # Room for the multipart envelope around a file of exactly the allowed size.
@@ -88,6 +93,20 @@ def finalize_config(config: dict[str, Any]) -> None:
     config.setdefault("RESTX_MASK_SWAGGER", False)
     config.setdefault("RESTX_ERROR_404_HELP", False)
     config.setdefault("BUNDLE_ERRORS", True)
+
+
+def refuse_open_metrics(config: dict[str, Any]) -> None:
+    """Metrics reveal traffic and routes: production serves them only to an authorised scraper."""
+    if not config.get("METRICS_ENABLED", True):
+        return
+    token, bind = config.get("METRICS_TOKEN"), config.get("METRICS_BIND")
+    if token and len(token) < 32:
+        raise RuntimeError("METRICS_TOKEN is too short (< 32 chars) for production")
+    if not token and not bind:
+        raise RuntimeError(
+            "METRICS_ENABLED=true in production needs METRICS_TOKEN (a bearer token of >= 32 "
+            "chars for the scraper) or METRICS_BIND (a private host:port), or METRICS_ENABLED=false"
+        )
 
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:

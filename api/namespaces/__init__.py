@@ -8,6 +8,7 @@ from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
 from api.docs import document
+from api.docs_ui import install as install_docs_ui
 from api.errors import error_response
 from api.jsonio import output_json
 from api.namespaces import admin, auth, health, user
@@ -30,7 +31,7 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 * Authenticate with `POST /api/auth/login` and send `Authorization: Bearer <token>`.
 * Lists return `{"items": [...], "total", "page", "per_page"}`; `per_page` is at most 100.
 * Errors return `{"error": "<message>"}`, plus `errors` (field -> reason) on validation errors.
-* The same API as OpenAPI 3: `GET /api/openapi.json`.
+* The same API as OpenAPI 3: `GET /api/openapi.json`; browse it at `/api/docs` or `/api/redoc`.
 """
 
 
@@ -78,6 +79,7 @@ def create_api_blueprint() -> Blueprint:
         license="MIT",
     )
     api.representations["application/json"] = output_json
+    install_docs_ui(api)  # Swagger UI on the OpenAPI 3 document, not the Swagger 2.0 one
     # Masks are disabled (see api/docs.py `returns`), so their error responses do not apply.
     api.error_handlers.pop(ParseError, None)
     api.error_handlers.pop(MaskError, None)
