@@ -28,7 +28,8 @@ from api.throttle import throttle
 # ReDoc's styled-components) still need 'unsafe-inline' in style-src. Everything else gets nothing.
 DOCS_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/api/docs", "/api/redoc", "/swaggerui")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
