@@ -235,6 +235,12 @@ def test_redoc_renders_the_openapi_document_offline(live_server: LiveServer) -> 
             assert tag["name"] in text and tag["description"] in text, tag
         for path in ("/api/auth/login", "/api/items", "/api/items/{item_id}", "/api/admin/users"):
             assert path in text, path
+        # the search finds an operation by its summary (its index is built in the page)
+        page.locator("[data-testid=search-trigger]").click()
+        page.keyboard.type("login")
+        summary = spec["paths"]["/api/auth/login"]["post"]["summary"]
+        found = page.get_by_text(summary, exact=True).filter(visible=True).first
+        found.wait_for(timeout=TIMEOUT_MS)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "redoc.png"))
     watched.check()
