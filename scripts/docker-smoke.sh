@@ -43,9 +43,11 @@ cleanup() {
     local status=$?
     set +e
     for c in "${CONTAINERS[@]}"; do docker rm -f "$c" >/dev/null 2>&1; done
-    docker volume rm -f "$VOLUME" >/dev/null 2>&1
-    docker image rm -f "$IMAGE" >/dev/null 2>&1
-    [ -n "$OWN_BASE" ] && docker image rm -f "$BASE" >/dev/null 2>&1
+    if [ -z "$DOCKERD_PID" ]; then  # a private daemon's images and volumes go with its folder
+        docker volume rm -f "$VOLUME" >/dev/null 2>&1
+        docker image rm -f "$IMAGE" >/dev/null 2>&1
+        [ -n "$OWN_BASE" ] && docker image rm -f "$BASE" >/dev/null 2>&1
+    fi
     if [ -n "$DOCKERD_PID" ]; then
         kill "$DOCKERD_PID" 2>/dev/null
         for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
@@ -89,7 +91,10 @@ start_daemon() {
         --ip-forward=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 &
     DOCKERD_PID=$!
     export DOCKER_HOST="unix://$WORK/docker.sock"
-    for _ in $(seq 100); do docker info >/dev/null 2>&1 && return; sleep 0.2; done
+    for _ in $(seq 100); do
+        docker info >/dev/null 2>&1 && { echo "storage driver: $(docker info -f '{{.Driver}}')"; return; }
+        sleep 0.2
+    done
     cat "$WORK/dockerd.log" >&2
     fail "the private dockerd did not start"
 }
@@ -244,9 +249,10 @@ http GET /metrics "" "$METRICS_TOKEN" >/dev/null; expect 200 "metrics with METRI
 grep -q '^http_requests_total' "$WORK/body" || fail "no http_requests_total in the metrics"
 
 step "processes and file permissions inside the container"
-uids=$(docker top "$NAME" -eo uid | tail -n +2 | sort -u | tr '\n' ' ')
-[ "$uids" = "10001 " ] || fail "processes run as uids: $uids"
-echo "ok  every process runs as uid 10001 ($(docker top "$NAME" -eo pid | tail -n +2 | wc -l) processes)"
+docker top "$NAME" -eo pid,uid,args | tail -n +2 >"$WORK/top"
+uids=$(awk '{print $2}' "$WORK/top" | sort -u | tr '\n' ' ')
+[ "$uids" = "10001 " ] || fail "processes run as uids: $uids ($(cat "$WORK/top"))"
+echo "ok  every process runs as uid 10001 ($(wc -l <"$WORK/top") processes)"
 writable=$(docker exec "$NAME" find / -xdev -writable -not -path '/proc/*' -not -path '/sys/*' \
     -not -path '/dev/*' -not -path '/tmp/*' -not -path '/var/tmp/*' -not -path '/app/data*' \
     -not -type l 2>/dev/null | grep -v -E '^/(tmp|var/tmp|dev/shm|run/lock)$' || true)
