@@ -41,7 +41,8 @@ def _prepare_metrics_dir() -> None:
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given and os.environ.get(_OWNER) == str(os.getpid()):
         return  # a reload (SIGHUP) of this same master: live workers still write there
-    if given:
+    if given:  # the operator's (or inherited): emptied, never removed
+        os.environ.pop("API_METRICS_DIR_CREATED", None)
         Path(given).mkdir(parents=True, exist_ok=True)
         for stale in Path(given).glob("*.db"):
             stale.unlink()
