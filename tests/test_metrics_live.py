@@ -155,3 +155,19 @@ def _stop(server: LiveServer) -> None:
     from tests.live import stop_server
 
     stop_server(server)
+
+
+def test_a_given_metrics_directory_is_emptied_at_start_and_kept(tmp_path: Path) -> None:
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    stale = directory / "counter_999999.db"
+    stale.write_bytes(b"left by a previous run")  # would corrupt the sums if read
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    with running_server(tmp_path / "data", workers=2, **env) as server:
+        assert not stale.exists()
+        for _ in range(10):
+            get(f"{server.url}/api/health")
+        status, _, body = get(f"{server.url}/metrics")
+        assert status == 200 and health_count(body) >= 10
+        assert writer_pids(directory)
+    assert directory.is_dir(), "an operator's directory is never removed"
