@@ -71,4 +71,4 @@ def test_dockerfile_keeps_code_root_owned_and_builds_offline() -> None:
     assert "USER 10001:10001" in lines
     assert not any(line.startswith("VOLUME") for line in lines)  # no anonymous volumes
     healthcheck = next(line for line in lines if line.startswith("HEALTHCHECK"))
-    assert "--interval=10s" in healthcheck  # first probe 10 s after start: healthy within 20 s
+    assert "--interval=5s" in healthcheck  # first probe 5 s after start: healthy within 20 s
