@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity
+.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,11 @@ bench-cluster: install-dev
 bench-capacity: install-dev
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/capacity.py
+
+## Build the image from the Dockerfile and run it for real on 127.0.0.1 (root; a private dockerd
+## and a Debian stand-in base image when no daemon/registry is there; about 2-3 minutes).
+docker-smoke:
+	scripts/docker-smoke.sh
 
 npm-tools: node_modules/.installed
 node_modules/.installed: package.json package-lock.json

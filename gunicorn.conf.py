@@ -2,6 +2,10 @@
 
 import json
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn import util
@@ -16,7 +20,11 @@ keepalive = 5
 # workers; with one shared socket a single gthread worker can take every keep-alive client.
 reuse_port = True
 timeout = 30
-graceful_timeout = 20
+# Below `docker stop`'s 10 s, so in-flight requests finish before the container is killed.
+graceful_timeout = 8
+# gunicorn 27's control socket lives at $HOME/.gunicorn/gunicorn.ctl, shared by every instance of
+# one user (and unwritable in the image); nothing here uses `gunicornc`.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
@@ -25,12 +33,81 @@ limit_request_line = 8190
 limit_request_field_size = 8190
 
 
+_OWNER = "API_METRICS_DIR_OWNER"
+
+
+def _prepare_metrics_dir() -> None:
+    """Prometheus multiprocess mode: every worker writes its values into one directory, which
+    must be set before prometheus_client is imported and start empty. Ours unless given one."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given and os.environ.get(_OWNER) == str(os.getpid()):
+        return  # a reload (SIGHUP) of this same master: live workers still write there
+    if given:  # the operator's (or inherited): emptied, never removed
+        os.environ.pop("API_METRICS_DIR_CREATED", None)
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="api-metrics-")
+        os.environ["API_METRICS_DIR_CREATED"] = "1"
+    os.environ[_OWNER] = str(os.getpid())
+
+
+_prepare_metrics_dir()
+
+
+def _check_writable(*paths: str) -> None:
+    """A data folder the server cannot write (say, a root-owned bind mount) stops it with a clear
+    message instead of a PermissionError traceback."""
+    for path in map(Path, paths):
+        existing = next(p for p in (path, *path.parents) if p.exists())
+        if not os.access(existing, os.W_OK | os.X_OK):
+            stat = existing.stat()
+            sys.exit(
+                f"ERROR: {existing} is not writable by uid {os.getuid()} (it is owned by uid "
+                f"{stat.st_uid}, gid {stat.st_gid}, mode {stat.st_mode & 0o777:o}). Make it "
+                f"writable for that uid, e.g. `chown -R {os.getuid()}:{os.getgid()} <folder>` "
+                "on the host folder you mounted there."
+            )
+
+
 def on_starting(server: Any) -> None:
     """Migrate and create the default admin once, in the master, before workers fork."""
     from api import create_app
     from api.cli import prepare_database
+    from api.config import load_config
 
+    config = load_config()
+    _check_writable(config["DATA_DIR"], config["UPLOAD_FOLDER"])
     prepare_database(create_app(), workers=server.cfg.workers, threads=server.cfg.threads)
+
+
+def when_ready(server: object) -> None:
+    """With METRICS_BIND, the master serves every worker's metrics on that separate address."""
+    from api.config import load_config
+
+    config = load_config()
+    if config["METRICS_ENABLED"] and config["METRICS_BIND"]:
+        from prometheus_client import start_http_server
+
+        from api.observability import metrics_registry
+
+        host, _, port = config["METRICS_BIND"].rpartition(":")
+        start_http_server(
+            int(port), addr=host.strip("[]") or "127.0.0.1", registry=metrics_registry()
+        )
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A dead worker's counters stay in the sum; its live-only gauges are dropped."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    if os.environ.get("API_METRICS_DIR_CREATED") and os.environ.get(_OWNER) == str(os.getpid()):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def _write_json_error(sock: object, status_int: int, reason: str, mesg: str) -> None:

@@ -17,16 +17,20 @@ from werkzeug.routing import IntegerConverter, Map
 from api import jsonio, observability, page_cache, ratelimit
 from api.cli import register_cli
 from api.config import ROOT, finalize_config, load_config
+from api.docs_ui import docs_blueprint
 from api.errors import ApiError, register_error_handlers
 from api.extensions import cors, db, migrate
 from api.namespaces import create_api_blueprint
 from api.schemas import MAX_ID
 
-# Swagger UI needs its own inline script and styles; everything else gets nothing.
+# The doc UIs run only their own static scripts; their inline styles (React style attributes,
+# ReDoc's styled-components) still need 'unsafe-inline' in style-src. Everything else gets nothing.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
+DOCS_PATHS = ("/api/docs", "/api/redoc", "/swaggerui")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Response headers browser clients may read (CORS hides all but a few by default).
 EXPOSED_HEADERS = [
@@ -89,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.url_map.converters["int"] = IdConverter
     app.register_blueprint(create_api_blueprint())
+    app.register_blueprint(docs_blueprint)
     app.add_url_rule("/api", "api_index", _api_index, strict_slashes=False)
     register_cli(app)
     app.before_request(_limit_json_body)
@@ -103,6 +108,7 @@ def _api_index() -> Response:
         {
             "service": "backend",
             "docs": "/api/docs",
+            "redoc": "/api/redoc",
             "openapi": "/api/openapi.json",
             "swagger": "/api/swagger.json",
             "health": "/api/health",
@@ -139,7 +145,7 @@ DOCS_HEADERS = [
 def _security_headers(response: Response) -> Response:
     """Added in one pass (this runs on every response); a view's own values win."""
     headers = response.headers
-    is_docs = request.path.startswith(("/api/docs", "/swaggerui"))
+    is_docs = request.path.startswith(DOCS_PATHS)
     present = {name.lower() for name, _ in headers.items()}
     for name, value in DOCS_HEADERS if is_docs else API_HEADERS:
         if name.lower() not in present:

@@ -119,6 +119,9 @@ def load_config() -> dict[str, Any]:
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Bytes of rendered item list pages cached per worker (0 disables); api/page_cache.py.
         "LIST_CACHE_BYTES": int(env("LIST_CACHE_BYTES", str(8 * 1024 * 1024))),
+        "METRICS_ENABLED": _bool(env("METRICS_ENABLED"), default=True),
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,  # bearer token scrapers must send
+        "METRICS_BIND": env("METRICS_BIND") or None,  # host:port of a separate metrics listener
     }
 
 
@@ -138,6 +141,8 @@ def finalize_config(config: dict[str, Any]) -> None:
             raise RuntimeError("RATELIMIT_ENABLED=false is for load tests only, not production")
     check_admin_password(config, production=production)
     check_storage_config(config)
+    if production:
+        refuse_open_metrics(config)
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
     # Room for the multipart envelope around a file of exactly the allowed size.
@@ -163,6 +168,8 @@ def check_admin_password(config: dict[str, Any], *, production: bool) -> None:
         context = (config.get("ADMIN_USERNAME") or "", config.get("ADMIN_EMAIL") or "")
         if reason := password_weakness(password, context):
             raise RuntimeError(f"ADMIN_PASSWORD {reason}; production needs a strong one")
+
+
 def check_storage_config(config: dict[str, Any]) -> None:
     """Refuse a storage configuration that could not work, at start rather than at upload."""
     backend = config["STORAGE_BACKEND"]
@@ -175,6 +182,20 @@ def check_storage_config(config: dict[str, Any]) -> None:
         raise RuntimeError("UPLOAD_URL_EXPIRES must be between 1 and 604800 seconds")
     if config["UPLOAD_QUOTA_FILES"] < 0 or config["UPLOAD_QUOTA_MB"] < 0:
         raise RuntimeError("UPLOAD_QUOTA_FILES and UPLOAD_QUOTA_MB must be 0 (no limit) or more")
+
+
+def refuse_open_metrics(config: dict[str, Any]) -> None:
+    """Metrics reveal traffic and routes: production serves them only to an authorised scraper."""
+    if not config.get("METRICS_ENABLED", True):
+        return
+    token, bind = config.get("METRICS_TOKEN"), config.get("METRICS_BIND")
+    if token and len(token) < 32:
+        raise RuntimeError("METRICS_TOKEN is too short (< 32 chars) for production")
+    if not token and not bind:
+        raise RuntimeError(
+            "METRICS_ENABLED=true in production needs METRICS_TOKEN (a bearer token of >= 32 "
+            "chars for the scraper) or METRICS_BIND (a private host:port), or METRICS_ENABLED=false"
+        )
 
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Every request gets an id (the client's `X-Request-ID` when it is sane, else a ne
 in the response, in every log line and in error bodies. Each request ends with one JSON log line.
 """
 
+import hmac
 import logging
 import os
 import re
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -23,6 +24,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.exposition import choose_encoder
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
@@ -98,7 +100,8 @@ def init_app(app: Flask) -> None:
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start_request)
     app.after_request(_finish_request)
-    if app.config.get("METRICS_ENABLED", True):
+    # With METRICS_BIND the master serves metrics on their own address (gunicorn.conf.py) instead.
+    if app.config.get("METRICS_ENABLED", True) and not app.config.get("METRICS_BIND"):
         app.add_url_rule("/metrics", "metrics", _metrics)
 
 
@@ -132,12 +135,41 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
+def metrics_registry() -> CollectorRegistry:
+    """The registry to expose: every worker's values when gunicorn runs in multiprocess mode."""
+    from prometheus_client import REGISTRY
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 def _metrics() -> Response:
-    """Prometheus text format; aggregates all gunicorn workers in multiprocess mode."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        data = generate_latest(registry)
+    """Prometheus text (OpenMetrics when the scraper asks for it), behind METRICS_TOKEN if set."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if token and not _bearer_matches(request.headers.get("Authorization", ""), token):
+        from api.errors import ApiError  # api.errors imports this module
+
+        raise ApiError(
+            401,
+            "Metrics need the configured bearer token",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    registry = metrics_registry()
+    accept = request.headers.get("Accept", "")
+    if "application/openmetrics-text" in accept:
+        encoder, content_type = choose_encoder(accept)
+        data = encoder(registry)
     else:
-        data = generate_latest()
-    return Response(data, mimetype=CONTENT_TYPE_LATEST)
+        data, content_type = generate_latest(registry), CONTENT_TYPE_LATEST
+    # `content_type`, not `mimetype`: Flask would append a second `charset` to the latter.
+    return Response(data, content_type=content_type)
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    scheme, _, value = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    )

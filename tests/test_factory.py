@@ -27,7 +27,8 @@ def test_production_refuses_default_or_short_secret(tmp_path, secret):
 
 
 def test_production_accepts_strong_secret(tmp_path):
-    app = create_app(build_test_config(tmp_path, APP_ENV="production", SECRET_KEY="x" * 40))
+    config = build_test_config(tmp_path, APP_ENV="production", SECRET_KEY="x" * 40)
+    app = create_app({**config, "METRICS_ENABLED": False})
     assert app.config["JWT_SECRET_KEY"] == "x" * 40
 
 

@@ -667,7 +667,8 @@ def test_api8_production_refuses_a_weak_secret(tmp_path: Path, overrides: dict[s
 
 
 def test_api8_production_app_runs_without_debug(tmp_path: Path) -> None:
-    app = create_app(build_test_config(tmp_path, APP_ENV="production", TESTING=False))
+    config = build_test_config(tmp_path, APP_ENV="production", TESTING=False, METRICS_ENABLED=False)
+    app = create_app(config)
     assert app.debug is False and app.testing is False
     client = FlaskClient(app, app.response_class)
     response = client.get("/console")
@@ -678,7 +679,7 @@ def test_api8_production_app_runs_without_debug(tmp_path: Path) -> None:
 def test_api8_internal_error_is_json_500_without_details(
     app_factory: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = app_factory(APP_ENV="production", TESTING=False)
+    app = app_factory(APP_ENV="production", TESTING=False, METRICS_ENABLED=False)
     user = register(app.test_client())
 
     def explode(**kwargs: Any) -> None:
@@ -802,6 +803,8 @@ UNDOCUMENTED_BY_DESIGN = {
     "/api",  # index pointing at the docs
     "/api/",  # Flask-RESTX root (same)
     "/api/docs",
+    "/api/docs/assets/<path:filename>",  # the doc pages' scripts and ReDoc's bundle
+    "/api/redoc",
     "/api/swagger.json",
     "/api/openapi.json",
 }

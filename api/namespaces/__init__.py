@@ -8,6 +8,7 @@ from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
 from api.docs import declare_unavailable, document
+from api.docs_ui import install as install_docs_ui
 from api.errors import error_response
 from api.jsonio import output_json
 from api.namespaces import admin, auth, health, uploads, user  # noqa: F401 (uploads: see below)
@@ -38,7 +39,7 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 * JSON bodies: strings must not contain NUL (U+0000) characters, nesting is limited (32 levels
   by default), and fields an operation does not read are ignored.
 * While a dependency (the database) is down, every operation answers 503 with `Retry-After`.
-* The same API as OpenAPI 3: `GET /api/openapi.json`.
+* The same API as OpenAPI 3: `GET /api/openapi.json`; browse it at `/api/docs` or `/api/redoc`.
 """
 
 
@@ -86,6 +87,7 @@ def create_api_blueprint() -> Blueprint:
         license="MIT",
     )
     api.representations["application/json"] = output_json
+    install_docs_ui(api)  # Swagger UI on the OpenAPI 3 document, not the Swagger 2.0 one
     # Masks are disabled (see api/docs.py `returns`), so their error responses do not apply.
     api.error_handlers.pop(ParseError, None)
     api.error_handlers.pop(MaskError, None)

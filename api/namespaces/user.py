@@ -220,4 +220,3 @@ class MyItems(Resource):
             scope=user_id,
             private=True,
         )
-

@@ -1,0 +1,173 @@
+"""`/metrics` on live gunicorn with two workers: one sum over all workers (Prometheus
+multiprocess mode, its directory made and removed by the server), production's guard, the
+separate METRICS_BIND listener, and gunicorn's per-user control socket switched off."""
+
+import os
+import re
+import signal
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.live import LiveServer, free_port, running_server, start_server, wait_until_healthy
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "live-metrics-token-0123456789abcdef0123456789"
+PRODUCTION = {"APP_ENV": "production", "LOG_LEVEL": "info"}
+
+
+def get(url: str, token: str | None = None) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def health_count(text: str) -> float:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "http_requests_total" and sample.labels == {
+                "method": "GET",
+                "endpoint": "/api/health",
+                "status": "200",
+            }:
+                return sample.value
+    return 0.0
+
+
+def metrics_dirs(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("api-metrics-*"))
+
+
+def writer_pids(directory: Path) -> set[int]:
+    """Worker pids that wrote metric values (files are named `<kind>_<pid>.db`)."""
+    return {
+        int(m.group(1)) for p in directory.iterdir() if (m := re.search(r"_(\d+)\.db$", p.name))
+    }
+
+
+def test_counts_add_up_across_workers_and_survive_a_worker_restart(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**PRODUCTION, "METRICS_TOKEN": TOKEN, "TMPDIR": str(tmp)}
+    with running_server(tmp_path / "data", workers=2, threads=2, **env) as server:
+        (directory,) = metrics_dirs(tmp)  # made by the server itself
+        baseline = health_count(get(f"{server.url}/metrics", TOKEN)[2])
+        for _ in range(60):  # a new connection each: the kernel spreads them over both workers
+            assert get(f"{server.url}/api/health")[0] == 200
+        assert len(writer_pids(directory)) >= 2, "both workers must have served"
+
+        reads = [health_count(get(f"{server.url}/metrics", TOKEN)[2]) for _ in range(6)]
+        assert reads == [baseline + 60] * 6, reads  # the same sum, whichever worker answers
+
+        # a worker that dies keeps its counts in the sum; gunicorn replaces it
+        victim = min(writer_pids(directory))
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _alive(victim):
+            time.sleep(0.1)
+        wait_until_healthy(server.url, server.process)
+        after = health_count(get(f"{server.url}/metrics", TOKEN)[2])
+        assert after >= baseline + 60
+    assert metrics_dirs(tmp) == [], "the server removes its metrics directory on exit"
+    assert "Traceback" not in server.log()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+    except (FileNotFoundError, IndexError):
+        return "Z"
+
+
+def test_production_metrics_need_the_token(tmp_path: Path) -> None:
+    with running_server(tmp_path, workers=2, **PRODUCTION, METRICS_TOKEN=TOKEN) as server:
+        status, headers, body = get(f"{server.url}/metrics")
+        assert status == 401 and '"error"' in body
+        assert headers["WWW-Authenticate"].startswith("Bearer")
+        assert get(f"{server.url}/metrics", "not-the-token")[0] == 401
+        status, headers, body = get(f"{server.url}/metrics", TOKEN)
+        assert status == 200
+        assert headers["Content-Type"] == "text/plain; version=1.0.0; charset=utf-8"
+        assert {f.name for f in text_string_to_metric_families(body)} >= {"http_requests"}
+
+
+def test_production_refuses_to_start_with_open_metrics(tmp_path: Path) -> None:
+    try:
+        server = start_server(tmp_path, workers=1, **PRODUCTION)
+    except RuntimeError as refused:  # start_server's error carries the server's log
+        assert "METRICS_TOKEN" in str(refused) and "METRICS_BIND" in str(refused)
+    else:
+        _stop(server)
+        pytest.fail("production started with metrics open to anyone")
+
+
+def test_metrics_bind_serves_all_workers_on_a_separate_address(tmp_path: Path) -> None:
+    port = free_port()
+    bind = f"127.0.0.1:{port}"
+    with running_server(tmp_path, workers=2, **PRODUCTION, METRICS_BIND=bind) as server:
+        for _ in range(20):
+            get(f"{server.url}/api/health")
+        assert get(f"{server.url}/metrics")[0] == 404  # not on the API's port
+        status, headers, body = get(f"http://{bind}/metrics")
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/plain")
+        assert headers["Content-Type"].count("charset") == 1
+        assert health_count(body) >= 20
+
+
+def test_two_instances_of_one_user_start_without_a_control_socket(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    first = start_server(tmp_path / "a", workers=1, HOME=str(home), LOG_LEVEL="info")
+    try:
+        second = start_server(tmp_path / "b", workers=1, HOME=str(home), LOG_LEVEL="info")
+        try:
+            for server in (first, second):
+                assert get(f"{server.url}/api/health")[0] == 200
+        finally:
+            _stop(second)
+    finally:
+        _stop(first)
+    assert not (home / ".gunicorn").exists(), "gunicorn created its shared control socket"
+    for server in (first, second):
+        assert "control" not in server.log().lower(), server.log()[-2000:]
+
+
+def _stop(server: LiveServer) -> None:
+    from tests.live import stop_server
+
+    stop_server(server)
+
+
+def test_a_given_metrics_directory_is_emptied_at_start_and_kept(tmp_path: Path) -> None:
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    stale = directory / "counter_999999.db"
+    stale.write_bytes(b"left by a previous run")  # would corrupt the sums if read
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    with running_server(tmp_path / "data", workers=2, **env) as server:
+        assert not stale.exists()
+        for _ in range(10):
+            get(f"{server.url}/api/health")
+        status, _, body = get(f"{server.url}/metrics")
+        assert status == 200 and health_count(body) >= 10
+        assert writer_pids(directory)
+    assert directory.is_dir(), "an operator's directory is never removed"
