@@ -65,6 +65,15 @@ def load_config() -> dict[str, Any]:
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Item list pages cached per worker (0 disables); see api/page_cache.py.
         "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
+        # Outgoing mail (password reset); unset SMTP_URL logs mail instead. See api/services/mail.py.
+        "SMTP_URL": env("SMTP_URL") or None,
+        "MAIL_FROM": env("MAIL_FROM", "Backend API <no-reply@localhost>"),
+        "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "10")),
+        "MAIL_RETRY_SECONDS": int(env("MAIL_RETRY_SECONDS", "30")),
+        "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "8")),
+        "PASSWORD_RESET_EXPIRES": int(env("PASSWORD_RESET_EXPIRES", "1800")),
+        "PASSWORD_RESET_URL": env("PASSWORD_RESET_URL", ""),
+        "PASSWORD_RESET_RATE_LIMIT": env("PASSWORD_RESET_RATE_LIMIT", "10 per hour"),
     }
 
 

@@ -87,8 +87,10 @@ def create_token(
     secret: str,
     expires_in: int,
     now: datetime | None = None,
+    scope: str | None = None,
 ) -> IssuedToken:
-    """Sign a token of `kind` ("access" or "refresh") for one login family."""
+    """Sign a token of `kind` ("access" or "refresh") for one login family; `scope`: the
+    OAuth2 scopes granted (space-delimited), absent for a token of every scope of the role."""
     issued_at = now or datetime.now(UTC)
     expires_at = issued_at + timedelta(seconds=expires_in)
     jti = str(uuid.uuid4())
@@ -101,6 +103,8 @@ def create_token(
         "fid": family_id,
         "type": kind,
     }
+    if scope is not None:
+        claims["scope"] = scope
     return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), jti, expires_in, expires_at)
 
 
@@ -136,6 +140,8 @@ def decode_token(token: str, *, secret: str, kind: str = "access") -> dict[str, 
         raise jwt.InvalidTokenError(f"not an {kind} token")
     if not isinstance(claims.get("ver"), int) or not isinstance(claims.get("fid"), str):
         raise jwt.InvalidTokenError("token lacks its version or family")
+    if not isinstance(claims.get("scope", ""), str):
+        raise jwt.InvalidTokenError("scope must be a string")
     return claims
 
 

@@ -71,7 +71,7 @@ upload_parser.add_argument(
 class ItemList(Resource):
     @ns.doc(id="listItems")
     @ns.expect(items_parser)
-    @token_optional
+    @token_optional(scopes=["items:read"])
     @cached_page()
     @errors(400, 414)
     @returns(item_page_model, description="A page of active items", headers=PAGINATION_HEADERS)
@@ -85,7 +85,7 @@ class ItemList(Resource):
         return page_response(item_service.list_items(is_active=True, **args))
 
     @ns.doc(id="createItem")
-    @token_required
+    @token_required(scopes=["items:write"])
     @idempotent
     @json_body(ns, item_create_model)
     @returns(
@@ -111,7 +111,7 @@ class ItemList(Resource):
 @ns.param("item_id", "Item id", minimum=1, maximum=MAX_ID)
 class ItemDetail(Resource):
     @ns.doc(id="getItem", params=IF_NONE_MATCH)
-    @token_optional
+    @token_optional(scopes=["items:read"])
     @errors(404, e404="No such item, or inactive and not yours")
     @ns.response(304, "Not modified: your `If-None-Match` ETag is current")
     @returns(item_model, description="The item", etag=True)
@@ -125,7 +125,7 @@ class ItemDetail(Resource):
         return item
 
     @ns.doc(id="replaceItem", params=IF_MATCH)
-    @token_required
+    @token_required(scopes=["items:write"])
     @json_body(ns, item_create_model)
     @errors(403, 404, 412)
     @returns(item_model, description="The updated item", etag=True)
@@ -142,7 +142,7 @@ class ItemDetail(Resource):
         return item
 
     @ns.doc(id="updateItem", params=IF_MATCH)
-    @token_required
+    @token_required(scopes=["items:write"])
     @json_body(ns, item_update_model)
     @errors(403, 404, 412)
     @returns(item_model, description="The updated item", etag=True)
@@ -159,7 +159,7 @@ class ItemDetail(Resource):
         return item
 
     @ns.doc(id="deleteItem", params=IF_MATCH)
-    @token_required
+    @token_required(scopes=["items:write"])
     @errors(403, 404, 412)
     @ns.response(204, "Deleted (soft: the item becomes inactive)")
     def delete(self, item_id: int) -> Response:
@@ -183,7 +183,7 @@ def _editable(item_id: int) -> Any:
 class MyItems(Resource):
     @ns.doc(id="listMyItems")
     @ns.expect(my_items_parser)
-    @token_required
+    @token_required(scopes=["items:read"])
     @cached_page(scope=lambda: current_user().id)
     @errors(400, 414)
     @returns(
@@ -204,7 +204,7 @@ class MyItems(Resource):
 class UploadFile(Resource):
     @ns.doc(id="uploadFile")
     @ns.expect(upload_parser)
-    @token_required
+    @token_required(scopes=["uploads:write"])
     @idempotent
     @errors(400, 413, 415, e415="File type not allowed")
     @returns(upload_model, code=201, description="Stored", headers=REPLAYED_HEADER)
@@ -223,7 +223,7 @@ class UploadFile(Resource):
 class UploadedFile(Resource):
     @ns.doc(id="downloadFile")
     @ns.produces(["application/json", "application/octet-stream", "*/*"])
-    @token_required
+    @token_required(scopes=["uploads:read"])
     @errors(403, 404)
     @ns.response(200, "The file, with its stored content type", BinaryFile())
     def get(self, filename: str) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.errors import ApiError, validation_error
 from api.observability import log_event
+from api.scopes import as_string, role_scopes
 from api.security import (
     MAX_PASSWORD_BYTES,
     create_token,
@@ -100,8 +101,11 @@ def authenticate(*, identifier: str, password: str) -> User:
     return user
 
 
-def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any]:
-    """A new access token and refresh token; `family_id` continues a rotated login."""
+def token_response(
+    user: User, *, family_id: str | None = None, scope: str | None = None
+) -> dict[str, Any]:
+    """A new access token and refresh token; `family_id` continues a rotated login, `scope`
+    narrows it to some OAuth2 scopes (the refresh token keeps them for its successors)."""
     config = current_app.config
     family_id = family_id or str(uuid.uuid4())
     common = {
@@ -109,6 +113,7 @@ def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any
         "version": user.token_version,
         "family_id": family_id,
         "secret": config["JWT_SECRET_KEY"],
+        "scope": scope,
     }
     access = create_token(kind="access", expires_in=config["ACCESS_TOKEN_EXPIRES"], **common)
     refresh = create_token(kind="refresh", expires_in=config["REFRESH_TOKEN_EXPIRES"], **common)
@@ -128,6 +133,7 @@ def token_response(user: User, *, family_id: str | None = None) -> dict[str, Any
         "expires_in": access.expires_in,
         "refresh_token": refresh.token,
         "refresh_expires_in": refresh.expires_in,
+        "scope": scope if scope is not None else as_string(role_scopes(is_admin=user.is_admin)),
         "user": user,
     }
 
@@ -174,8 +180,9 @@ def revoke(claims: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def refresh(refresh_token: str) -> dict[str, Any]:
-    """Rotate a refresh token; presenting one that was already rotated revokes its family."""
+def refresh(refresh_token: str, *, scope: str | None = None) -> dict[str, Any]:
+    """Rotate a refresh token; presenting one that was already rotated revokes its family.
+    `scope` narrows the new pair (the caller checked it is within the old one's)."""
     try:
         claims = decode_token(
             refresh_token, secret=current_app.config["JWT_SECRET_KEY"], kind="refresh"
@@ -203,7 +210,9 @@ def refresh(refresh_token: str) -> dict[str, Any]:
     if user is None or not user.is_active or user.token_version != claims["ver"]:
         db.session.commit()
         raise ApiError(401, "Refresh token is no longer valid")
-    return token_response(user, family_id=claims["fid"])
+    return token_response(
+        user, family_id=claims["fid"], scope=scope if scope is not None else claims.get("scope")
+    )
 
 
 def change_password(*, user_id: int, current_password: str, new_password: str) -> User:
