@@ -65,7 +65,7 @@ def load_config() -> dict[str, Any]:
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Item list pages cached per worker (0 disables); see api/page_cache.py.
         "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
-        # Outgoing mail (password reset); unset SMTP_URL logs mail instead. See api/services/mail.py.
+        # Outgoing mail (password reset; api/services/mail.py): no SMTP_URL logs mail instead.
         "SMTP_URL": env("SMTP_URL") or None,
         "MAIL_FROM": env("MAIL_FROM", "Backend API <no-reply@localhost>"),
         "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "10")),

@@ -142,9 +142,7 @@ def _known(scopes: Iterable[str]) -> list[str]:
     return ordered(wanted)
 
 
-def _decorator(
-    func: F | None, build: Callable[[F], F]
-) -> F | Callable[[F], F]:
+def _decorator(func: F | None, build: Callable[[F], F]) -> F | Callable[[F], F]:
     """Usable bare (`@token_required`) or with arguments (`@token_required(scopes=[...])`)."""
     return build(func) if func is not None else build
 
@@ -188,9 +186,7 @@ def token_optional(func: F | None = None, *, scopes: Iterable[str] = ()) -> Any:
                 g.current_user = None
             return view(*args, **kwargs)
 
-        return document(
-            wrapper, security=_security(needed, public=True), responses=_responses(401)
-        )
+        return document(wrapper, security=_security(needed, public=True), responses=_responses(401))
 
     return _decorator(func, build)
 

@@ -24,7 +24,7 @@ BEARER_SCHEME = "Bearer"
 
 
 class ScopeError(ValueError):
-    """A requested scope is unknown or beyond what the user's role allows (OAuth2 `invalid_scope`)."""
+    """A requested scope is unknown or beyond the user's role (OAuth2 `invalid_scope`)."""
 
 
 def role_scopes(*, is_admin: bool) -> frozenset[str]:

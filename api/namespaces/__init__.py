@@ -11,13 +11,14 @@ from flask_restx.mask import MaskError, ParseError
 from api.docs import document
 from api.errors import error_response
 from api.jsonio import output_json
-from api.namespaces import admin, auth, health, user
-from api.namespaces import oauth, password_reset, tokens  # noqa: F401 - their routes join auth/user/admin
+from api.namespaces import admin, auth, health, oauth, password_reset, tokens, user
 from api.observability import REQUEST_ID_HEADER
 from api.schemas import SHARED_MODELS
 from api.scopes import OAUTH2_SCHEME, SCOPES
 
 NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)
+# Modules that add their routes to the namespaces above (auth, user, admin) when imported.
+ROUTE_MODULES = (oauth, password_reset, tokens)
 
 AUTHORIZATIONS = {
     "Bearer": {

@@ -60,9 +60,7 @@ oauth_error_model = ns.model(
     "OAuthError",
     {
         "error": fields.String(required=True, enum=list(OAUTH_ERRORS), example="invalid_grant"),
-        "error_description": fields.String(
-            required=True, example="Invalid username or password"
-        ),
+        "error_description": fields.String(required=True, example="Invalid username or password"),
         "request_id": fields.String(description="The request's `X-Request-ID`"),
     },
 )

@@ -51,9 +51,7 @@ created_token_model = me_ns.model(
 token_create_model = me_ns.model(
     "PersonalAccessTokenCreate",
     {
-        "name": fields.String(
-            required=True, min_length=1, max_length=100, example="CI deploy"
-        ),
+        "name": fields.String(required=True, min_length=1, max_length=100, example="CI deploy"),
         "scopes": fields.List(
             fields.String(enum=list(SCOPES)),
             required=True,

@@ -85,24 +85,27 @@ def deliver_due(settings: ResetSettings, *, limit: int = 20) -> DeliveryReport:
     """Deliver up to `limit` due outbox rows, each claimed atomically (safe to run in every
     worker and instance at once: a row is sent by whoever claims it)."""
     report = DeliveryReport()
+    tried: set[int] = set()  # one attempt per row and run, however short the retry delay
     for _ in range(limit):
-        row = _claim_next()
+        row = _claim_next(tried)
         if row is None:
             break
+        tried.add(row.id)
         report.add(_deliver(row, settings))
     return report
 
 
-def _claim_next() -> OutboxMail | None:
+def _claim_next(tried: set[int]) -> OutboxMail | None:
     now = utcnow()
     due = (
         (OutboxMail.status == "pending")
         & (OutboxMail.next_attempt_at <= now)
         & or_(OutboxMail.locked_until.is_(None), OutboxMail.locked_until < now)
     )
-    for candidate in db.session.scalars(
-        select(OutboxMail.id).where(due).order_by(OutboxMail.next_attempt_at).limit(5)
-    ):
+    query = select(OutboxMail.id).where(due).order_by(OutboxMail.next_attempt_at).limit(5)
+    if tried:
+        query = query.where(OutboxMail.id.not_in(tried))
+    for candidate in db.session.scalars(query):
         claimed = db.session.execute(
             update(OutboxMail)
             .where(OutboxMail.id == candidate, due)

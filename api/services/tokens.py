@@ -43,9 +43,7 @@ class IssuedPat:
         return {**self.token.to_dict(), "token": self.secret}
 
 
-def issue(
-    *, user: Principal, name: str, scopes: list[str], expires_at: datetime
-) -> IssuedPat:
+def issue(*, user: Principal, name: str, scopes: list[str], expires_at: datetime) -> IssuedPat:
     """Create a token for `user`; the secret is returned here and never again."""
     problems: dict[str, str] = {}
     name = name.strip()
@@ -162,11 +160,7 @@ _TOKEN_USER = select(
 def user_for_pat(secret: str) -> tuple[Any, list[str]] | None:
     """The user (read-only row) and the token's scopes, if the token is honoured: known,
     unrevoked, unexpired, and its user active (checked on every use)."""
-    row = (
-        db.session.connection()
-        .execute(_TOKEN_USER, {"token_hash": hash_secret(secret)})
-        .first()
-    )
+    row = db.session.connection().execute(_TOKEN_USER, {"token_hash": hash_secret(secret)}).first()
     now = utcnow()
     if row is None or row.pat_revoked_at is not None or not row.is_active:
         return None
