@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 
 from api.errors import ApiError
-from api.services import audit
+from api.services import audit, tokens
 from api.services.pagination import Page, escape_like, paginate
 from models import Item, Principal, User, db
 
@@ -107,6 +107,7 @@ def update_user(
         user.is_active = changes["is_active"] = is_active
         if not is_active:
             user.invalidate_tokens()  # stays dead even after reactivation
+            tokens.revoke_all_for_user(user.id)  # personal access tokens too
     if changes:
         audit.record(
             actor=actor, action="user.update", target_type="user", target_id=user.id, **changes

@@ -7,7 +7,7 @@ survives a rotation of SECRET_KEY. No Flask request objects here; settings come 
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,7 +102,8 @@ def list_tokens(*, page: int, per_page: int, user_id: int | None = None) -> Page
     )
     if user_id is not None:
         query = query.where(PersonalAccessToken.user_id == user_id)
-    return paginate(query, page=page, per_page=per_page)
+    found = paginate(query, page=page, per_page=per_page)
+    return replace(found, items=[token.to_dict() for token in found.items])
 
 
 def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> None:
