@@ -5,6 +5,7 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -94,6 +95,9 @@ def finalize_config(config: dict[str, Any]) -> None:
     # Room for the multipart envelope around a file of exactly the allowed size.
     config["MAX_CONTENT_LENGTH"] = upload_bytes + 64 * 1024
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
+    smtp = urlsplit(config.get("SMTP_URL") or "smtp://unset")
+    if smtp.scheme not in ("smtp", "smtp+starttls", "smtps") or not smtp.hostname:
+        raise RuntimeError("SMTP_URL must look like smtp://host:port, smtp+starttls:// or smtps://")
     config.setdefault("RESTX_MASK_SWAGGER", False)
     config.setdefault("RESTX_ERROR_404_HELP", False)
     config.setdefault("BUNDLE_ERRORS", True)

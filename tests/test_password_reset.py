@@ -5,10 +5,13 @@ the mail goes out once the answer is sent (when the WSGI server closes the respo
 `flask deliver-mail`, and is retried when SMTP is down.
 """
 
+import json
 import os
 import statistics
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +20,7 @@ from sqlalchemy import select
 
 from models import AuditEntry, OutboxMail, PasswordResetToken, db
 from tests.conftest import login, register
+from tests.live import running_server
 from tests.smtp import SmtpServer, reset_token
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -274,3 +278,47 @@ def test_reset_routes_are_rate_limited(app_factory):
     )
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
+
+
+def http_post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+@pytest.mark.slow
+def test_live_server_answers_202_while_smtp_is_down_and_mails_after_the_retry(tmp_path, smtp):
+    """gunicorn, a real SMTP server stopped and restarted: the reset mail is not lost."""
+    smtp.stop()
+    settings = {"SMTP_URL": smtp.url, "SMTP_TIMEOUT": "2", "MAIL_RETRY_SECONDS": "1"}
+    with running_server(tmp_path / "live", **settings) as server:
+        api = f"{server.url}/api"
+        account = {
+            "username": "resetter",
+            "email": "resetter@example.com",
+            "password": "old-pass-1",
+        }
+        assert http_post(f"{api}/auth/register", account)[0] == 201
+
+        started = time.perf_counter()
+        status, _ = http_post(f"{api}/auth/password-reset", {"email": account["email"]})
+        assert status == 202
+        assert time.perf_counter() - started < 1.5  # the SMTP attempt is not in the answer
+        time.sleep(1.5)  # the failed attempt is made and its retry becomes due
+        assert smtp.inbox.messages == []
+
+        smtp.start()
+        # The next reset request (any address) delivers what is due, the earlier mail included.
+        assert http_post(f"{api}/auth/password-reset", {"email": "x@example.com"})[0] == 202
+        [mail] = smtp.inbox.wait_for(account["email"])
+
+        body = {"token": reset_token(mail), "new_password": "new-pass-after-outage"}
+        assert http_post(f"{api}/auth/password-reset/confirm", body)[0] == 200
+        login = {"username": "resetter", "password": "new-pass-after-outage"}
+        assert http_post(f"{api}/auth/login", login)[0] == 200
+        assert "mail_retry" in server.log()

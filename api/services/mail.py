@@ -22,7 +22,6 @@ MAIL_EVENTS = Counter(
     "Outbox mail by outcome: sent, logged (no SMTP), retry (attempt failed), failed, dropped",
     ["kind", "outcome"],
 )
-SCHEMES = {"smtp", "smtp+starttls", "smtps"}
 
 
 class MailError(Exception):
@@ -42,13 +41,6 @@ class SmtpSettings:
     sender: str
     timeout: float
     production: bool
-
-
-def check_url(url: str) -> None:
-    """Refuse a malformed SMTP_URL at start-up rather than at the first mail."""
-    parts = urlsplit(url)
-    if parts.scheme not in SCHEMES or not parts.hostname:
-        raise RuntimeError(f"SMTP_URL must look like smtp://host:port ({sorted(SCHEMES)})")
 
 
 def send(mail: Mail, settings: SmtpSettings, *, kind: str) -> str:
