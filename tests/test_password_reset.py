@@ -322,3 +322,32 @@ def test_live_server_answers_202_while_smtp_is_down_and_mails_after_the_retry(tm
         login = {"username": "resetter", "password": "new-pass-after-outage"}
         assert http_post(f"{api}/auth/login", login)[0] == 200
         assert "mail_retry" in server.log()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, tmp_path, round_):
+    """Every worker (and `deliver-mail`) may drain the outbox at once: rows are claimed
+    atomically, so each mail goes out exactly once."""
+    from api.services import password_reset
+
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'outbox.db'}"
+    app = app_factory(SQLALCHEMY_DATABASE_URI=url, SMTP_URL=smtp.url)
+    client = app.test_client()
+    accounts = [register(client) for _ in range(6)]
+    for account in accounts:  # queued only: not buffered, so no delivery runs yet
+        client.post("/api/auth/password-reset", json={"email": account.email})
+    start = threading.Barrier(4)
+
+    def drain(_: int) -> dict[str, int]:
+        with app.app_context():
+            start.wait()
+            report = password_reset.deliver_due(password_reset.settings_from(app.config))
+            db.session.remove()
+            return report.outcomes
+
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(drain, range(4)))
+    assert sum(report.get("sent", 0) for report in reports) == len(accounts)
+    for account in accounts:
+        assert len(smtp.inbox.wait_for(account.email)) == 1
+    assert len(smtp.inbox.messages) == len(accounts)
