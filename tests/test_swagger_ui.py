@@ -128,9 +128,11 @@ def test_swagger_ui_login_authorize_create(live_server: LiveServer) -> None:
             page.locator(".auth-wrapper button.authorize").click()
             modal = page.locator(".modal-ux")
             modal.wait_for(timeout=TIMEOUT_MS)
-            modal.locator(".auth-container input").first.fill(f"Bearer {token}")
-            modal.locator("button.authorize").click()
-            modal.locator("button.btn-done").click()
+            # the first container is the Bearer scheme (the OAuth2 password form follows it)
+            bearer = modal.locator(".auth-container").first
+            bearer.locator("input").first.fill(f"Bearer {token}")
+            bearer.locator("button.authorize").click()
+            bearer.locator("button.btn-done").click()
             modal.wait_for(state="detached", timeout=TIMEOUT_MS)
             assert page.locator(".auth-wrapper button.authorize.locked").count() == 1
 
