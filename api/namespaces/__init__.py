@@ -26,7 +26,8 @@ AUTHORIZATIONS = {
         "in": "header",
         "name": "Authorization",
         "description": "JWT access token from `login`/`register`/`oauthToken`, or a personal "
-        "access token (`bapi_pat_...`), sent as `Bearer <token>`",
+        "access token (`bapi_pat_...`), sent as `Bearer <token>`. Either must hold the scopes "
+        "the operation's `OAuth2` requirement lists (403 `insufficient_scope` otherwise).",
     },
     OAUTH2_SCHEME: {
         "type": "oauth2",
