@@ -351,3 +351,14 @@ def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, tmp_path, 
     for account in accounts:
         assert len(smtp.inbox.wait_for(account.email)) == 1
     assert len(smtp.inbox.messages) == len(accounts)
+
+
+def test_without_smtp_production_warns_and_never_logs_the_token(caplog):
+    from api.services import mail
+
+    settings = mail.SmtpSettings(url=None, sender="a@example.com", timeout=1, production=True)
+    outcome = mail.send(mail.Mail("b@example.com", "Reset", "token: s3cret"), settings, kind="x")
+    assert outcome == "logged"
+    [record] = [r for r in caplog.records if getattr(r, "fields", {}).get("event")]
+    assert record.levelname == "WARNING" and record.fields["event"] == "mail_not_sent"
+    assert "s3cret" not in caplog.text
