@@ -150,6 +150,23 @@ def register_cli(app: Flask) -> None:
         """Forget expired revocations and refresh tokens, and day-old idempotency keys."""
         from api.idempotency import purge_expired
         from api.services.auth import purge_expired_tokens
+        from api.services.password_reset import purge
 
-        tokens, keys = purge_expired_tokens(), purge_expired()
+        tokens, keys = purge_expired_tokens() + purge(), purge_expired()
         click.echo(f"Purged {tokens} expired token records and {keys} idempotency keys.")
+
+    @app.cli.command("deliver-mail")
+    @click.option("--watch", type=click.FloatRange(min=1), help="Keep running; poll every N s")
+    def deliver_mail(watch: float | None) -> None:
+        """Send (and retry) the mail waiting in the outbox, e.g. after an SMTP outage."""
+        import time
+
+        from api.services import password_reset
+
+        settings = password_reset.settings_from(current_app.config)
+        while True:
+            report = password_reset.deliver_due(settings, limit=1000)
+            click.echo(f"Outbox: {report.outcomes or 'nothing due'}")
+            if watch is None:
+                return
+            time.sleep(watch)

@@ -5,6 +5,7 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -122,6 +123,14 @@ def load_config() -> dict[str, Any]:
         "METRICS_ENABLED": _bool(env("METRICS_ENABLED"), default=True),
         "METRICS_TOKEN": env("METRICS_TOKEN") or None,  # bearer token scrapers must send
         "METRICS_BIND": env("METRICS_BIND") or None,  # host:port of a separate metrics listener
+        # Outgoing mail (password reset; api/services/mail.py): no SMTP_URL logs mail instead.
+        "SMTP_URL": env("SMTP_URL") or None,
+        "MAIL_FROM": env("MAIL_FROM", "Backend API <no-reply@localhost>"),
+        "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "10")),
+        "MAIL_RETRY_SECONDS": int(env("MAIL_RETRY_SECONDS", "30")),
+        "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "8")),
+        "PASSWORD_RESET_EXPIRES": int(env("PASSWORD_RESET_EXPIRES", "1800")),
+        "PASSWORD_RESET_URL": env("PASSWORD_RESET_URL", ""),
     }
 
 
@@ -148,6 +157,9 @@ def finalize_config(config: dict[str, Any]) -> None:
     # Room for the multipart envelope around a file of exactly the allowed size.
     config["MAX_CONTENT_LENGTH"] = upload_bytes + 64 * 1024
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
+    smtp = urlsplit(config.get("SMTP_URL") or "smtp://unset")
+    if smtp.scheme not in ("smtp", "smtp+starttls", "smtps") or not smtp.hostname:
+        raise RuntimeError("SMTP_URL must look like smtp://host:port, smtp+starttls:// or smtps://")
     config.setdefault("RESTX_MASK_SWAGGER", False)
     config.setdefault("RESTX_ERROR_404_HELP", False)
     config.setdefault("BUNDLE_ERRORS", True)

@@ -1,9 +1,11 @@
-"""Request-side authentication: read the bearer token, load the user, enforce roles.
+"""Request-side authentication: read the bearer token, load the user, enforce roles and scopes.
 
-The decorators also document what they enforce (security requirement, 401/403 responses).
+A bearer token is either a JWT from a login (`login`, `register`, `POST /api/auth/token`) or a
+personal access token (`bapi_pat_...`). The decorators also document what they enforce: the
+security requirement (with the operation's OAuth2 scopes) and the 401/403 responses.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -13,13 +15,28 @@ from flask import current_app, g, request
 from api.docs import ERROR_DESCRIPTIONS, document
 from api.errors import ApiError
 from api.schemas import error_model
+from api.scopes import BEARER_SCHEME, OAUTH2_SCHEME, SCOPES, effective, ordered
 from api.security import decode_access_token
 from api.services import auth as auth_service
+from api.services import tokens as token_service
 from models import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-BEARER = "Bearer"
+BEARER = BEARER_SCHEME
+# Operations only an interactive login (a JWT) may call carry this extension in the spec.
+INTERACTIVE_EXTENSION = "x-interactive-login-required"
+INSUFFICIENT_SCOPE_HEADER = {
+    "WWW-Authenticate": {
+        "description": 'On a missing scope: `Bearer error="insufficient_scope", scope="..."` '
+        "(RFC 6750 §3.1) naming the scopes the operation needs",
+        "type": "string",
+    }
+}
+FORBIDDEN = (
+    "Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), "
+    "or the caller lacks the rights"
+)
 
 
 def _bearer_token() -> str | None:
@@ -39,6 +56,20 @@ def authenticate(*, required: bool) -> Principal | None:
         if required:
             raise ApiError(401, "Authentication required")
         return None
+    if token_service.looks_like_pat(token):
+        found = token_service.user_for_pat(token)
+        if found is None:
+            raise ApiError(401, "Personal access token is invalid, expired or revoked")
+        user, scopes = found
+        g.token_kind, g.token_claims, g.token_scopes = "pat", None, scopes
+    else:
+        user, claims = _user_for_jwt(token)
+        g.token_kind, g.token_claims, g.token_scopes = "jwt", claims, _claimed_scopes(claims)
+    g.current_user = user
+    return user
+
+
+def _user_for_jwt(token: str) -> tuple[Principal, dict[str, Any]]:
     try:
         config = current_app.config
         claims = decode_access_token(
@@ -54,9 +85,13 @@ def authenticate(*, required: bool) -> Principal | None:
     user = auth_service.user_for_claims(claims)
     if user is None:
         raise ApiError(401, "Token is no longer valid")
-    g.current_user = user
-    g.token_claims = claims
-    return user
+    return user, claims
+
+
+def _claimed_scopes(claims: dict[str, Any]) -> list[str] | None:
+    """A login's `scope` claim; a token without one has every scope of its user's role."""
+    scope = claims.get("scope")
+    return None if scope is None else str(scope).split()
 
 
 def current_user() -> Principal:
@@ -68,36 +103,116 @@ def optional_user() -> Principal | None:
     return g.get("current_user")
 
 
+def token_scopes() -> frozenset[str]:
+    """What the current token may do: its scopes within its user's current role."""
+    return effective(g.get("token_scopes"), is_admin=current_user().is_admin)
+
+
+def _insufficient_scope(scopes: list[str], message: str) -> ApiError:
+    challenge = 'Bearer error="insufficient_scope"'
+    if scopes:
+        challenge += f', scope="{" ".join(scopes)}"'
+    return ApiError(403, message, headers={"WWW-Authenticate": challenge})
+
+
+def _check_scopes(scopes: list[str], *, interactive: bool) -> None:
+    if interactive and g.get("token_kind") != "jwt":
+        raise _insufficient_scope(
+            scopes,
+            "This operation needs an interactive login (a token from `login` or "
+            "`POST /api/auth/token`); personal access tokens cannot call it",
+        )
+    if missing := [scope for scope in scopes if scope not in token_scopes()]:
+        raise _insufficient_scope(scopes, f"The token lacks the scope {' '.join(missing)}")
+
+
 def _responses(*codes: int) -> dict[str, Any]:
-    return {str(code): (ERROR_DESCRIPTIONS[code], error_model, {}) for code in codes}
+    docs = {}
+    for code in codes:
+        if code == 403:
+            docs["403"] = (FORBIDDEN, error_model, {"headers": INSUFFICIENT_SCOPE_HEADER})
+        else:
+            docs[str(code)] = (ERROR_DESCRIPTIONS[code], error_model, {})
+    return docs
 
 
-def token_required(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        authenticate(required=True)
-        return func(*args, **kwargs)
-
-    return document(wrapper, security=[BEARER], responses=_responses(401))
+def _security(scopes: list[str], *, public: bool = False) -> list[Any]:
+    """Anonymous (if public), any bearer token, or an OAuth2 token with these scopes."""
+    return [*([{}] if public else []), {BEARER: []}, {OAUTH2_SCHEME: scopes}]
 
 
-def token_optional(func: F) -> F:
-    """Public operation that also recognises a caller who sends a token."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        authenticate(required=False)
-        return func(*args, **kwargs)
-
-    return document(wrapper, security=[{}, BEARER], responses=_responses(401))
+def _known(scopes: Iterable[str]) -> list[str]:
+    wanted = list(scopes)
+    if unknown := set(wanted) - set(SCOPES):
+        raise ValueError(f"unknown scopes {sorted(unknown)}")
+    return ordered(wanted)
 
 
-def admin_required(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        user = authenticate(required=True)
-        if user is None or not user.is_admin:
-            raise ApiError(403, "Administrator privileges required")
-        return func(*args, **kwargs)
+def _decorator(func: F | None, build: Callable[[F], F]) -> F | Callable[[F], F]:
+    """Usable bare (`@token_required`) or with arguments (`@token_required(scopes=[...])`)."""
+    return build(func) if func is not None else build
 
-    return document(wrapper, security=[BEARER], responses=_responses(401, 403))
+
+def token_required(
+    func: F | None = None, *, scopes: Iterable[str] = (), interactive: bool = False
+) -> Any:
+    """A valid token holding every scope in `scopes`; `interactive`: a login JWT, never a
+    personal access token (creating tokens, changing the password)."""
+    needed = _known(scopes)
+
+    def build(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            authenticate(required=True)
+            _check_scopes(needed, interactive=interactive)
+            return view(*args, **kwargs)
+
+        codes = (401, 403) if needed or interactive else (401,)
+        doc: dict[str, Any] = {"security": _security(needed), "responses": _responses(*codes)}
+        if interactive:
+            doc["vendor"] = {INTERACTIVE_EXTENSION: True}
+        return document(wrapper, **doc)
+
+    return _decorator(func, build)
+
+
+def token_optional(func: F | None = None, *, scopes: Iterable[str] = ()) -> Any:
+    """Public operation that also recognises a caller who sends a token.
+
+    A valid token without `scopes` is served as an anonymous caller would be: it does not
+    lend its user's identity (e.g. to see the user's inactive items) to what it may not read.
+    """
+    needed = _known(scopes)
+
+    def build(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = authenticate(required=False)
+            if user is not None and not set(needed) <= token_scopes():
+                g.current_user = None
+            return view(*args, **kwargs)
+
+        return document(wrapper, security=_security(needed, public=True), responses=_responses(401))
+
+    return _decorator(func, build)
+
+
+def admin_required(func: F | None = None, *, scopes: Iterable[str] | None = None) -> Any:
+    """An administrator's token with `scopes`; by default `admin:read` for GET and
+    `admin:write` for every other method (read from the view's name)."""
+
+    def build(view: F) -> F:
+        default = ["admin:read"] if view.__name__ in ("get", "head") else ["admin:write"]
+        needed = _known(default if scopes is None else scopes)
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = authenticate(required=True)
+            if user is None or not user.is_admin:
+                raise ApiError(403, "Administrator privileges required")
+            _check_scopes(needed, interactive=False)
+            return view(*args, **kwargs)
+
+        return document(wrapper, security=_security(needed), responses=_responses(401, 403))
+
+    return _decorator(func, build)

@@ -203,10 +203,14 @@ def _convert_security_scheme(scheme: Json) -> Json:
             **_pick(scheme, ("authorizationUrl", "tokenUrl")),
             "scopes": scheme.get("scopes", {}),
         }
+        # Swagger 2.0 has no refreshUrl; `x-refreshUrl` carries it to OpenAPI 3.
+        if "x-refreshUrl" in scheme:
+            flow["refreshUrl"] = scheme["x-refreshUrl"]
         out = {"type": "oauth2", "flows": {_OAUTH_FLOWS[scheme["flow"]]: flow}}
     else:
         out = _pick(scheme, ("type", "name", "in"))
-    return {**out, **_pick(scheme, ("description",)), **_extensions(scheme)}
+    extensions = {k: v for k, v in _extensions(scheme).items() if k != "x-refreshUrl"}
+    return {**out, **_pick(scheme, ("description",)), **extensions}
 
 
 def _convert_path_item(item: Json, ctx: _Context) -> Json:

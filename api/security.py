@@ -206,8 +206,10 @@ def create_token(
     jti: str | None = None,
     issuer: str = DEFAULT_ISSUER,
     audience: str = DEFAULT_AUDIENCE,
+    scope: str | None = None,
 ) -> IssuedToken:
-    """Sign a token of `kind` ("access" or "refresh") for one login family.
+    """Sign a token of `kind` ("access" or "refresh") for one login family; `scope`: the
+    OAuth2 scopes granted (space-delimited), absent for a token of every scope of the role.
 
     With the same `jti` and `now` (whole seconds) the token is byte-for-byte the same."""
     issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -224,6 +226,8 @@ def create_token(
         "fid": family_id,
         "type": kind,
     }
+    if scope is not None:
+        claims["scope"] = scope
     return IssuedToken(jwt.encode(claims, secret, algorithm=ALGORITHM), jti, expires_in, expires_at)
 
 
@@ -281,6 +285,8 @@ def decode_token(
         TOKEN_ID_RE.fullmatch(value) for value in (claims["jti"], claims["fid"])
     ):
         raise jwt.InvalidTokenError("malformed token or family id")
+    if not isinstance(claims.get("scope", ""), str):
+        raise jwt.InvalidTokenError("scope must be a string")
     return claims
 
 

@@ -1,10 +1,12 @@
 """SQLAlchemy models. Importing this package registers every table on `db.metadata`."""
 
+from models.access_token import PersonalAccessToken
 from models.audit import AuditEntry
 from models.base import db, utcnow
 from models.idempotency import IdempotencyKey
 from models.item import Item
 from models.item_count import ItemChanges, ItemCount
+from models.password_reset import OutboxMail, PasswordResetToken
 from models.refresh_token import RefreshToken, TokenFamily
 from models.token import RevokedToken
 from models.upload import Upload
@@ -16,6 +18,9 @@ __all__ = [
     "Item",
     "ItemChanges",
     "ItemCount",
+    "OutboxMail",
+    "PasswordResetToken",
+    "PersonalAccessToken",
     "Principal",
     "RefreshToken",
     "RevokedToken",

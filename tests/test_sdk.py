@@ -301,6 +301,90 @@ def python_sdk_round_trip(sdk: ModuleType, url: str, clients: ExitStack) -> None
     assert isinstance(response.parsed, Error)
 
 
+def test_python_sdk_personal_access_token_flow(sdk: ModuleType, live_server: LiveServer) -> None:
+    """A partner's script: log in through the OAuth2 token endpoint, create a scoped personal
+    access token, then work with nothing but that token; revoked, it stops working."""
+    url = live_server.url
+    with ExitStack() as clients:
+        anonymous = clients.enter_context(sdk.Client(base_url=url, raise_on_unexpected_status=True))
+        suffix = uuid.uuid4().hex[:10]
+        username, password = f"pat_{suffix}", f"pat-password-{suffix}"
+        response = op("auth.register").sync_detailed(
+            client=anonymous,
+            body=model("RegisterRequest")(
+                username=username, email=f"{username}@example.com", password=password
+            ),
+        )
+        assert response.status_code == 201, response.content
+
+        form = model("OauthTokenDataBody")(
+            grant_type=model("OauthTokenDataBodyGrantType")("password"),
+            username=username,
+            password=password,
+        )
+        response = op("auth.oauth_token").sync_detailed(client=anonymous, body=form)
+        assert response.status_code == 200, response.content
+        assert isinstance(response.parsed, model("OAuthToken"))
+        login = clients.enter_context(
+            sdk.AuthenticatedClient(
+                base_url=url, token=response.parsed.access_token, raise_on_unexpected_status=True
+            )
+        )
+
+        Scope = model("PersonalAccessTokenCreateScopesItem")
+        response = op("user.create_personal_access_token").sync_detailed(
+            client=login,
+            body=model("PersonalAccessTokenCreate")(
+                name="partner sync",
+                scopes=[Scope("items:read"), Scope("items:write"), Scope("account")],
+                expires_in_days=7,
+            ),
+        )
+        assert response.status_code == 201, response.content
+        created = response.parsed
+        assert isinstance(created, model("PersonalAccessTokenCreated"))
+        assert created.token.startswith("bapi_pat_")
+        pat = clients.enter_context(
+            sdk.AuthenticatedClient(
+                base_url=url, token=created.token, raise_on_unexpected_status=True
+            )
+        )
+
+        response = op("user.create_item").sync_detailed(
+            client=pat, body=model("ItemCreate")(name=f"via pat {suffix}")
+        )
+        assert response.status_code == 201, response.content
+        response = op("user.list_my_items").sync_detailed(client=pat)
+        assert response.status_code == 200, response.content
+        assert [item.name for item in response.parsed.items] == [f"via pat {suffix}"]
+        response = op("auth.get_current_user").sync_detailed(client=pat)
+        assert response.parsed.username == username
+
+        response = op("user.list_personal_access_tokens").sync_detailed(client=pat)
+        assert response.status_code == 200, response.content
+        [listed] = response.parsed.items
+        assert (listed.id, listed.prefix) == (created.id, created.prefix)
+        assert listed.last_used_at is not None
+
+        # outside its scopes: a typed 403 naming the missing scope
+        response = op("user.upload_file").sync_detailed(
+            client=pat,
+            body=model("UploadFileBody")(
+                file=importlib.import_module(f"{PACKAGE}.types").File(
+                    payload=BytesIO(tiny_png()), file_name="a.png", mime_type="image/png"
+                )
+            ),
+        )
+        assert response.status_code == 403, response.content
+        assert isinstance(response.parsed, model("Error"))
+        assert 'scope="uploads:write"' in response.headers["WWW-Authenticate"]
+
+        response = op("user.revoke_personal_access_token").sync_detailed(created.id, client=pat)
+        assert response.status_code == 204, response.content
+        response = op("user.list_my_items").sync_detailed(client=pat)
+        assert response.status_code == 401, response.content
+
+
 def test_typescript_types_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     openapi_typescript = NODE_BIN / "openapi-typescript"
     tsc = NODE_BIN / "tsc"

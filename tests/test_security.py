@@ -97,8 +97,9 @@ OBJECT_OPERATIONS = [
     for method, path, operation in operations()
     if "{" in path
 ]
-# The item is inactive for getItem (an active item is public by design).
-STRANGER_STATUS = {"getItem": 404}
+# The item is inactive for getItem (an active item is public by design); another user's
+# personal access token does not exist as far as a stranger's `/me/tokens` can tell.
+STRANGER_STATUS = {"getItem": 404, "revokePersonalAccessToken": 404}
 OBJECT_BODIES: dict[str, Any] = {
     "replaceItem": {"name": "stolen"},
     "updateItem": {"name": "stolen"},
@@ -129,11 +130,17 @@ def test_api1_another_users_object_is_out_of_reach(
         assert client.delete(f"/api/items/{item['id']}", headers=user.headers).status_code == 204
     stored = upload_file(client, user, b"private bytes", "secret.txt").get_json()
     filename = stored["download_path"].rsplit("/", 1)[-1]
+    pat = client.post(
+        "/api/me/tokens",
+        json={"name": "mine", "scopes": ["account"], "expires_in_days": 1},
+        headers=user.headers,
+    ).get_json()
     url = (
         path.replace("{item_id}", str(item["id"]))
         .replace("{upload_id}", str(stored["id"]))
         .replace("{user_id}", str(user.id))
         .replace("{filename}", filename)
+        .replace("{token_id}", str(pat["id"]))
     )
     before = item_as_admin(client, admin, item["id"])
 
@@ -151,6 +158,8 @@ def test_api1_another_users_object_is_out_of_reach(
     assert item_as_admin(client, admin, item["id"]) == before
     me = client.get("/api/auth/me", headers=user.headers)
     assert me.status_code == 200 and me.get_json()["is_admin"] is False
+    pat_headers = {"Authorization": f"Bearer {pat['token']}"}
+    assert client.get("/api/auth/me", headers=pat_headers).status_code == 200
 
 
 def test_api1_inactive_item_is_hidden_from_strangers_and_anonymous(
@@ -569,7 +578,9 @@ def test_api5_admin_operations_are_found_and_documented() -> None:
     assert len(ADMIN_OPERATIONS) >= 8
     for method, path, operation in ADMIN_OPERATIONS:
         spec_op = SPEC["paths"][path][method.lower()]
-        assert spec_op.get("security") == [{"Bearer": []}], operation
+        bearer_only, oauth2 = spec_op["security"]
+        assert bearer_only == {"Bearer": []}, operation
+        assert oauth2["OAuth2"] in (["admin:read"], ["admin:write"]), operation
         assert {"401", "403"} <= set(spec_op["responses"]), operation
 
 
@@ -583,7 +594,11 @@ def test_api5_admin_operation_refuses_users_and_anonymous(
     operation: str,
 ) -> None:
     item = client.post("/api/items", json={"name": "target"}, headers=user.headers).get_json()
-    url = path.replace("{item_id}", str(item["id"])).replace("{user_id}", str(user.id))
+    url = (
+        path.replace("{item_id}", str(item["id"]))
+        .replace("{user_id}", str(user.id))
+        .replace("{token_id}", "1")
+    )
     body = ADMIN_BODIES.get(operation)
     before = client.get("/api/admin/stats", headers=admin.headers).get_json()
 

@@ -1,9 +1,10 @@
 """All namespaces, collected on one Flask-RESTX `Api` mounted at `/api`."""
 
+import copy
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, has_request_context, request
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
@@ -11,21 +12,44 @@ from api.docs import declare_unavailable, document
 from api.docs_ui import install as install_docs_ui
 from api.errors import error_response
 from api.jsonio import output_json
-from api.namespaces import admin, auth, health, uploads, user  # noqa: F401 (uploads: see below)
+from api.namespaces import (  # noqa: F401 (uploads: see below)
+    admin,
+    auth,
+    health,
+    oauth,
+    password_reset,
+    tokens,
+    uploads,
+    user,
+)
 from api.observability import REQUEST_ID_HEADER
 from api.ratelimit import document_limits
 from api.schemas import SHARED_MODELS
+from api.scopes import OAUTH2_SCHEME, SCOPES
 
 # `uploads` adds its resources to the `user` and `admin` namespaces when imported.
 NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)
+# Modules that add their routes to the namespaces above (auth, user, admin) when imported.
+ROUTE_MODULES = (oauth, password_reset, tokens)
 
 AUTHORIZATIONS = {
     "Bearer": {
         "type": "apiKey",
         "in": "header",
         "name": "Authorization",
-        "description": "JWT access token from `login`/`register`, sent as `Bearer <token>`",
-    }
+        "description": "JWT access token from `login`/`register`/`oauthToken`, or a personal "
+        "access token (`bapi_pat_...`), sent as `Bearer <token>`. Either must hold the scopes "
+        "the operation's `OAuth2` requirement lists (403 `insufficient_scope` otherwise).",
+    },
+    OAUTH2_SCHEME: {
+        "type": "oauth2",
+        "flow": "password",
+        "tokenUrl": "/api/auth/token",
+        "x-refreshUrl": "/api/auth/token",
+        "scopes": SCOPES,
+        "description": "Username and password at `POST /api/auth/token` (RFC 6749 §4.3); each "
+        "operation lists the scopes it needs. Personal access tokens carry scopes too.",
+    },
 }
 
 API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and administration.
@@ -69,6 +93,21 @@ class JsonApi(Api):
     def handle_error(self, e: Exception) -> Response:
         return error_response(e)
 
+    @property
+    def __schema__(self) -> dict[str, Any]:
+        """The Swagger 2.0 document served at /api/swagger.json. Swagger 2.0 wants an absolute
+        OAuth2 `tokenUrl`, so it is made absolute for the caller's host; the OpenAPI 3 document
+        (`openapi_document`) keeps the relative one, valid on any host."""
+        schema = Api.__schema__.fget(self)  # type: ignore[attr-defined]
+        if not has_request_context() or "securityDefinitions" not in schema:
+            return schema
+        schemes = copy.deepcopy(schema["securityDefinitions"])
+        for scheme in schemes.values():
+            for key in ("tokenUrl", "x-refreshUrl"):
+                if str(scheme.get(key, "")).startswith("/"):
+                    scheme[key] = request.host_url.rstrip("/") + scheme[key]
+        return {**schema, "securityDefinitions": schemes}
+
 
 def create_api_blueprint() -> Blueprint:
     blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -109,7 +148,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
     from api.docs import LINKS
     from api.openapi import add_links, to_openapi3
 
-    swagger = api.__schema__
+    swagger = Api.__schema__.fget(api)  # type: ignore[attr-defined]
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
         raise RuntimeError(f"Flask-RESTX could not render the spec: {swagger['error']}")
     document = to_openapi3(swagger, servers=[{"url": "/", "description": "This server"}])

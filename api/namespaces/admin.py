@@ -30,7 +30,15 @@ from api.services import admin as admin_service
 from api.services import audit as audit_service
 from api.services import items as item_service
 
-AUDIT_ACTIONS = ("item.toggle", "item.bulk_delete", "user.update", "upload.delete")
+AUDIT_ACTIONS = (
+    "item.toggle",
+    "item.bulk_delete",
+    "user.update",
+    "upload.delete",
+    "token.create",
+    "token.revoke",
+    "password.reset",
+)
 
 ns = Namespace("admin", description="Administration (admin token required)", path="/admin")
 
@@ -103,9 +111,9 @@ audit_entry_model = ns.model(
     "AuditEntry",
     {
         "id": fields.Integer(required=True),
-        "actor_id": fields.Integer(description="The admin who acted (null if since deleted)"),
+        "actor_id": fields.Integer(description="Who acted (null if since deleted)"),
         "action": fields.String(required=True, enum=list(AUDIT_ACTIONS), example="item.toggle"),
-        "target_type": fields.String(required=True, enum=["item", "user", "upload"]),
+        "target_type": fields.String(required=True, enum=["item", "user", "upload", "token"]),
         "target_id": fields.String(required=True, description="Id(s) of the target"),
         "details": fields.Raw(
             required=True, description="What changed", example={"is_active": False}

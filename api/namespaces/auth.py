@@ -184,7 +184,7 @@ class Refresh(Resource):
 @ns.route("/me")
 class Me(Resource):
     @ns.doc(id="getCurrentUser")
-    @token_required
+    @token_required(scopes=["account"])
     @returns(user_model, description="The current user")
     def get(self) -> Any:
         """Return the current user.
@@ -197,7 +197,7 @@ class Me(Resource):
 @ns.route("/logout")
 class Logout(Resource):
     @ns.doc(id="logout")
-    @token_required
+    @token_required(interactive=True)
     @returns(message_model, description="Logged out; the token is revoked")
     def post(self) -> dict[str, str]:
         """Log out: revoke the current access token and its refresh tokens.
@@ -212,7 +212,7 @@ class Logout(Resource):
 @ns.route("/change-password")
 class ChangePassword(Resource):
     @ns.doc(id="changePassword")
-    @token_required
+    @token_required(scopes=["account"], interactive=True)
     @password_reasons("new_password")
     @failed_logins(signed_in_account)
     @json_body(ns, change_password_model)

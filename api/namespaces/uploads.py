@@ -126,7 +126,7 @@ def _represent(upload: Any) -> dict[str, Any]:
 class UploadFile(Resource):
     @ns.doc(id="uploadFile")
     @ns.expect(upload_parser)
-    @token_required
+    @token_required(scopes=["uploads:write"])
     @idempotent
     @errors(400, 409, 413, 415, e415="File type not allowed, missing, or not what its content is")
     @storage_errors
@@ -148,7 +148,7 @@ class UploadFile(Resource):
 @ns.route("/upload/direct")
 class DirectUpload(Resource):
     @ns.doc(id="createDirectUpload")
-    @token_required
+    @token_required(scopes=["uploads:write"])
     @json_body(ns, direct_start_model)
     @errors(409, 413, 415, e409="Quota exceeded, or the server stores files locally")
     @returns(direct_ticket_model, description="A presigned POST to the object store")
@@ -169,7 +169,7 @@ class DirectUpload(Resource):
 @ns.route("/upload/direct/complete")
 class DirectUploadComplete(Resource):
     @ns.doc(id="completeDirectUpload")
-    @token_required
+    @token_required(scopes=["uploads:write"])
     @json_body(ns, direct_complete_model)
     @errors(403, 409, 413, 415, e409="Nothing uploaded yet, quota exceeded, or local storage")
     @storage_errors
@@ -190,7 +190,7 @@ class DirectUploadComplete(Resource):
 @ns.param("upload_id", "Upload id", minimum=1, maximum=MAX_ID)
 class UploadDetail(Resource):
     @ns.doc(id="getUpload")
-    @token_required
+    @token_required(scopes=["uploads:read"])
     @errors(403, 404)
     @returns(upload_model, description="The upload, with a fresh signed `url`")
     def get(self, upload_id: int) -> Any:
@@ -201,7 +201,7 @@ class UploadDetail(Resource):
         return _represent(upload_service.get_manageable(upload_id, user=current_user()))
 
     @ns.doc(id="deleteUpload")
-    @token_required
+    @token_required(scopes=["uploads:write"])
     @errors(403, 404)
     @storage_errors
     @ns.response(204, "Deleted: the file and its record are gone, signed links stop working")
@@ -219,7 +219,7 @@ class UploadDetail(Resource):
 class MyUploads(Resource):
     @ns.doc(id="listMyUploads")
     @ns.expect(my_uploads_parser)
-    @token_required
+    @token_required(scopes=["uploads:read"])
     @errors(400, 414)
     @returns(
         upload_page_model,
@@ -247,7 +247,7 @@ class UploadedFile(Resource):
     @ns.doc(id="downloadFile")
     @ns.expect(link_parser)
     @ns.produces(["application/json", "application/octet-stream", "*/*"])
-    @token_optional
+    @token_optional(scopes=["uploads:read"])
     @errors(403, 404, e403="Not yours, or a signed link that is tampered with or expired")
     @storage_errors
     @ns.response(200, "The file, with its stored content type", BinaryFile())

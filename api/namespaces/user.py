@@ -71,7 +71,7 @@ my_items_parser = my_item_list_parser()
 class ItemList(Resource):
     @ns.doc(id="listItems", params=IF_NONE_MATCH)
     @ns.expect(items_parser)
-    @token_optional
+    @token_optional(scopes=["items:read"])
     @errors(400, 414)
     @ns.response(304, NOT_MODIFIED)
     @returns(item_page_model, description="A page of active items", headers=LIST_HEADERS)
@@ -91,7 +91,7 @@ class ItemList(Resource):
         )
 
     @ns.doc(id="createItem")
-    @token_required
+    @token_required(scopes=["items:write"])
     @idempotent
     @json_body(ns, item_create_model)
     @returns(
@@ -117,7 +117,7 @@ class ItemList(Resource):
 @ns.param("item_id", "Item id", minimum=1, maximum=MAX_ID)
 class ItemDetail(Resource):
     @ns.doc(id="getItem", params=IF_NONE_MATCH)
-    @token_optional
+    @token_optional(scopes=["items:read"])
     @errors(404, e404=GONE)
     @ns.response(304, "Not modified: your `If-None-Match` ETag is current")
     @returns(item_model, description="The item", etag=True)
@@ -131,7 +131,7 @@ class ItemDetail(Resource):
         return item
 
     @ns.doc(id="replaceItem", params=IF_MATCH)
-    @token_required
+    @token_required(scopes=["items:write"])
     @json_body(ns, item_create_model)
     @errors(403, 404, 409, 412, e404=GONE, e409=READ_ONLY)
     @returns(item_model, description="The updated item", etag=True)
@@ -149,7 +149,7 @@ class ItemDetail(Resource):
         return item
 
     @ns.doc(id="updateItem", params=IF_MATCH)
-    @token_required
+    @token_required(scopes=["items:write"])
     @json_body(ns, item_update_model)
     @errors(403, 404, 409, 412, e404=GONE, e409=READ_ONLY)
     @returns(item_model, description="The updated item", etag=True)
@@ -167,7 +167,7 @@ class ItemDetail(Resource):
         return item
 
     @ns.doc(id="deleteItem", params=IF_MATCH)
-    @token_required
+    @token_required(scopes=["items:write"])
     @errors(400, 403, 404, 409, 412, e400=BAD_IF_MATCH, e404=GONE, e409=READ_ONLY)
     @ns.response(204, "Deleted (soft: the item becomes inactive)")
     @described(DELETED_ITEM_RULES)
@@ -192,7 +192,7 @@ def _editable(item_id: int) -> Any:
 class MyItems(Resource):
     @ns.doc(id="listMyItems", params=IF_NONE_MATCH)
     @ns.expect(my_items_parser)
-    @token_required
+    @token_required(scopes=["items:write"])
     @errors(400, 414)
     @ns.response(304, NOT_MODIFIED)
     @returns(

@@ -98,6 +98,9 @@ ROUTE_LIMITS: dict[str, tuple[str, ...]] = {
     "refreshToken": ("refresh",),
     "changePassword": ("change_password",),
     "uploadFile": ("upload",),
+    "oauthToken": ("refresh",),
+    "requestPasswordReset": ("password_reset",),
+    "confirmPasswordReset": ("password_reset",),
 }
 LOGIN_POLICIES = ("login_account", "login_address")
 

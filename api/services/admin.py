@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from api.errors import ApiError
-from api.services import audit
+from api.services import audit, tokens
 from api.services.pagination import Page, escape_like, paginate
 from models import Item, Principal, User, db
 
@@ -121,6 +121,8 @@ def update_user(
     if db.session.execute(statement).rowcount != 1:
         db.session.rollback()
         raise ApiError(409, LAST_ADMIN)
+    if is_active is False:
+        tokens.revoke_all_for_user(user.id)  # personal access tokens too
     audit.record(
         actor=actor, action="user.update", target_type="user", target_id=user.id, **changes
     )

@@ -15,6 +15,7 @@ from api.errors import ApiError, validation_error
 from api.observability import log_event
 from api.passwords import password_weakness
 from api.ratelimit import note_failed_login
+from api.scopes import as_string, role_scopes
 from api.security import (
     IssuedToken,
     create_token,
@@ -99,21 +100,28 @@ def authenticate(*, identifier: str, password: str) -> User:
     return user
 
 
-def token_response(user: User) -> dict[str, Any]:
+def token_response(user: User, *, scope: str | None = None) -> dict[str, Any]:
     """A new login: an access token and a refresh token of a new family (rotation, which
-    continues a family, goes through `refresh`)."""
+    continues a family, goes through `refresh`). `scope` narrows it to some OAuth2 scopes (the
+    refresh token keeps them for its successors); absent, the tokens carry every scope of the
+    user's role."""
     now, family_id = utcnow(), str(uuid.uuid4())
-    access, refresh_token = _issue_pair(user, family_id, now=now)
+    access, refresh_token = _issue_pair(user, family_id, now=now, scope=scope)
     db.session.add(
         TokenFamily(id=family_id, user_id=user.id, created_at=now, expires_at=_kept_until(now))
     )
     _record_refresh_token(user, family_id, refresh_token)
     db.session.commit()
-    return _token_body(user, access, refresh_token)
+    return _token_body(user, access, refresh_token, scope)
 
 
 def _issue_pair(
-    user: User, family_id: str, *, now: datetime, parent_jti: str | None = None
+    user: User,
+    family_id: str,
+    *,
+    now: datetime,
+    parent_jti: str | None = None,
+    scope: str | None = None,
 ) -> tuple[IssuedToken, IssuedToken]:
     """Sign an access and a refresh token. Rotating `parent_jti` at `now` always yields the
     same two tokens (ids derived from the parent, whole-second times), which is how a retry
@@ -128,6 +136,7 @@ def _issue_pair(
         "now": now,
         "issuer": config["JWT_ISSUER"],
         "audience": config["JWT_AUDIENCE"],
+        "scope": scope,
     }
 
     def sign(kind: str, expires_in: int) -> IssuedToken:
@@ -152,13 +161,16 @@ def _record_refresh_token(user: User, family_id: str, token: IssuedToken) -> Non
     )
 
 
-def _token_body(user: User, access: IssuedToken, refresh_token: IssuedToken) -> dict[str, Any]:
+def _token_body(
+    user: User, access: IssuedToken, refresh_token: IssuedToken, scope: str | None
+) -> dict[str, Any]:
     return {
         "token": access.token,
         "token_type": "Bearer",
         "expires_in": access.expires_in,
         "refresh_token": refresh_token.token,
         "refresh_expires_in": refresh_token.expires_in,
+        "scope": scope if scope is not None else as_string(role_scopes(is_admin=user.is_admin)),
         "user": user,
     }
 
@@ -251,12 +263,13 @@ def revoke(claims: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def refresh(refresh_token: str) -> dict[str, Any]:
+def refresh(refresh_token: str, *, scope: str | None = None) -> dict[str, Any]:
     """Rotate a refresh token.
 
     Presented again within `REFRESH_REUSE_INTERVAL` seconds of its rotation (a client retrying
     after a lost response), it returns the same new pair; later, it is reuse of a stolen token
-    and revokes its whole family.
+    and revokes its whole family. `scope` narrows the new pair (the caller checked it is within
+    the old one's); absent, the pair keeps the old one's scopes.
     """
     config = current_app.config
     try:
@@ -275,7 +288,7 @@ def refresh(refresh_token: str) -> dict[str, Any]:
     try:
         if not _lock_live_family(family_id, user_id, now):
             raise ApiError(401, "Refresh token has been revoked; please log in again")
-        body = _rotate(claims, now)
+        body = _rotate(claims, now, scope)
     except ApiError:
         db.session.commit()  # a revocation must stick; either way the lock is released
         raise
@@ -283,7 +296,7 @@ def refresh(refresh_token: str) -> dict[str, Any]:
     return body
 
 
-def _rotate(claims: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _rotate(claims: dict[str, Any], now: datetime, scope: str | None) -> dict[str, Any]:
     """With the family locked: rotate the token, replay a recent rotation, or detect reuse."""
     jti, family_id, user_id = claims["jti"], claims["fid"], int(claims["sub"])
     claimed = db.session.execute(
@@ -313,10 +326,12 @@ def _rotate(claims: dict[str, Any], now: datetime) -> dict[str, Any]:
     user = db.session.get(User, user_id)
     if user is None or not user.is_active or user.token_version != claims["ver"]:
         raise ApiError(401, "Refresh token is no longer valid")
-    access, successor = _issue_pair(user, family_id, now=rotated_at, parent_jti=jti)
+    access, successor = _issue_pair(
+        user, family_id, now=rotated_at, parent_jti=jti, scope=scope or claims.get("scope")
+    )
     if claimed:
         _record_refresh_token(user, family_id, successor)
-    return _token_body(user, access, successor)
+    return _token_body(user, access, successor, scope or claims.get("scope"))
 
 
 def change_password(*, user_id: int, current_password: str, new_password: str) -> User:

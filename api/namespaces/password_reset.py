@@ -1,0 +1,90 @@
+"""Password reset by email: `POST /api/auth/password-reset` and `.../confirm`."""
+
+from typing import Any
+
+from flask import Response, current_app, jsonify
+from flask_restx import Resource, fields
+
+from api.docs import errors, json_body, returns
+from api.namespaces.auth import ns
+from api.schemas import message_model
+from api.services import password_reset as reset_service
+
+reset_request_model = ns.model(
+    "PasswordResetRequest",
+    {
+        "email": fields.String(
+            required=True, max_length=254, format="email", example="alice@example.com"
+        )
+    },
+)
+reset_confirm_model = ns.model(
+    "PasswordResetConfirm",
+    {
+        "token": fields.String(
+            required=True, min_length=1, max_length=256, description="The token from the mail"
+        ),
+        "new_password": fields.String(
+            required=True,
+            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
+            max_length=72,
+            description="8-72 bytes (UTF-8)",
+            example="new secret phrase",
+        ),
+    },
+)
+ACCEPTED = "If an account has this address, a reset mail is on its way"
+
+
+@ns.route("/password-reset")
+class PasswordReset(Resource):
+    @ns.doc(id="requestPasswordReset")
+    @json_body(ns, reset_request_model)
+    @errors(429)
+    @ns.response(202, ACCEPTED, message_model)
+    def post(self) -> Response:
+        """Ask for a password reset mail.
+
+        Always 202, whether or not an account has the address (nothing tells which
+        addresses are registered). The mail holds a single-use token that expires in 30
+        minutes (`PASSWORD_RESET_EXPIRES`). Rate limited per client address
+        (`PASSWORD_RESET_RATE_LIMIT`, shared with `confirmPasswordReset`).
+        """
+        reset_service.request_reset(ns.payload["email"])
+        response = jsonify({"message": ACCEPTED})
+        response.status_code = 202
+        # Delivered once the answer is sent, so its cost never shows in the response time.
+        response.call_on_close(_deliver_after(current_app._get_current_object()))  # type: ignore[attr-defined]
+        return response
+
+
+def _deliver_after(app: Any) -> Any:
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                reset_service.deliver_due(reset_service.settings_from(app.config))
+            except Exception:  # a delivery problem must never reach the client
+                app.logger.exception("Mail delivery failed")
+
+    return deliver
+
+
+@ns.route("/password-reset/confirm")
+class PasswordResetConfirm(Resource):
+    @ns.doc(id="confirmPasswordReset")
+    @json_body(ns, reset_confirm_model)
+    @errors(400, 429, e400="Invalid, expired or used token, or a new password the policy refuses")
+    @returns(message_model, description="Password changed; every session and token revoked")
+    def post(self) -> dict[str, str]:
+        """Set a new password with the token from the reset mail.
+
+        The token works once. Every session, refresh token and personal access token of the
+        account is revoked; log in again with the new password.
+        """
+        body = ns.payload
+        reset_service.confirm(
+            token=body["token"],
+            new_password=body["new_password"],
+            bcrypt_rounds=current_app.config["BCRYPT_ROUNDS"],
+        )
+        return {"message": "Password changed; log in with the new password"}

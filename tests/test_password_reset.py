@@ -1,0 +1,364 @@
+"""Password reset by email, through a real SMTP server on loopback (aiosmtpd).
+
+`POST /api/auth/password-reset` answers 202 for any address and queues the mail in the outbox;
+the mail goes out once the answer is sent (when the WSGI server closes the response) or from
+`flask deliver-mail`, and is retried when SMTP is down.
+"""
+
+import json
+import os
+import statistics
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEntry, OutboxMail, PasswordResetToken, db
+from tests.conftest import login, register
+from tests.live import running_server
+from tests.smtp import SmtpServer, reset_token
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(app_factory, smtp):
+    return app_factory(
+        SMTP_URL=smtp.url,
+        MAIL_FROM="Backend API <no-reply@example.com>",
+        SMTP_TIMEOUT=2,
+        MAIL_RETRY_SECONDS=0,
+        PASSWORD_RESET_RATE_LIMIT="1000 per minute",
+    )
+
+
+def request_reset(client, email: str):
+    # Buffered: the test client then closes the response as a WSGI server does once the answer
+    # is sent, which runs the delivery.
+    return client.post("/api/auth/password-reset", json={"email": email}, buffered=True)
+
+
+def confirm(client, token: str, password: str = NEW_PASSWORD):
+    return client.post(
+        "/api/auth/password-reset/confirm", json={"token": token, "new_password": password}
+    )
+
+
+def test_reset_mails_a_token_that_sets_the_password(client, user, smtp):
+    response = request_reset(client, user.email)
+    assert response.status_code == 202
+    assert response.get_json() == {"message": response.get_json()["message"]}
+
+    [mail] = smtp.inbox.wait_for(user.email)
+    assert mail["From"] == "Backend API <no-reply@example.com>"
+    assert mail["Subject"] == "Reset your password"
+    token = reset_token(mail)
+
+    response = confirm(client, token)
+    assert response.status_code == 200, response.get_json()
+    login(client, user.username, NEW_PASSWORD)
+    old = client.post(
+        "/api/auth/login", json={"username": user.username, "password": user.password}
+    )
+    assert old.status_code == 401
+
+
+def test_unknown_address_gets_the_same_answer_and_no_mail(client, user, smtp):
+    known = request_reset(client, user.email)
+    unknown = request_reset(client, "nobody-here@example.com")
+    assert (known.status_code, known.get_json()) == (unknown.status_code, unknown.get_json())
+    smtp.inbox.wait_for(user.email)
+    assert smtp.inbox.to("nobody-here@example.com") == []
+    assert len(smtp.inbox.messages) == 1
+
+
+def test_answer_takes_the_same_time_for_known_and_unknown_addresses(app, client, user):
+    """The request only queues a row either way; the lookup happens after the answer."""
+
+    def timed(email: str) -> float:
+        started = time.perf_counter()
+        response = client.post("/api/auth/password-reset", json={"email": email})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 202
+        return elapsed
+
+    known = [timed(user.email) for _ in range(15)]
+    unknown = [timed(f"missing{i}@example.com") for i in range(15)]
+    ratio = statistics.median(known) / statistics.median(unknown)
+    assert 0.5 < ratio < 2, (known, unknown)
+
+
+def test_confirm_revokes_every_session_refresh_token_and_personal_access_token(client, user, smtp):
+    session = client.post(
+        "/api/auth/login", json={"username": user.username, "password": user.password}
+    ).get_json()
+    pat = client.post(
+        "/api/me/tokens",
+        json={"name": "ci", "scopes": ["items:read"], "expires_in_days": 30},
+        headers=user.headers,
+    ).get_json()["token"]
+    assert (
+        client.get("/api/me/items", headers={"Authorization": f"Bearer {pat}"}).status_code == 200
+    )
+
+    request_reset(client, user.email)
+    assert confirm(client, reset_token(smtp.inbox.wait_for(user.email)[0])).status_code == 200
+
+    for token in (user.token, session["token"], pat):
+        response = client.get("/api/me/items", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, token
+    refreshed = client.post("/api/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    assert refreshed.status_code == 401
+
+
+def test_token_works_once(client, user, smtp):
+    request_reset(client, user.email)
+    token = reset_token(smtp.inbox.wait_for(user.email)[0])
+    assert confirm(client, token).status_code == 200
+    again = confirm(client, token, "yet another passphrase")
+    assert again.status_code == 400
+    assert again.get_json()["errors"] == {"token": "is invalid, expired or used"}
+
+
+def test_expired_token_is_refused(app_factory, smtp):
+    app = app_factory(SMTP_URL=smtp.url, PASSWORD_RESET_EXPIRES=1)
+    client = app.test_client()
+    account = register(client)
+    request_reset(client, account.email)
+    token = reset_token(smtp.inbox.wait_for(account.email)[0])
+    time.sleep(1.2)
+    assert confirm(client, token).status_code == 400
+    login(client, account.username, account.password)
+
+
+def test_weak_new_password_is_refused_and_keeps_the_token(client, user, smtp):
+    request_reset(client, user.email)
+    token = reset_token(smtp.inbox.wait_for(user.email)[0])
+    weak = confirm(client, token, "short")
+    assert weak.status_code == 400
+    assert "new_password" in weak.get_json()["errors"]
+    assert confirm(client, token).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token", "x" * 300])
+def test_made_up_tokens_are_refused(client, token):
+    response = confirm(client, token)
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+
+
+def test_only_hashes_of_reset_tokens_are_stored(app, client, user, smtp):
+    request_reset(client, user.email)
+    token = reset_token(smtp.inbox.wait_for(user.email)[0])
+    with app.app_context():
+        stored = db.session.scalars(select(PasswordResetToken.token_hash)).all()
+        outbox = db.session.scalars(select(OutboxMail)).all()
+    assert token not in stored and len(stored) == 1
+    assert all(token not in str(row.to_dict()) for row in outbox)
+
+
+def test_confirmation_is_audited(app, client, user, smtp):
+    request_reset(client, user.email)
+    confirm(client, reset_token(smtp.inbox.wait_for(user.email)[0]))
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "password.reset"))
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (user.id, "user", str(user.id))
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_concurrent_confirmations_with_one_token_succeed_once(app_factory, smtp, tmp_path, round_):
+    """Eight clients race one token (a database file or PostgreSQL, so they truly overlap)."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'race.db'}"
+    app = app_factory(SQLALCHEMY_DATABASE_URI=url, SMTP_URL=smtp.url)
+    client = app.test_client()
+    account = register(client)
+    request_reset(client, account.email)
+    token = reset_token(smtp.inbox.wait_for(account.email)[0])
+    start = threading.Barrier(8)
+
+    def race(number: int) -> int:
+        start.wait()
+        return confirm(app.test_client(), token, f"passphrase number {number}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(race, range(8)))
+    assert sorted(statuses) == [200] + [400] * 7
+
+
+def test_a_second_request_within_a_minute_sends_no_second_mail(client, user, smtp):
+    request_reset(client, user.email)
+    smtp.inbox.wait_for(user.email)
+    request_reset(client, user.email)
+    time.sleep(0.3)
+    assert len(smtp.inbox.to(user.email)) == 1
+
+
+def test_inactive_account_gets_no_mail(client, admin, user, smtp):
+    client.post(f"/api/admin/users/{user.id}/toggle", headers=admin.headers)
+    request_reset(client, user.email)
+    request_reset(client, admin.email)
+    smtp.inbox.wait_for("admin@example.com")
+    assert smtp.inbox.to(user.email) == []
+
+
+@pytest.mark.parametrize("body", [{}, {"email": "not an address"}, {"email": 5}])
+def test_bad_request_bodies_are_400(client, body):
+    response = client.post("/api/auth/password-reset", json=body)
+    assert response.status_code == 400
+    assert "email" in response.get_json()["errors"]
+
+
+def test_smtp_down_still_202_then_mail_arrives_after_the_retry(app, client, user, smtp):
+    smtp.stop()
+    response = request_reset(client, user.email)
+    assert response.status_code == 202
+    with app.app_context():
+        [row] = db.session.scalars(select(OutboxMail)).all()
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error
+
+    smtp.start()
+    result = app.test_cli_runner().invoke(args=["deliver-mail"])
+    assert result.exit_code == 0, result.output
+    [mail] = smtp.inbox.wait_for(user.email)
+    assert confirm(client, reset_token(mail)).status_code == 200
+    with app.app_context():
+        [row] = db.session.scalars(select(OutboxMail)).all()
+        assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_failed_attempts_are_counted_in_metrics(client, user, smtp):
+    smtp.stop()
+    request_reset(client, user.email)
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'mail_deliveries_total{kind="password_reset",outcome="retry"}' in metrics
+
+
+def test_mail_is_given_up_after_the_last_attempt(app_factory, smtp):
+    app = app_factory(SMTP_URL=smtp.url, SMTP_TIMEOUT=2, MAIL_RETRY_SECONDS=0, MAIL_MAX_ATTEMPTS=2)
+    client = app.test_client()
+    smtp.stop()
+    request_reset(client, "admin@example.com")
+    app.test_cli_runner().invoke(args=["deliver-mail"])
+    with app.app_context():
+        [row] = db.session.scalars(select(OutboxMail)).all()
+    assert (row.status, row.attempts) == ("failed", 2)
+
+
+def test_without_smtp_development_logs_the_mail(app_factory, caplog):
+    app = app_factory(SMTP_URL=None)
+    client = app.test_client()
+    request_reset(client, "admin@example.com")
+    logged = [r for r in caplog.records if getattr(r, "fields", {}).get("event") == "mail_logged"]
+    assert logged and "Your reset token" in logged[0].fields["body"]
+
+
+def test_reset_routes_are_rate_limited(app_factory):
+    client = app_factory(PASSWORD_RESET_RATE_LIMIT="2 per minute").test_client()
+    statuses = [
+        client.post("/api/auth/password-reset", json={"email": f"a{i}@example.com"}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [202, 202, 429]
+    limited = client.post(
+        "/api/auth/password-reset/confirm", json={"token": "x", "new_password": NEW_PASSWORD}
+    )
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+
+
+def http_post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+@pytest.mark.slow
+def test_live_server_answers_202_while_smtp_is_down_and_mails_after_the_retry(tmp_path, smtp):
+    """gunicorn, a real SMTP server stopped and restarted: the reset mail is not lost."""
+    smtp.stop()
+    settings = {"SMTP_URL": smtp.url, "SMTP_TIMEOUT": "2", "MAIL_RETRY_SECONDS": "1"}
+    with running_server(tmp_path / "live", **settings) as server:
+        api = f"{server.url}/api"
+        account = {
+            "username": "resetter",
+            "email": "resetter@example.com",
+            "password": "old-pass-1",
+        }
+        assert http_post(f"{api}/auth/register", account)[0] == 201
+
+        started = time.perf_counter()
+        status, _ = http_post(f"{api}/auth/password-reset", {"email": account["email"]})
+        assert status == 202
+        assert time.perf_counter() - started < 1.5  # the SMTP attempt is not in the answer
+        time.sleep(1.5)  # the failed attempt is made and its retry becomes due
+        assert smtp.inbox.messages == []
+
+        smtp.start()
+        # The next reset request (any address) delivers what is due, the earlier mail included.
+        assert http_post(f"{api}/auth/password-reset", {"email": "x@example.com"})[0] == 202
+        [mail] = smtp.inbox.wait_for(account["email"])
+
+        body = {"token": reset_token(mail), "new_password": "new-pass-after-outage"}
+        assert http_post(f"{api}/auth/password-reset/confirm", body)[0] == 200
+        login = {"username": "resetter", "password": "new-pass-after-outage"}
+        assert http_post(f"{api}/auth/login", login)[0] == 200
+        assert "mail_retry" in server.log()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, tmp_path, round_):
+    """Every worker (and `deliver-mail`) may drain the outbox at once: rows are claimed
+    atomically, so each mail goes out exactly once."""
+    from api.services import password_reset
+
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'outbox.db'}"
+    app = app_factory(SQLALCHEMY_DATABASE_URI=url, SMTP_URL=smtp.url)
+    client = app.test_client()
+    accounts = [register(client) for _ in range(6)]
+    for account in accounts:  # queued only: not buffered, so no delivery runs yet
+        client.post("/api/auth/password-reset", json={"email": account.email})
+    start = threading.Barrier(4)
+
+    def drain(_: int) -> dict[str, int]:
+        with app.app_context():
+            start.wait()
+            report = password_reset.deliver_due(password_reset.settings_from(app.config))
+            db.session.remove()
+            return report.outcomes
+
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(drain, range(4)))
+    assert sum(report.get("sent", 0) for report in reports) == len(accounts)
+    for account in accounts:
+        assert len(smtp.inbox.wait_for(account.email)) == 1
+    assert len(smtp.inbox.messages) == len(accounts)
+
+
+def test_without_smtp_production_warns_and_never_logs_the_token(caplog):
+    from api.services import mail
+
+    settings = mail.SmtpSettings(url=None, sender="a@example.com", timeout=1, production=True)
+    outcome = mail.send(mail.Mail("b@example.com", "Reset", "token: s3cret"), settings, kind="x")
+    assert outcome == "logged"
+    [record] = [r for r in caplog.records if getattr(r, "fields", {}).get("event")]
+    assert record.levelname == "WARNING" and record.fields["event"] == "mail_not_sent"
+    assert "s3cret" not in caplog.text

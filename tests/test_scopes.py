@@ -1,0 +1,159 @@
+"""The spec says which scopes each operation needs; the server must agree, exactly.
+
+For every operation in `openapi.json` and every scope, a token holding exactly that scope (a
+personal access token, and a login JWT narrowed with `scope=`) is allowed or refused as the
+operation's declared security says: allowed when the OAuth2 requirement's scopes are all held
+(or the operation is public), refused with 403 and `WWW-Authenticate: Bearer
+error="insufficient_scope", scope="..."` (RFC 6750 §3.1) otherwise. Operations marked
+`x-interactive-login-required` refuse personal access tokens whatever their scopes.
+"""
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from api.deps import INTERACTIVE_EXTENSION
+from api.scopes import SCOPES
+from tests.conftest import register
+from tests.contract import SPEC_PATH
+from tests.test_sdk import tiny_png
+
+SPEC = json.loads(SPEC_PATH.read_text())
+METHODS = ("get", "post", "put", "patch", "delete")
+OPERATIONS = [
+    (method, path, operation)
+    for path, item in SPEC["paths"].items()
+    for method, operation in item.items()
+    if method in METHODS
+]
+# Bodies that pass validation, so an allowed call reaches the operation itself.
+BODIES: dict[str, Any] = {
+    "createItem": {"name": "scoped"},
+    "replaceItem": {"name": "scoped"},
+    "updateItem": {"name": "scoped"},
+    "adminBulkDeleteItems": {"ids": [2_000_000_000]},
+    "adminUpdateUser": {"is_active": True},
+    "changePassword": {"current_password": "wrong-password", "new_password": "whatever new"},
+    "createPersonalAccessToken": {"name": "child", "scopes": ["items:read"], "expires_in_days": 1},
+}
+
+
+def declared_scopes(operation: dict[str, Any]) -> list[str] | None:
+    """The OAuth2 scopes an operation needs; None when it declares no OAuth2 requirement."""
+    for requirement in operation.get("security", []):
+        if "OAuth2" in requirement:
+            return requirement["OAuth2"]
+    return None
+
+
+def is_public(operation: dict[str, Any]) -> bool:
+    return not operation.get("security") or {} in operation["security"]
+
+
+def test_every_protected_operation_declares_oauth2_scopes():
+    for method, path, operation in OPERATIONS:
+        if not is_public(operation):
+            assert declared_scopes(operation) is not None, f"{method} {path}"
+            assert set(declared_scopes(operation)) <= set(SCOPES)
+
+
+@pytest.fixture
+def world(client, admin):
+    """An item, a file, a spare user and a spare token for the path parameters."""
+    spare = register(client)
+    item = client.post("/api/items", json={"name": "target"}, headers=admin.headers).get_json()
+    upload = client.post(
+        "/api/upload",
+        data={"file": (io.BytesIO(tiny_png()), "a.png")},
+        headers=admin.headers,
+        content_type="multipart/form-data",
+    ).get_json()
+    return {
+        "{item_id}": str(item["id"]),
+        "{user_id}": str(spare.id),
+        "{filename}": upload["url"].rsplit("/", 1)[-1],
+        "{token_id}": "2000000000",
+    }
+
+
+def pat_with(client, admin, scope: str) -> str:
+    body = {"name": scope, "scopes": [scope], "expires_in_days": 1}
+    response = client.post("/api/me/tokens", json=body, headers=admin.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["token"]
+
+
+def jwt_with(client, admin, scope: str) -> str:
+    form = {
+        "grant_type": "password",
+        "username": admin.username,
+        "password": admin.password,
+        "scope": scope,
+    }
+    response = client.post("/api/auth/token", data=form)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["access_token"]
+
+
+def call(client, method: str, path: str, operation: dict[str, Any], world, token: str):
+    url = path
+    for placeholder, value in world.items():
+        url = url.replace(placeholder, value)
+    kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}"}, "buffered": True}
+    if operation["operationId"] == "uploadFile":
+        kwargs["data"] = {"file": (io.BytesIO(tiny_png()), "b.png")}
+        kwargs["content_type"] = "multipart/form-data"
+    elif operation["operationId"] == "oauthToken":
+        kwargs["data"] = {"grant_type": "password"}
+    elif "requestBody" in operation:
+        kwargs["json"] = BODIES.get(operation["operationId"], {"email": "x@example.com"})
+    return client.open(url, method=method.upper(), **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["personal access token", "login JWT"])
+def test_each_scope_is_allowed_or_refused_exactly_as_declared(client, admin, world, kind):
+    mint = pat_with if kind == "personal access token" else jwt_with
+    checked = 0
+    for scope in SCOPES:
+        token = mint(client, admin, scope)
+        for method, path, operation in OPERATIONS:
+            needed = declared_scopes(operation)
+            interactive_only = operation.get(INTERACTIVE_EXTENSION, False)
+            refused_for_pat = interactive_only and kind == "personal access token"
+            allowed = is_public(operation) or (set(needed or []) <= {scope} and not refused_for_pat)
+            response = call(client, method, path, operation, world, token)
+            where = f"{operation['operationId']} with {kind} [{scope}] -> {response.status_code}"
+            challenge = response.headers.get("WWW-Authenticate", "")
+            if allowed:
+                assert response.status_code not in (401, 403) or (
+                    response.status_code == 403 and "insufficient_scope" not in challenge
+                ), where
+            else:
+                assert response.status_code == 403, where
+                assert challenge.startswith('Bearer error="insufficient_scope"'), where
+                if needed:
+                    assert f'scope="{" ".join(needed)}"' in challenge, where
+            if operation["operationId"] == "logout" and response.status_code == 200:
+                token = mint(client, admin, scope)  # that one is revoked now
+            checked += 1
+    assert checked == len(SCOPES) * len(OPERATIONS)
+
+
+def test_a_public_operation_serves_an_under_scoped_token_as_anonymous(client, user, make_item):
+    item = make_item(user)
+    client.delete(f"/api/items/{item['id']}", headers=user.headers)
+    body = {"name": "up", "scopes": ["uploads:read"], "expires_in_days": 1}
+    token = client.post("/api/me/tokens", json=body, headers=user.headers).get_json()["token"]
+    hidden = client.get(f"/api/items/{item['id']}", headers={"Authorization": f"Bearer {token}"})
+    assert hidden.status_code == 404  # its owner's token, but without items:read
+    assert client.get(f"/api/items/{item['id']}", headers=user.headers).status_code == 200
+
+
+def test_logins_get_every_scope_of_their_role(client, user, admin):
+    for account in (user, admin):
+        spec_ops = [op for _, _, op in OPERATIONS if declared_scopes(op)]
+        assert spec_ops
+        assert client.get("/api/me/items", headers=account.headers).status_code == 200
+    assert client.get("/api/admin/stats", headers=admin.headers).status_code == 200
