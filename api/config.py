@@ -65,6 +65,19 @@ def load_config() -> dict[str, Any]:
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
         # Item list pages cached per worker (0 disables); see api/page_cache.py.
         "LIST_CACHE_SIZE": int(env("LIST_CACHE_SIZE", "1024")),
+        # Webhooks (api/webhooks/): SSRF guard, delivery timeouts, retry schedule, worker.
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env("WEBHOOKS_ALLOW_PRIVATE")),
+        "WEBHOOKS_TIMEOUT": float(env("WEBHOOKS_TIMEOUT", "10")),
+        "WEBHOOKS_MAX_ATTEMPTS": int(env("WEBHOOKS_MAX_ATTEMPTS", "15")),
+        "WEBHOOKS_BACKOFF_BASE": float(env("WEBHOOKS_BACKOFF_BASE", "30")),
+        "WEBHOOKS_BACKOFF_MAX": float(env("WEBHOOKS_BACKOFF_MAX", "21600")),
+        "WEBHOOKS_DISABLE_AFTER": int(env("WEBHOOKS_DISABLE_AFTER", "50")),
+        "WEBHOOKS_LEASE_SECONDS": float(env("WEBHOOKS_LEASE_SECONDS", "60")),
+        "WEBHOOKS_CONCURRENCY": int(env("WEBHOOKS_CONCURRENCY", "8")),
+        "WEBHOOKS_POLL_INTERVAL": float(env("WEBHOOKS_POLL_INTERVAL", "0.5")),
+        "WEBHOOKS_MAX_RESPONSE_BYTES": int(env("WEBHOOKS_MAX_RESPONSE_BYTES", "65536")),
+        "WEBHOOKS_MAX_PER_USER": int(env("WEBHOOKS_MAX_PER_USER", "25")),
+        "WEBHOOKS_RETENTION_DAYS": int(env("WEBHOOKS_RETENTION_DAYS", "30")),
     }
 
 
@@ -80,6 +93,10 @@ def finalize_config(config: dict[str, Any]) -> None:
         for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if config[key].lower() in WEAK_SECRETS or len(config[key]) < 32:
                 raise RuntimeError(f"{key} is a default or too short (< 32 chars) for production")
+    if production and config["WEBHOOKS_ALLOW_PRIVATE"]:
+        raise RuntimeError("WEBHOOKS_ALLOW_PRIVATE=true is for development and tests only")
+    if config["WEBHOOKS_LEASE_SECONDS"] < config["WEBHOOKS_TIMEOUT"] + 2:
+        raise RuntimeError("WEBHOOKS_LEASE_SECONDS must exceed WEBHOOKS_TIMEOUT by 2 s or more")
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
     # Room for the multipart envelope around a file of exactly the allowed size.

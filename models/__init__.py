@@ -9,6 +9,7 @@ from models.refresh_token import RefreshToken
 from models.token import RevokedToken
 from models.upload import Upload
 from models.user import Principal, User
+from models.webhook import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "AuditEntry",
@@ -21,6 +22,9 @@ __all__ = [
     "RevokedToken",
     "Upload",
     "User",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "db",
     "utcnow",
 ]

@@ -10,11 +10,11 @@ from flask_restx.mask import MaskError, ParseError
 from api.docs import document
 from api.errors import error_response
 from api.jsonio import output_json
-from api.namespaces import admin, auth, health, user
+from api.namespaces import admin, auth, health, user, webhooks
 from api.observability import REQUEST_ID_HEADER
 from api.schemas import SHARED_MODELS
 
-NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)
+NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns, webhooks.ns)
 
 AUTHORIZATIONS = {
     "Bearer": {

@@ -25,8 +25,9 @@ from api.schemas import (
 from api.services import admin as admin_service
 from api.services import audit as audit_service
 from api.services import items as item_service
+from api.webhooks import WEBHOOK_AUDIT_ACTIONS
 
-AUDIT_ACTIONS = ("item.toggle", "item.bulk_delete", "user.update")
+AUDIT_ACTIONS = ("item.toggle", "item.bulk_delete", "user.update", *WEBHOOK_AUDIT_ACTIONS)
 
 ns = Namespace("admin", description="Administration (admin token required)", path="/admin")
 
@@ -101,7 +102,7 @@ audit_entry_model = ns.model(
         "id": fields.Integer(required=True),
         "actor_id": fields.Integer(description="The admin who acted (null if since deleted)"),
         "action": fields.String(required=True, enum=list(AUDIT_ACTIONS), example="item.toggle"),
-        "target_type": fields.String(required=True, enum=["item", "user"]),
+        "target_type": fields.String(required=True, enum=["item", "user", "webhook"]),
         "target_id": fields.String(required=True, description="Id(s) of the target"),
         "details": fields.Raw(
             required=True, description="What changed", example={"is_active": False}
