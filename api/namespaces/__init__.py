@@ -13,6 +13,7 @@ from api.jsonio import output_json
 from api.namespaces import admin, auth, health, user, webhooks
 from api.observability import REQUEST_ID_HEADER
 from api.schemas import SHARED_MODELS
+from api.webhooks import spec as webhook_spec
 
 NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns, webhooks.ns)
 
@@ -88,6 +89,7 @@ def create_api_blueprint() -> Blueprint:
         for route in namespace.resources:
             document(route.resource, **REQUEST_ID_DOC)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
+    blueprint.add_url_rule("/webhooks.json", "webhooks_openapi", webhook_spec.serve)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint
 
@@ -103,6 +105,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
     # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
     base = swagger.get("basePath", "").rstrip("/")
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
+    webhook_spec.add_to_openapi3(document)
     return document
 
 

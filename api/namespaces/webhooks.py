@@ -78,7 +78,8 @@ WEBHOOK_FIELDS = {
     "description": fields.String(required=True, example="Sync to our CRM"),
     "enabled": fields.Boolean(required=True, description="False: nothing is delivered"),
     "failure_count": fields.Integer(
-        required=True, description="Consecutive failed attempts; the subscription is disabled "
+        required=True,
+        description="Consecutive failed attempts; the subscription is disabled "
         "when it reaches the configured limit",
     ),  # fmt: skip
     "disabled_reason": NullableString(description="Why it was disabled; null while enabled"),
@@ -104,7 +105,8 @@ delivery_model = ns.model(
     {
         "id": fields.Integer(required=True, example=1),
         "event_id": fields.String(
-            required=True, description="The `webhook-id` header (same on every retry)",
+            required=True,
+            description="The `webhook-id` header (same on every retry)",
             example="msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
         ),  # fmt: skip
         "event_type": fields.String(required=True, example="item.created"),
@@ -146,7 +148,10 @@ class WebhookList(Resource):
         headers=PAGINATION_HEADERS,
     )
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """List webhook subscriptions."""
+        """List webhook subscriptions.
+
+        Your own subscriptions; administrators see everyone's. Newest first, paginated.
+        """
         args = webhooks_parser.parse_args()
         return page_response(webhook_service.list_subscriptions(actor=current_user(), **args))
 
@@ -181,7 +186,10 @@ class WebhookDetail(Resource):
     @errors(404, e404="No such subscription, or not yours")
     @returns(webhook_model, description="The subscription")
     def get(self, webhook_id: int) -> Any:
-        """Get a webhook subscription (owner or admin)."""
+        """Get a webhook subscription.
+
+        Owner or admin only. `disabled_reason` says why a subscription stopped delivering.
+        """
         return webhook_service.get(webhook_id, actor=current_user())
 
     @ns.doc(id="updateWebhook")
@@ -190,10 +198,11 @@ class WebhookDetail(Resource):
     @errors(403, 404, e403="Administrator-only event requested")
     @returns(webhook_model, description="The updated subscription")
     def patch(self, webhook_id: int) -> Any:
-        """Change a subscription's URL, events, description or `enabled` (owner or admin).
+        """Update a webhook subscription.
 
-        Re-enabling a subscription disabled after failures resets its failure count; its
-        pending deliveries then go out.
+        Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
+        subscription disabled after failures resets its failure count; its pending deliveries
+        then go out.
         """
         body = ns.payload
         return webhook_service.update(
@@ -210,7 +219,10 @@ class WebhookDetail(Resource):
     @errors(404)
     @ns.response(204, "Deleted, with its pending deliveries")
     def delete(self, webhook_id: int) -> Response:
-        """Delete a webhook subscription (owner or admin)."""
+        """Delete a webhook subscription.
+
+        Owner or admin only. Pending deliveries are dropped with it.
+        """
         webhook_service.delete(webhook_id, actor=current_user())
         return Response(status=204)
 
@@ -223,7 +235,11 @@ class WebhookSecret(Resource):
     @errors(404)
     @returns(webhook_secret_model, description="The new secret, shown only now")
     def post(self, webhook_id: int) -> dict[str, Any]:
-        """Replace the signing secret; deliveries from now on are signed with the new one."""
+        """Rotate the signing secret.
+
+        Deliveries from now on are signed with the new secret, returned only in this response.
+        Owner or admin only.
+        """
         subscription, secret = webhook_service.rotate_secret(webhook_id, actor=current_user())
         return {**subscription.to_dict(), "secret": secret}
 
@@ -236,7 +252,11 @@ class WebhookPing(Resource):
     @errors(404, 409, e409="The subscription is disabled")
     @returns(delivery_model, code=202, description="A `ping` event queued for delivery")
     def post(self, webhook_id: int) -> tuple[dict[str, Any], int]:
-        """Send a test `ping` event to this subscription (asynchronously; see its deliveries)."""
+        """Send a test event.
+
+        Queues a signed `ping` event for this subscription only; the worker delivers it and
+        the delivery log shows the outcome.
+        """
         queued = webhook_service.ping(webhook_id, actor=current_user())
         return webhook_service.describe([queued])[0], 202
 
@@ -254,7 +274,11 @@ class WebhookDeliveries(Resource):
         headers=PAGINATION_HEADERS,
     )
     def get(self, webhook_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """List a subscription's deliveries: status, attempts, response code, latency."""
+        """List a subscription's deliveries.
+
+        The delivery log, newest first: status, attempts, the last response code, latency and
+        error, and when a pending delivery is tried next. Filter with `status`.
+        """
         args = delivery_parser.parse_args()
         return page_response(
             webhook_service.list_deliveries(webhook_id, actor=current_user(), **args)
@@ -270,6 +294,10 @@ class WebhookRedeliver(Resource):
     @errors(404, 409, e409="The delivery is still pending, or the subscription is disabled")
     @returns(delivery_model, code=202, description="A new delivery of the same event, queued")
     def post(self, webhook_id: int, delivery_id: int) -> tuple[dict[str, Any], int]:
-        """Deliver an event again (same `webhook-id`, so receivers can de-duplicate)."""
+        """Deliver an event again.
+
+        Queues a new delivery of the same event with the same `webhook-id` (receivers can
+        de-duplicate), with a fresh set of attempts. Not for a delivery still pending.
+        """
         queued = webhook_service.redeliver(webhook_id, delivery_id, actor=current_user())
         return webhook_service.describe([queued])[0], 202

@@ -60,9 +60,7 @@ def create(
     db.session.add(subscription)
     db.session.flush()
     limit = current_app.config["WEBHOOKS_MAX_PER_USER"]
-    owned = db.session.scalar(
-        select(func.count()).where(WebhookSubscription.user_id == actor.id)
-    )
+    owned = db.session.scalar(select(func.count()).where(WebhookSubscription.user_id == actor.id))
     if (owned or 0) > limit:
         db.session.rollback()
         raise ApiError(409, f"At most {limit} webhook subscriptions per user")

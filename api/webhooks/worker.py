@@ -264,7 +264,8 @@ def main(argv: list[str] | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop.set())
     log_event("webhook_worker_started", pid=os.getpid(), concurrency=worker.concurrency)
-    worker.run(until_idle=args.until_idle, parent_pid=os.getppid() if args.exit_with_parent else None)
+    parent = os.getppid() if args.exit_with_parent else None
+    worker.run(until_idle=args.until_idle, parent_pid=parent)
 
 
 if __name__ == "__main__":
