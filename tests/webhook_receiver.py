@@ -22,6 +22,7 @@ class Received:
     body: bytes
     path: str
     status: int
+    received_at: float = field(default_factory=time.time)
 
     @property
     def json(self) -> Any:
@@ -73,12 +74,15 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             with receiver.lock:
                 receiver.requests.append(Received(headers, body, self.path, status))
-            self.send_response(status)
-            if 300 <= status < 400:
-                self.send_header("Location", receiver.url + "/redirected")
-            self.send_header("Content-Length", str(len(receiver.response_body)))
-            self.end_headers()
-            self.wfile.write(receiver.response_body)
+            try:
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", receiver.url + "/redirected")
+                self.send_header("Content-Length", str(len(receiver.response_body)))
+                self.end_headers()
+                self.wfile.write(receiver.response_body)
+            except OSError:  # the sender gave up (timeout) or died (kill -9) meanwhile
+                pass
 
         def log_message(self, *args: Any) -> None:
             pass
