@@ -80,6 +80,25 @@ def upload(client: FlaskClient, account: Account) -> dict[str, Any]:
     return response.get_json()
 
 
+def event_validator(client: FlaskClient) -> Callable[[dict[str, Any]], None]:
+    """Validates a delivered body against its schema in the 3.1 webhooks document."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    document = client.get("/api/webhooks.json").get_json()
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:webhooks", resource)
+
+    def validate(body: dict[str, Any]) -> None:
+        operation = document["webhooks"][body["type"]]["post"]
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = {"$ref": "urn:webhooks" + ref}
+        Draft202012Validator(schema, registry=registry).validate(body)
+
+    return validate
+
+
 # --- events -------------------------------------------------------------------------------
 
 
@@ -112,6 +131,9 @@ def test_every_event_type_is_delivered_signed_with_the_api_representation(
         assert body["id"].startswith("msg_") and body["timestamp"]
         assert request.path == "/hooks"
         assert request.headers["content-type"] == "application/json"
+    validate_event = event_validator(client)
+    for request in receiver.requests:
+        validate_event(request.json)  # against the schema the spec publishes for it
     data = {name: r.json["data"] for name, r in received.items()}
     assert data["item.created"] == created
     assert data["item.updated"] == updated
@@ -554,3 +576,75 @@ def test_delivery_log_filters_by_status(
     delivered = client.get(url + "?status=delivered", headers=user.headers).get_json()
     assert pending["total"] == 1 and delivered["total"] == 1
     assert client.get(url + "?status=lost", headers=user.headers).status_code == 400
+
+
+def test_every_event_is_documented_in_both_openapi_documents(client: FlaskClient) -> None:
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/openapi.json").get_json()
+    documented = set(spec["x-webhooks"])
+    assert documented == {*EVENT_TYPES, "ping"}
+    for name, path_item in spec["x-webhooks"].items():
+        operation = path_item["post"]
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.removeprefix("#/components/schemas/") in spec["components"]["schemas"], name
+        assert {p["name"] for p in operation["parameters"]} == {
+            "webhook-id", "webhook-timestamp", "webhook-signature"
+        }  # fmt: skip
+    webhooks31 = client.get("/api/webhooks.json").get_json()
+    validate(webhooks31)
+    assert webhooks31["openapi"] == "3.1.0" and set(webhooks31["webhooks"]) == documented
+    user = webhooks31["components"]["schemas"]["User"]["properties"]["last_login"]
+    assert user["type"] == ["string", "null"]  # 3.0 `nullable` rewritten for 3.1
+
+
+def test_a_ping_body_matches_its_schema(
+    app: Flask, client: FlaskClient, user: Account, receiver: Receiver
+) -> None:
+    hook = subscribe(client, user, receiver.url, ["item.created"])
+    client.post(f"/api/webhooks/{hook['id']}/ping", headers=user.headers)
+    deliver(app, until=lambda: len(receiver.requests) == 1)
+    event_validator(client)(receiver.requests[0].json)
+
+
+# --- the README's verification code -------------------------------------------------------
+
+
+def _readme_block(language: str) -> str:
+    from api.config import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_node_verifier_accepts_a_real_delivery_and_rejects_a_forged_one(
+    app: Flask, client: FlaskClient, user: Account, receiver: Receiver, tmp_path: Any
+) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    hook = subscribe(client, user, receiver.url, ["item.created"])
+    client.post("/api/items", json={"name": "for node"}, headers=user.headers)
+    deliver(app, until=lambda: len(receiver.requests) == 1)
+    request = receiver.requests[0]
+    script = tmp_path / "verify.js"
+    script.write_text(
+        _readme_block("js")
+        + "\nconst [secret, headers, body] = JSON.parse(process.argv[2]);\n"
+        + "try { console.log(verifyWebhook(secret, headers, body).type); }\n"
+        + "catch (e) { console.log('rejected: ' + e.message); }\n"
+    )
+
+    def run(secret: str, body: str) -> str:
+        args = json.dumps([secret, request.headers, body])
+        return subprocess.run(
+            [node, str(script), args], capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+
+    assert run(hook["secret"], request.body.decode()) == "item.created"
+    assert run(hook["secret"], request.body.decode().replace("node", "nope")).startswith("rejected")
