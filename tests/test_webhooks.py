@@ -321,6 +321,48 @@ def test_a_run_of_failures_disables_the_subscription_and_its_owner_sees_why(
         deliver(app, until=lambda: len(receiver.ok()) >= 1)
 
 
+def test_a_receiver_that_is_down_is_retried_until_it_is_back(
+    app: Flask, client: FlaskClient, user: Account
+) -> None:
+    from tests.live import free_port
+
+    port = free_port()
+    hook = subscribe(client, user, f"http://127.0.0.1:{port}/", ["item.created"])
+    client.post("/api/items", json={"name": "patient"}, headers=user.headers)
+    deliver(app, until=lambda: deliveries(client, user, hook["id"])[0]["attempts"] >= 2)
+    log = deliveries(client, user, hook["id"])[0]
+    assert log["status"] == "pending" and log["response_status"] is None
+    assert "ConnectionRefused" in log["last_error"]
+    with running_receiver(port=port) as receiver:
+        deliver(app, until=lambda: len(receiver.requests) == 1)
+    assert deliveries(client, user, hook["id"])[0]["status"] == "delivered"
+
+
+def test_concurrent_creations_never_exceed_the_per_user_limit(
+    app_factory: Callable[..., Flask], tmp_path: Any
+) -> None:
+    """The limit check and the insert are one atomic step (the owner's row is locked)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import register
+
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'race.db'}"
+    app = app_factory(**FAST, WEBHOOKS_MAX_PER_USER=3, SQLALCHEMY_DATABASE_URI=url)
+    client = app.test_client()
+    body = {"url": "http://127.0.0.1:9/", "events": ["item.created"]}
+    for _ in range(5):
+        user = register(client)
+
+        def create(_: int, headers: dict[str, str] = user.headers) -> int:
+            return app.test_client().post("/api/webhooks", json=body, headers=headers).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(create, range(8)))
+        assert sorted(statuses) == [201] * 3 + [409] * 5
+        assert client.get("/api/webhooks", headers=user.headers).get_json()["total"] == 3
+
+
 def test_redirects_are_not_followed(app: Flask, client: FlaskClient, user: Account) -> None:
     with running_receiver(responses=[302]) as receiver:
         hook = subscribe(client, user, receiver.url, ["item.created"])
