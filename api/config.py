@@ -78,6 +78,7 @@ def load_config() -> dict[str, Any]:
         "WEBHOOKS_MAX_RESPONSE_BYTES": int(env("WEBHOOKS_MAX_RESPONSE_BYTES", "65536")),
         "WEBHOOKS_MAX_PER_USER": int(env("WEBHOOKS_MAX_PER_USER", "25")),
         "WEBHOOKS_RETENTION_DAYS": int(env("WEBHOOKS_RETENTION_DAYS", "30")),
+        "WEBHOOKS_ROTATION_GRACE": int(env("WEBHOOKS_ROTATION_GRACE", "86400")),
     }
 
 

@@ -28,6 +28,10 @@ class WebhookSubscription(db.Model):
     description: Mapped[str] = mapped_column(String(500), default="", server_default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     secret_encrypted: Mapped[str] = mapped_column(Text)
+    # After a rotation the old secret signs too (a second signature) until this time, so the
+    # receiver can switch secrets without rejecting deliveries in between.
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Consecutive failed attempts (any event); reset by a success or by re-enabling.
     failure_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled_reason: Mapped[str | None] = mapped_column(String(500))

@@ -407,20 +407,33 @@ def test_ping_queues_a_signed_test_event(
     assert body["type"] == "ping" and body["data"]["subscription_id"] == hook["id"]
 
 
-def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(
-    app: Flask, client: FlaskClient, user: Account, receiver: Receiver
+@pytest.mark.parametrize("grace", [86400, 0])
+def test_after_a_rotation_both_secrets_sign_during_the_grace_period(
+    app_factory: Callable[..., Flask], grace: int
 ) -> None:
-    hook = subscribe(client, user, receiver.url, ["item.created"])
-    response = client.post(f"/api/webhooks/{hook['id']}/rotate-secret", headers=user.headers)
-    assert response.status_code == 200
-    new_secret = response.get_json()["secret"]
-    assert new_secret != hook["secret"] and new_secret.startswith("whsec_")
-    assert "secret" not in client.get(f"/api/webhooks/{hook['id']}", headers=user.headers).json
-    client.post("/api/items", json={"name": "x"}, headers=user.headers)
-    deliver(app, until=lambda: len(receiver.requests) == 1)
-    receiver.requests[0].verify(new_secret)
-    with pytest.raises(WebhookVerificationError):
-        receiver.requests[0].verify(hook["secret"])
+    from tests.conftest import register
+
+    app = app_factory(**FAST, WEBHOOKS_ROTATION_GRACE=grace)
+    client = app.test_client()
+    user = register(client)
+    with running_receiver() as receiver:
+        hook = subscribe(client, user, receiver.url, ["item.created"])
+        response = client.post(f"/api/webhooks/{hook['id']}/rotate-secret", headers=user.headers)
+        assert response.status_code == 200
+        new_secret = response.get_json()["secret"]
+        assert new_secret != hook["secret"] and new_secret.startswith("whsec_")
+        detail = client.get(f"/api/webhooks/{hook['id']}", headers=user.headers).get_json()
+        assert "secret" not in detail
+        client.post("/api/items", json={"name": "x"}, headers=user.headers)
+        deliver(app, until=lambda: len(receiver.requests) == 1)
+    request = receiver.requests[0]
+    request.verify(new_secret)
+    assert len(request.headers["webhook-signature"].split(" ")) == (2 if grace else 1)
+    if grace:
+        request.verify(hook["secret"])  # a receiver still on the old secret accepts it too
+    else:
+        with pytest.raises(WebhookVerificationError):
+            request.verify(hook["secret"])
 
 
 def test_the_secret_is_stored_encrypted(app: Flask, client: FlaskClient, user: Account) -> None:

@@ -237,8 +237,9 @@ class WebhookSecret(Resource):
     def post(self, webhook_id: int) -> dict[str, Any]:
         """Rotate the signing secret.
 
-        Deliveries from now on are signed with the new secret, returned only in this response.
-        Owner or admin only.
+        The new secret is returned only in this response. For a grace period (24 hours by
+        default) deliveries carry two signatures, one per secret, so you can switch without
+        rejecting any; then only the new one signs. Owner or admin only.
         """
         subscription, secret = webhook_service.rotate_secret(webhook_id, actor=current_user())
         return {**subscription.to_dict(), "secret": secret}

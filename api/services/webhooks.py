@@ -4,6 +4,7 @@ Object-level authorization: a subscription is visible and changeable by its owne
 administrators; anyone else gets a 404 (its existence is not revealed).
 """
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -124,6 +125,9 @@ def delete(subscription_id: int, *, actor: Principal) -> None:
 def rotate_secret(subscription_id: int, *, actor: Principal) -> tuple[WebhookSubscription, str]:
     subscription = get(subscription_id, actor=actor)
     secret = secrets.generate()
+    grace = current_app.config["WEBHOOKS_ROTATION_GRACE"]
+    subscription.previous_secret_encrypted = subscription.secret_encrypted if grace else None
+    subscription.previous_secret_expires_at = utcnow() + timedelta(seconds=grace) if grace else None
     subscription.secret_encrypted = _encrypt(secret)
     audit.record(
         actor=actor, action="webhook.rotate_secret", target_type="webhook",

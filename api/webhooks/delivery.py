@@ -44,7 +44,7 @@ class _PinnedConnection(http.client.HTTPConnection):
 def send(
     *,
     url: str,
-    secret: str,
+    signing_secrets: list[str],
     msg_id: str,
     body: bytes,
     timeout: float,
@@ -62,7 +62,7 @@ def send(
     except ssrf.UnsafeUrl as exc:
         return failed(f"refused: {exc}")
     headers = {
-        **signing.headers(secret, msg_id=msg_id, timestamp=int(time.time()), body=body),
+        **signing.headers(signing_secrets, msg_id=msg_id, timestamp=int(time.time()), body=body),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }

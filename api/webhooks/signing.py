@@ -14,9 +14,16 @@ def signature(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def headers(
+    signing_secrets: list[str], *, msg_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    """One signature per secret, space-separated (the spec's way to rotate without a gap)."""
+    signatures = [
+        signature(secret, msg_id=msg_id, timestamp=timestamp, body=body)
+        for secret in signing_secrets
+    ]
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, msg_id=msg_id, timestamp=timestamp, body=body),
+        "webhook-signature": " ".join(signatures),
     }

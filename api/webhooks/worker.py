@@ -52,7 +52,7 @@ class Job:
     attempts: int
     subscription_id: int
     url: str
-    secret: str | None  # None: unreadable (SECRET_KEY changed)
+    secrets: list[str]  # current first, then a rotated-out one in its grace period; [] unreadable
     event_id: str
     body: bytes
 
@@ -99,7 +99,8 @@ def claim(app: Flask, limit: int) -> list[Job]:
     if not claimed:
         return []
     rows = db.session.execute(
-        select(D.id, D.attempts, S.id, S.url, S.secret_encrypted, E.id, E.payload)
+        select(D.id, D.attempts, S.id, S.url, E.id, E.payload)
+        .add_columns(S.secret_encrypted, S.previous_secret_encrypted, S.previous_secret_expires_at)
         .join(S, S.id == D.subscription_id)
         .join(E, E.id == D.event_id)
         .where(D.lease_token == token)
@@ -108,16 +109,19 @@ def claim(app: Flask, limit: int) -> list[Job]:
     db.session.rollback()  # end the read transaction
     server_key = app.config["SECRET_KEY"]
     return [
-        Job(d_id, token, attempts, s_id, url, _secret(enc, server_key), e_id, _body(payload))
-        for d_id, attempts, s_id, url, enc, e_id, payload in rows
+        Job(d_id, token, attempts, s_id, url, _secrets(now, server_key, *keys), e_id, _body(body))
+        for d_id, attempts, s_id, url, e_id, body, *keys in rows
     ]
 
 
-def _secret(encrypted: str, server_key: str) -> str | None:
+def _secrets(
+    now: Any, server_key: str, current: str, previous: str | None, until: Any
+) -> list[str]:
+    encrypted = [current] + ([previous] if previous and until and until > now else [])
     try:
-        return secrets.decrypt(encrypted, server_key=server_key)
+        return [secrets.decrypt(value, server_key=server_key) for value in encrypted]
     except secrets.SecretUnreadable:
-        return None
+        return []
 
 
 def _body(payload: dict[str, Any]) -> bytes:
@@ -126,12 +130,12 @@ def _body(payload: dict[str, Any]) -> bytes:
 
 def attempt(app: Flask, job: Job) -> delivery.Attempt:
     """One POST (runs in a pool thread: no database access here)."""
-    if job.secret is None:
+    if not job.secrets:
         return delivery.Attempt(False, None, 0, "signing secret unreadable: rotate it")
     config = app.config
     return delivery.send(
         url=job.url,
-        secret=job.secret,
+        signing_secrets=job.secrets,
         msg_id=job.event_id,
         body=job.body,
         timeout=config["WEBHOOKS_TIMEOUT"],

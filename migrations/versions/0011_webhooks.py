@@ -39,6 +39,8 @@ def upgrade():
     sa.Column('description', sa.String(length=500), server_default='', nullable=False),
     sa.Column('enabled', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('previous_secret_encrypted', sa.Text(), nullable=True),
+    sa.Column('previous_secret_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('failure_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('disabled_reason', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
