@@ -458,6 +458,8 @@ REFUSED_ALWAYS = [
     "http://user:pw@127.0.0.1/",
     "http:///nohost",
     "http://no-such-host.invalid/",
+    "https://partner.example.com/hooks",
+    "http://metadata.google.internal/",
     "not a url",
 ]
 REFUSED_UNLESS_PRIVATE = [

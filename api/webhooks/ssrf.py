@@ -23,6 +23,10 @@ METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
     for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "168.63.129.16")
 )
+# Names that never reach a public host (RFC 2606, RFC 6761): refused without asking DNS.
+RESERVED_SUFFIXES = (".invalid", ".test", ".example", ".local", ".internal", ".home.arpa")
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+LOCALHOST = [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
 # getaddrinfo has no timeout of its own; a few threads bound how long a slow resolver holds us.
 _resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
@@ -80,6 +84,13 @@ def parse(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
 
 
+def _reserved(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    return name.endswith(RESERVED_SUFFIXES) or any(
+        name == domain or name.endswith("." + domain) for domain in RESERVED_DOMAINS
+    )
+
+
 def _resolve(host: str, port: int) -> list[IPAddress]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
@@ -88,6 +99,13 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
 def resolve(url: str, *, allow_private: bool, timeout: float = DNS_TIMEOUT) -> Target:
     """Check the URL and every address its host resolves to; the target pins the first."""
     scheme, host, port, path = parse(url)
+    if _reserved(host):
+        raise UnsafeUrl(f"host {host!r} is a reserved name that no public server has")
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: always loopback
+        for address in LOCALHOST:
+            check_address(address, allow_private=allow_private)
+        return Target(scheme, host, port, path, "127.0.0.1")
     try:
         addresses = _resolver.submit(_resolve, host, port).result(timeout=timeout)
     except FutureTimeout:
