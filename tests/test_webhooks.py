@@ -363,6 +363,18 @@ def test_concurrent_creations_never_exceed_the_per_user_limit(
         assert client.get("/api/webhooks", headers=user.headers).get_json()["total"] == 3
 
 
+def test_the_response_read_is_capped(app: Flask, client: FlaskClient, user: Account) -> None:
+    """A receiver answering an endless body: the worker reads WEBHOOKS_MAX_RESPONSE_BYTES and
+    hangs up, instead of reading until its timeout (or its memory) runs out."""
+    with running_receiver(stream_forever=True) as receiver:
+        hook = subscribe(client, user, receiver.url, ["item.created"])
+        client.post("/api/items", json={"name": "chatty"}, headers=user.headers)
+        deliver(app, until=lambda: deliveries(client, user, hook["id"])[0]["attempts"] >= 1)
+    [log] = deliveries(client, user, hook["id"])
+    assert log["status"] == "delivered" and log["response_status"] == 200
+    assert log["latency_ms"] < 1000 * FAST["WEBHOOKS_TIMEOUT"]
+
+
 def test_redirects_are_not_followed(app: Flask, client: FlaskClient, user: Account) -> None:
     with running_receiver(responses=[302]) as receiver:
         hook = subscribe(client, user, receiver.url, ["item.created"])

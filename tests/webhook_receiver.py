@@ -42,6 +42,7 @@ class Receiver:
     hold: threading.Event | None = None  # requests wait until this is set
     started: threading.Event = field(default_factory=threading.Event)
     response_body: bytes = b"ok"
+    stream_forever: bool = False  # answer 200 with a body that never ends
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_status(self) -> int:
@@ -75,6 +76,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             with receiver.lock:
                 receiver.requests.append(Received(headers, body, self.path, status))
             try:
+                if receiver.stream_forever:
+                    self._stream()
+                    return
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.url + "/redirected")
@@ -83,6 +87,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(receiver.response_body)
             except OSError:  # the sender gave up (timeout) or died (kill -9) meanwhile
                 pass
+
+        def _stream(self) -> None:
+            self.send_response(200)
+            self.send_header("Connection", "close")  # no length: the body ends when we close
+            self.end_headers()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                self.wfile.write(b"x" * 65536)
 
         def log_message(self, *args: Any) -> None:
             pass
