@@ -23,8 +23,11 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## Serve with gunicorn on 0.0.0.0:$(PORT); migrations and the default admin run at start.
+## The webhook delivery worker runs beside it (it waits for the schema) and stops with it.
 run: install
-	FLASK_RUN_PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py app:app
+	$(BIN)/python -m api.webhooks.worker --exit-with-parent & \
+	FLASK_RUN_PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py app:app; \
+	status=$$?; kill $$! 2>/dev/null; exit $$status
 
 ## Flask's debug server with reload (development only).
 dev: install
@@ -81,6 +84,7 @@ bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/ratelimits.py
+	$(BIN)/python bench/webhooks.py
 
 ## Three instances behind HAProxy, PgBouncer and Redis, mixed load through the balancer (not CI).
 bench-cluster: install-dev

@@ -131,6 +131,20 @@ def load_config() -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "8")),
         "PASSWORD_RESET_EXPIRES": int(env("PASSWORD_RESET_EXPIRES", "1800")),
         "PASSWORD_RESET_URL": env("PASSWORD_RESET_URL", ""),
+        # Webhooks (api/webhooks/): SSRF guard, delivery timeouts, retry schedule, worker.
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env("WEBHOOKS_ALLOW_PRIVATE")),
+        "WEBHOOKS_TIMEOUT": float(env("WEBHOOKS_TIMEOUT", "10")),
+        "WEBHOOKS_MAX_ATTEMPTS": int(env("WEBHOOKS_MAX_ATTEMPTS", "15")),
+        "WEBHOOKS_BACKOFF_BASE": float(env("WEBHOOKS_BACKOFF_BASE", "30")),
+        "WEBHOOKS_BACKOFF_MAX": float(env("WEBHOOKS_BACKOFF_MAX", "21600")),
+        "WEBHOOKS_DISABLE_AFTER": int(env("WEBHOOKS_DISABLE_AFTER", "50")),
+        "WEBHOOKS_LEASE_SECONDS": float(env("WEBHOOKS_LEASE_SECONDS", "60")),
+        "WEBHOOKS_CONCURRENCY": int(env("WEBHOOKS_CONCURRENCY", "8")),
+        "WEBHOOKS_POLL_INTERVAL": float(env("WEBHOOKS_POLL_INTERVAL", "0.5")),
+        "WEBHOOKS_MAX_RESPONSE_BYTES": int(env("WEBHOOKS_MAX_RESPONSE_BYTES", "65536")),
+        "WEBHOOKS_MAX_PER_USER": int(env("WEBHOOKS_MAX_PER_USER", "25")),
+        "WEBHOOKS_RETENTION_DAYS": int(env("WEBHOOKS_RETENTION_DAYS", "30")),
+        "WEBHOOKS_ROTATION_GRACE": int(env("WEBHOOKS_ROTATION_GRACE", "86400")),
     }
 
 
@@ -152,6 +166,10 @@ def finalize_config(config: dict[str, Any]) -> None:
     check_storage_config(config)
     if production:
         refuse_open_metrics(config)
+    if production and config["WEBHOOKS_ALLOW_PRIVATE"]:
+        raise RuntimeError("WEBHOOKS_ALLOW_PRIVATE=true is for development and tests only")
+    if config["WEBHOOKS_LEASE_SECONDS"] < config["WEBHOOKS_TIMEOUT"] + 2:
+        raise RuntimeError("WEBHOOKS_LEASE_SECONDS must exceed WEBHOOKS_TIMEOUT by 2 s or more")
     upload_bytes = config["MAX_UPLOAD_MB"] * 1024 * 1024
     config["MAX_UPLOAD_BYTES"] = upload_bytes
     # Room for the multipart envelope around a file of exactly the allowed size.

@@ -11,6 +11,7 @@ from models.refresh_token import RefreshToken, TokenFamily
 from models.token import RevokedToken
 from models.upload import Upload
 from models.user import Principal, User
+from models.webhook import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "AuditEntry",
@@ -27,6 +28,9 @@ __all__ = [
     "TokenFamily",
     "Upload",
     "User",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "db",
     "utcnow",
 ]

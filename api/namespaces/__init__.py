@@ -21,14 +21,16 @@ from api.namespaces import (  # noqa: F401 (uploads: see below)
     tokens,
     uploads,
     user,
+    webhooks,
 )
 from api.observability import REQUEST_ID_HEADER
 from api.ratelimit import document_limits
 from api.schemas import SHARED_MODELS
 from api.scopes import OAUTH2_SCHEME, SCOPES
+from api.webhooks import spec as webhook_spec
 
 # `uploads` adds its resources to the `user` and `admin` namespaces when imported.
-NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns)
+NAMESPACES = (health.ns, auth.ns, user.ns, admin.ns, webhooks.ns)
 # Modules that add their routes to the namespaces above (auth, user, admin) when imported.
 ROUTE_MODULES = (oauth, password_reset, tokens)
 
@@ -139,6 +141,7 @@ def create_api_blueprint() -> Blueprint:
             declare_unavailable(route.resource)
             document_limits(route.resource)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
+    blueprint.add_url_rule("/webhooks.json", "webhooks_openapi", webhook_spec.serve)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint
 
@@ -155,6 +158,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
     # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
     base = swagger.get("basePath", "").rstrip("/")
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
+    webhook_spec.add_to_openapi3(document)
     return add_links(document, LINKS)
 
 

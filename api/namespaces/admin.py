@@ -29,6 +29,7 @@ from api.schemas import (
 from api.services import admin as admin_service
 from api.services import audit as audit_service
 from api.services import items as item_service
+from api.webhooks import WEBHOOK_AUDIT_ACTIONS
 
 AUDIT_ACTIONS = (
     "item.toggle",
@@ -38,6 +39,7 @@ AUDIT_ACTIONS = (
     "token.create",
     "token.revoke",
     "password.reset",
+    *WEBHOOK_AUDIT_ACTIONS,
 )
 
 ns = Namespace("admin", description="Administration (admin token required)", path="/admin")
@@ -113,7 +115,9 @@ audit_entry_model = ns.model(
         "id": fields.Integer(required=True),
         "actor_id": fields.Integer(description="Who acted (null if since deleted)"),
         "action": fields.String(required=True, enum=list(AUDIT_ACTIONS), example="item.toggle"),
-        "target_type": fields.String(required=True, enum=["item", "user", "upload", "token"]),
+        "target_type": fields.String(
+            required=True, enum=["item", "user", "upload", "token", "webhook"]
+        ),
         "target_id": fields.String(required=True, description="Id(s) of the target"),
         "details": fields.Raw(
             required=True, description="What changed", example={"is_active": False}

@@ -1,0 +1,209 @@
+"""Webhook subscriptions: create, read, change, delete, rotate the secret, ping, redeliver.
+
+Object-level authorization: a subscription is visible and changeable by its owner and by
+administrators; anyone else gets a 404 (its existence is not revealed).
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from api.errors import ApiError
+from api.services import audit
+from api.services.pagination import Page, paginate
+from api.webhooks import ADMIN_ONLY_EVENTS, PING_EVENT, secrets, ssrf
+from api.webhooks.outbox import envelope, new_event_id
+from models import Principal, User, WebhookDelivery, WebhookEvent, WebhookSubscription, db
+from models.base import utcnow
+
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+def _checked_url(url: str) -> str:
+    config = current_app.config
+    try:
+        ssrf.resolve(url, allow_private=config["WEBHOOKS_ALLOW_PRIVATE"])
+    except ssrf.UnsafeUrl as exc:
+        raise ApiError(400, "Webhook URL refused", errors={"url": str(exc)}) from None
+    return url.strip()
+
+
+def _checked_events(events: list[str], actor: Principal) -> list[str]:
+    wanted = list(dict.fromkeys(events))
+    if not actor.is_admin and (denied := sorted(set(wanted) & ADMIN_ONLY_EVENTS)):
+        raise ApiError(403, f"Only administrators may subscribe to {', '.join(denied)}")
+    return wanted
+
+
+def _encrypt(secret: str) -> str:
+    return secrets.encrypt(secret, server_key=current_app.config["SECRET_KEY"])
+
+
+def create(
+    *, actor: Principal, url: str, events: list[str], description: str | None
+) -> tuple[WebhookSubscription, str]:
+    """The new subscription and its secret (shown once). At most `WEBHOOKS_MAX_PER_USER` each."""
+    events = _checked_events(events, actor)
+    url = _checked_url(url)
+    # Lock the owner's row (PostgreSQL; SQLite has one writer anyway) so two concurrent
+    # creations cannot both pass the per-user limit.
+    db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
+    secret = secrets.generate()
+    subscription = WebhookSubscription(
+        user_id=actor.id,
+        url=url,
+        events=events,
+        description=description or "",
+        secret_encrypted=_encrypt(secret),
+    )
+    db.session.add(subscription)
+    db.session.flush()
+    limit = current_app.config["WEBHOOKS_MAX_PER_USER"]
+    owned = db.session.scalar(select(func.count()).where(WebhookSubscription.user_id == actor.id))
+    if (owned or 0) > limit:
+        db.session.rollback()
+        raise ApiError(409, f"At most {limit} webhook subscriptions per user")
+    audit.record(
+        actor=actor, action="webhook.create", target_type="webhook", target_id=subscription.id,
+        url=url, events=events,
+    )  # fmt: skip
+    db.session.commit()
+    return subscription, secret
+
+
+def list_subscriptions(*, actor: Principal, page: int, per_page: int) -> Page:
+    query = select(WebhookSubscription).order_by(WebhookSubscription.id.desc())
+    if not actor.is_admin:
+        query = query.where(WebhookSubscription.user_id == actor.id)
+    return paginate(query, page=page, per_page=per_page)
+
+
+def get(subscription_id: int, *, actor: Principal) -> WebhookSubscription:
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None or not (actor.is_admin or subscription.user_id == actor.id):
+        raise ApiError(404, "Webhook subscription not found")
+    return subscription
+
+
+def update(subscription_id: int, *, actor: Principal, **changes: Any) -> WebhookSubscription:
+    subscription = get(subscription_id, actor=actor)
+    owner = db.session.get(User, subscription.user_id)
+    if changes.get("url") is not None:
+        subscription.url = _checked_url(changes["url"])
+    if changes.get("events") is not None:
+        # What the owner may hear, not the editor: an admin cannot widen a user's scope.
+        subscription.events = _checked_events(changes["events"], owner or actor)
+    if changes.get("description") is not None:
+        subscription.description = changes["description"]
+    if changes.get("enabled") is not None and changes["enabled"] != subscription.enabled:
+        subscription.enabled = changes["enabled"]
+        if subscription.enabled:  # a fresh start: the failures that disabled it are forgiven
+            subscription.failure_count = 0
+            subscription.disabled_reason = None
+        else:
+            subscription.disabled_reason = f"Disabled by user {actor.id}"
+    audit.record(
+        actor=actor, action="webhook.update", target_type="webhook", target_id=subscription.id,
+        **{key: value for key, value in changes.items() if value is not None},
+    )  # fmt: skip
+    db.session.commit()
+    return subscription
+
+
+def delete(subscription_id: int, *, actor: Principal) -> None:
+    subscription = get(subscription_id, actor=actor)
+    audit.record(
+        actor=actor, action="webhook.delete", target_type="webhook", target_id=subscription.id,
+        url=subscription.url,
+    )  # fmt: skip
+    db.session.delete(subscription)
+    db.session.commit()
+
+
+def rotate_secret(subscription_id: int, *, actor: Principal) -> tuple[WebhookSubscription, str]:
+    subscription = get(subscription_id, actor=actor)
+    secret = secrets.generate()
+    grace = current_app.config["WEBHOOKS_ROTATION_GRACE"]
+    subscription.previous_secret_encrypted = subscription.secret_encrypted if grace else None
+    subscription.previous_secret_expires_at = utcnow() + timedelta(seconds=grace) if grace else None
+    subscription.secret_encrypted = _encrypt(secret)
+    audit.record(
+        actor=actor, action="webhook.rotate_secret", target_type="webhook",
+        target_id=subscription.id,
+    )  # fmt: skip
+    db.session.commit()
+    return subscription, secret
+
+
+def ping(subscription_id: int, *, actor: Principal) -> WebhookDelivery:
+    """Queue a `ping` event for this subscription only; the worker delivers it."""
+    subscription = get(subscription_id, actor=actor)
+    if not subscription.enabled:
+        raise ApiError(409, "The subscription is disabled; enable it first")
+    now, event_id = utcnow(), new_event_id()
+    data = {"subscription_id": subscription.id, "url": subscription.url}
+    db.session.add(
+        WebhookEvent(
+            id=event_id,
+            type=PING_EVENT,
+            payload=envelope(event_id, PING_EVENT, now, data),
+            owner_id=subscription.user_id,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    queued = WebhookDelivery(event_id=event_id, subscription_id=subscription.id, created_at=now)
+    db.session.add(queued)
+    audit.record(
+        actor=actor, action="webhook.ping", target_type="webhook", target_id=subscription.id,
+        event_id=event_id,
+    )  # fmt: skip
+    db.session.commit()
+    return queued
+
+
+def list_deliveries(
+    subscription_id: int, *, actor: Principal, page: int, per_page: int, status: str | None
+) -> Page:
+    get(subscription_id, actor=actor)
+    query = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == subscription_id)
+        .order_by(WebhookDelivery.id.desc())
+    )
+    if status:
+        query = query.where(WebhookDelivery.status == status)
+    result = paginate(query, page=page, per_page=per_page)
+    return Page(describe(result.items), result.total, result.page, result.per_page)
+
+
+def redeliver(subscription_id: int, delivery_id: int, *, actor: Principal) -> WebhookDelivery:
+    """A new delivery of the same event (same `webhook-id`), due now, with fresh attempts."""
+    subscription = get(subscription_id, actor=actor)
+    original = db.session.get(WebhookDelivery, delivery_id)
+    if original is None or original.subscription_id != subscription.id:
+        raise ApiError(404, "Delivery not found")
+    if not subscription.enabled:
+        raise ApiError(409, "The subscription is disabled; enable it first")
+    if original.status == "pending":
+        raise ApiError(409, "This delivery is still pending; it will be retried")
+    queued = WebhookDelivery(
+        event_id=original.event_id, subscription_id=subscription.id, created_at=utcnow()
+    )
+    db.session.add(queued)
+    audit.record(
+        actor=actor, action="webhook.redeliver", target_type="webhook",
+        target_id=subscription.id, delivery_id=original.id, event_id=original.event_id,
+    )  # fmt: skip
+    db.session.commit()
+    return queued
+
+
+def describe(deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
+    """Deliveries as the API shows them, each with its event's type (one query per page)."""
+    ids = {delivery.event_id for delivery in deliveries}
+    types = dict(db.session.execute(select(WebhookEvent.id, WebhookEvent.type).where(
+        WebhookEvent.id.in_(ids))).all()) if ids else {}  # fmt: skip
+    return [{**d.to_dict(), "event_type": types.get(d.event_id, "")} for d in deliveries]

@@ -1,0 +1,127 @@
+"""The transactional outbox: an event row (and one delivery row per matching subscription) is
+written inside the flush that writes the change, so both commit or roll back together.
+
+Why ORM session events rather than calls in the services: item, upload and user writes happen
+in several services (items, uploads, admin) that other work rewrites; an `after_flush` hook sees
+every ORM insert, update and delete of `Item`, `Upload` and `User` whichever service made it,
+needs no edit of theirs, and cannot be forgotten by a new write path. At `after_flush` the
+new rows have their ids and defaults, and attribute history still tells what changed.
+Limits: Core statements (`session.execute(update(Item)...)`, bulk seeding, the admin bulk hard
+delete) bypass the ORM and emit nothing; none of them is in the event catalogue.
+
+Fan-out happens here too, in the same transaction: a subscription hears about a resource when
+it is enabled and its owner is active and either owns the resource or is an administrator
+(`user.deactivated` goes to administrators only). Deliveries are then claimed by the worker.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask_restx import marshal
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from api.schemas import item_model, user_model
+from api.webhooks import ADMIN_ONLY_EVENTS
+from models import Item, Upload, User, WebhookDelivery, WebhookEvent, WebhookSubscription
+from models.base import utcnow
+
+Change = tuple[str, int | None, dict[str, Any]]  # (type, owner id, resource)
+
+
+def new_event_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def envelope(event_id: str, event_type: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    """The body every receiver gets (Standard Webhooks' recommended `type`/`timestamp`/`data`)."""
+    return {"id": event_id, "type": event_type, "timestamp": at.isoformat(), "data": data}
+
+
+def _upload(upload: Upload) -> dict[str, Any]:
+    from api.namespaces.user import upload_model  # the API's own representation
+
+    return dict(marshal(upload, upload_model))
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+def _item_changes(item: Item) -> list[Change]:
+    data = dict(marshal(item, item_model))
+    changes: list[Change] = []
+    if _changed(item, "name", "description"):
+        changes.append(("item.updated", item.user_id, data))
+    if _changed(item, "is_active"):
+        changes.append(("item.restored" if item.is_active else "item.deleted", item.user_id, data))
+    return changes
+
+
+def collect(session: Session) -> list[Change]:
+    changes: list[Change] = []
+    for obj in session.new:
+        if isinstance(obj, Item):
+            changes.append(("item.created", obj.user_id, dict(marshal(obj, item_model))))
+        elif isinstance(obj, Upload):
+            changes.append(("upload.created", obj.user_id, _upload(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, Item):
+            changes.extend(_item_changes(obj))
+        elif isinstance(obj, User) and _changed(obj, "is_active") and not obj.is_active:
+            changes.append(("user.deactivated", obj.id, dict(marshal(obj, user_model))))
+    for obj in session.deleted:
+        if isinstance(obj, Upload):
+            changes.append(("upload.deleted", obj.user_id, _upload(obj)))
+    return changes
+
+
+_SUBSCRIBERS = (
+    select(WebhookSubscription.id, WebhookSubscription.user_id, WebhookSubscription.events)
+    .add_columns(User.is_admin)
+    .join(User, User.id == WebhookSubscription.user_id)
+    .where(WebhookSubscription.enabled.is_(True), User.is_active.is_(True))
+)
+
+
+def write(connection: Connection, changes: list[Change]) -> None:
+    """One event row per change, one delivery per interested subscription (same transaction)."""
+    subscribers = connection.execute(_SUBSCRIBERS).all()
+    now = utcnow()
+    events, deliveries = [], []
+    for event_type, owner_id, data in changes:
+        targets = [
+            s.id
+            for s in subscribers
+            if event_type in (s.events or [])
+            and (s.is_admin or (s.user_id == owner_id and event_type not in ADMIN_ONLY_EVENTS))
+        ]
+        if not targets:
+            continue  # nobody listens: nothing to deliver, nothing to keep
+        event_id = new_event_id()
+        events.append(
+            {
+                "id": event_id,
+                "type": event_type,
+                "payload": envelope(event_id, event_type, now, data),
+                "owner_id": owner_id,
+                "created_at": now,
+            }
+        )
+        deliveries += [
+            {"event_id": event_id, "subscription_id": target, "next_attempt_at": now,
+             "created_at": now, "status": "pending", "attempts": 0}
+            for target in targets
+        ]  # fmt: skip
+    if events:
+        connection.execute(insert(WebhookEvent), events)
+        connection.execute(insert(WebhookDelivery), deliveries)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    if changes := collect(session):
+        write(session.connection(), changes)
