@@ -55,6 +55,8 @@ def load_config() -> dict[str, Any]:
         "ADMIN_PASSWORD": env("ADMIN_PASSWORD", "admin2025"),
         "ADMIN_EMAIL": env("ADMIN_EMAIL", "admin@example.com"),
         "CORS_ORIGINS": env("CORS_ORIGINS", "*"),
+        # The API's public URL, listed first in the served spec's `servers` (SDK default host).
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "").rstrip("/"),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_IP_RATE_LIMIT": env("LOGIN_IP_RATE_LIMIT", "100 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or env("RATELIMIT_STORAGE_URI", "memory://"),

@@ -21,7 +21,9 @@ AUTHORIZATIONS = {
         "type": "apiKey",
         "in": "header",
         "name": "Authorization",
-        "description": "JWT access token from `login`/`register`, sent as `Bearer <token>`",
+        "description": "JWT access token from `login`/`register`, sent as `Bearer <token>`. "
+        "HS256 only, with `exp`, `iat`, `iss` and `aud` checked, per RFC8725 (JWT best current "
+        "practices).",
     }
 }
 
@@ -76,6 +78,7 @@ def create_api_blueprint() -> Blueprint:
         contact_email="api@example.com",
         contact_url="https://example.com/api-support",
         license="MIT",
+        license_url="https://opensource.org/licenses/MIT",
     )
     api.representations["application/json"] = output_json
     # Masks are disabled (see api/docs.py `returns`), so their error responses do not apply.
@@ -95,15 +98,36 @@ def create_api_blueprint() -> Blueprint:
 def openapi_document(api: Api) -> dict[str, Any]:
     """The OpenAPI 3 document, converted from the Swagger 2.0 one Flask-RESTX generates."""
     from api.openapi import to_openapi3
+    from api.openapi_sdk import finish
 
     swagger = api.__schema__
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
         raise RuntimeError(f"Flask-RESTX could not render the spec: {swagger['error']}")
-    document = to_openapi3(swagger, servers=[{"url": "/", "description": "This server"}])
+    document = to_openapi3(swagger, servers=_servers(current_app.config["PUBLIC_BASE_URL"]))
     # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
     base = swagger.get("basePath", "").rstrip("/")
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
-    return document
+    config = current_app.config
+    return finish(
+        document,
+        max_json_bytes=config["MAX_JSON_BYTES"],
+        max_upload_bytes=config["MAX_UPLOAD_BYTES"],
+    )
+
+
+def _servers(public_base_url: str) -> list[dict[str, Any]]:
+    """`/` (whatever host serves the document) unless a public base URL is configured, so
+    generated clients default to the real host; the committed openapi.json keeps `/`."""
+    this = {
+        "url": "/",
+        "description": "This server: production, staging or local, wherever this document "
+        "was served from",
+        "x-internal": False,
+    }
+    if not public_base_url:
+        return [this]
+    public = {"url": public_base_url, "description": "Public production URL", "x-internal": False}
+    return [public, this]
 
 
 def _serve_openapi() -> Response:
