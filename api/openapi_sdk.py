@@ -98,6 +98,7 @@ REQUEST_ID_DESCRIPTION = (
     "characters, otherwise replaced by a generated id."
 )
 UNEXPECTED = {"$ref": "#/components/responses/UnexpectedError"}
+CORS = "Access-Control-Allow-Origin"
 CORS_HEADER = {
     "description": "Present when the request's `Origin` is allowed by `CORS_ORIGINS` (`*` by "
     "default): the origin, or `*`.",
@@ -410,18 +411,15 @@ def _complete_operations(doc: Json) -> None:
         "content": {"application/json": {"schema": _ref("schemas", "ErrorResponse")}},
         "headers": {"X-Request-ID": _ref("headers", SHARED_NAMES["X-Request-ID"])},
     }
-    doc["components"].setdefault("headers", {})["Access-Control-Allow-Origin"] = CORS_HEADER
+    doc["components"].setdefault("headers", {})[CORS] = CORS_HEADER
     for _, _, op in _operations(doc):
         op["responses"].setdefault("500", UNEXPECTED)
         op["responses"].setdefault("default", UNEXPECTED)
         op.setdefault("security", [])
-        for status, response in op["responses"].items():
+        for response in [*op["responses"].values(), *responses.values()]:
             if "$ref" not in response:
                 headers = response.setdefault("headers", {})
-                headers["Access-Control-Allow-Origin"] = _ref("headers", "Access-Control-Allow-Origin")
-    for response in responses.values():
-        headers = response.setdefault("headers", {})
-        headers["Access-Control-Allow-Origin"] = _ref("headers", "Access-Control-Allow-Origin")
+                headers["Access-Control-Allow-Origin"] = _ref("headers", CORS)
 
 
 # --- examples ------------------------------------------------------------------------------
@@ -429,12 +427,13 @@ def _complete_operations(doc: Json) -> None:
 
 def _add_examples(doc: Json) -> None:
     schemas = doc["components"].get("schemas", {})
+    containers = list(doc["components"].get("responses", {}).values())
     for _, _, op in _operations(doc):
-        containers = [op.get("requestBody", {}), *op.get("responses", {}).values()]
-        for container in containers:
-            for media_type, media in container.get("content", {}).items():
-                if media_type.endswith("json") and "schema" in media and "example" not in media:
-                    media["example"] = _example(media["schema"], schemas, depth=0)
+        containers += [op.get("requestBody", {}), *op.get("responses", {}).values()]
+    for container in containers:
+        for media_type, media in container.get("content", {}).items():
+            if media_type.endswith("json") and "schema" in media and "example" not in media:
+                media["example"] = _example(media["schema"], schemas, depth=0)
     for schema in schemas.values():
         if "example" not in schema and schema.get("type") == "object":
             schema["example"] = _example(schema, schemas, depth=0)

@@ -126,7 +126,11 @@ def _servers(public_base_url: str) -> list[dict[str, Any]]:
     }
     if not public_base_url:
         return [this]
-    public = {"url": public_base_url, "description": "Public production URL", "x-internal": False}
+    public = {
+        "url": public_base_url.rstrip("/"),
+        "description": "Public production URL",
+        "x-internal": False,
+    }
     return [public, this]
 
 

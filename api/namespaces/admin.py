@@ -16,6 +16,8 @@ from api.schemas import (
     MAX_ID,
     BoundedInt,
     BoundedStr,
+    NullableInteger,
+    NullableString,
     admin_item_list_parser,
     item_model,
     page_model,
@@ -98,15 +100,19 @@ users_parser.add_argument(
 audit_entry_model = ns.model(
     "AuditEntry",
     {
-        "id": fields.Integer(required=True),
-        "actor_id": fields.Integer(description="The admin who acted (null if since deleted)"),
+        "id": fields.Integer(required=True, readonly=True),
+        "actor_id": NullableInteger(
+            required=True, description="The admin who acted (null if since deleted)"
+        ),
         "action": fields.String(required=True, enum=list(AUDIT_ACTIONS), example="item.toggle"),
         "target_type": fields.String(required=True, enum=["item", "user"]),
         "target_id": fields.String(required=True, description="Id(s) of the target"),
         "details": fields.Raw(
             required=True, description="What changed", example={"is_active": False}
         ),
-        "request_id": fields.String(description="`X-Request-ID` of the request that did it"),
+        "request_id": NullableString(
+            required=True, description="`X-Request-ID` of the request that did it, if any"
+        ),
         "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
     },
 )
