@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke
+.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke java sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,11 +62,26 @@ pooler:
 		(apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null) \
 		|| echo "WARNING: could not install pgbouncer (needs root); the pooler tests will fail"; }
 
-lint: install-dev npm-tools
+## Ruff, hadolint, and the spec gates: Spectral (OpenAPI + OWASP rulesets), Redocly and
+## openapi-generator, each with 0 errors and 0 warnings.
+lint: install-dev npm-tools java
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
 	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn openapi.json
+	$(NODE_BIN)/redocly lint --config redocly.yaml openapi.json
+	scripts/check-generators.sh
+
+## Java for openapi-generator (Debian's headless JRE).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "Installing Debian default-jre-headless for openapi-generator"; \
+		(apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null) \
+		|| echo "WARNING: could not install Java (needs root); the generator check will fail"; }
+
+## Regenerate the shipped SDKs (clients/python, clients/typescript) from openapi.json; commit.
+sdk: install-dev npm-tools
+	scripts/generate-sdks.sh
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -104,6 +104,8 @@ def load_config() -> dict[str, Any]:
         ),
         # Redis counts rate limits for every worker and instance; else a file under DATA_DIR.
         "RATELIMIT_STORAGE_URI": redis_url or "",
+        # The API's public URL, listed first in the served spec's `servers` (SDK default host).
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "").rstrip("/"),
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), default=True),
         # Longest a new password hash may queue before a 503 (0: no bound, no login priority).
         "BCRYPT_MAX_WAIT": float(env("BCRYPT_MAX_WAIT", "0.5")),

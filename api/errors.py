@@ -56,11 +56,13 @@ def json_error(
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"error": message}
+    body: dict[str, Any] = {"error": _printable(message)}
     if request_id := g.get("request_id"):
         body["request_id"] = request_id
     if errors:
-        body["errors"] = {(key or "body"): str(value) for key, value in errors.items()}
+        body["errors"] = {
+            _printable(key or "body"): _printable(str(value)) for key, value in errors.items()
+        }
     response = jsonify(body)
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -68,6 +70,11 @@ def json_error(
     if status == 401:
         response.headers.setdefault("WWW-Authenticate", "Bearer")
     return response
+
+
+def _printable(text: str) -> str:
+    """Messages may quote the input they refuse: never echo a NUL (the spec promises none)."""
+    return text.replace("\x00", "\\u0000")
 
 
 def error_response(exc: BaseException) -> Response:

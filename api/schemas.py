@@ -30,6 +30,13 @@ class NullableString(fields.String):
         return {**super().schema(), "x-nullable": True}
 
 
+class NullableInteger(fields.Integer):
+    """An integer that may be null (converted to `nullable: true` in OpenAPI 3)."""
+
+    def schema(self) -> dict[str, Any]:
+        return {**super().schema(), "x-nullable": True}
+
+
 class BinaryFile(fields.Raw):
     """A raw file download: `type: string, format: binary` (valid in Swagger 2.0 and OpenAPI 3)."""
 
@@ -62,8 +69,10 @@ user_model = Model(
         "email": fields.String(required=True, example="alice@example.com"),
         "is_admin": fields.Boolean(required=True, example=False),
         "is_active": fields.Boolean(required=True, example=True),
-        "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
-        "last_login": NullableDateTime(description="ISO 8601, UTC; null before the first login"),
+        "created_at": fields.DateTime(required=True, readonly=True, description="ISO 8601, UTC"),
+        "last_login": NullableDateTime(
+            readonly=True, description="ISO 8601, UTC; null before the first login"
+        ),
     },
 )
 
@@ -74,9 +83,14 @@ item_model = Model(
         "name": fields.String(required=True, example="Notebook"),
         "description": fields.String(required=True, example="A5, dotted"),
         "is_active": fields.Boolean(required=True, description="False once soft-deleted"),
-        "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
-        "updated_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
-        "user_id": fields.Integer(required=True, description="Owner's user id", example=1),
+        "created_at": fields.DateTime(required=True, readonly=True, description="ISO 8601, UTC"),
+        "updated_at": fields.DateTime(required=True, readonly=True, description="ISO 8601, UTC"),
+        "user_id": NullableInteger(
+            required=True,
+            readonly=True,
+            description="Owner's user id; null once the owner's account is deleted",
+            example=1,
+        ),
     },
 )
 

@@ -5,6 +5,7 @@ undocumented status code, a missing field or a wrong type fails the test that ma
 """
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,19 +36,47 @@ def openapi() -> OpenAPI:
     return OpenAPI.from_dict(json.loads(SPEC_PATH.read_text()))
 
 
+@cache
+def _declared_statuses() -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    """(path pattern, method, statuses declared by name) of every operation."""
+    spec = json.loads(SPEC_PATH.read_text())
+    found = []
+    for path, item in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                declared = frozenset(operation["responses"]) - {"default"}
+                found.append((pattern, method.upper(), declared))
+    return found
+
+
+def _undeclared_status(method: str, path: str, status: int) -> bool:
+    """`default` documents the unexpected error; every status the server means to send must be
+    declared by its number."""
+    for pattern, declared_method, declared in _declared_statuses():
+        if declared_method == method and pattern.match(path):
+            return str(status) not in declared
+    return False
+
+
 def check_response(response: TestResponse) -> None:
     """Raise `ContractViolation` if a response to a documented operation breaks the spec."""
     request = _SentRequest(response.request)
+    method, path = response.request.method, response.request.path
     try:
         openapi().validate_response(request, WerkzeugOpenAPIResponse(response))
     except PathError:  # not a documented operation (unknown URL, 405, docs assets)
         return
     except Exception as exc:
-        method = response.request.method
         raise ContractViolation(
-            f"{method} {response.request.path} -> {response.status_code} breaks openapi.json: "
+            f"{method} {path} -> {response.status_code} breaks openapi.json: "
             f"{exc!r}; body: {response.get_data(as_text=True)[:500]}"
         ) from exc
+    if _undeclared_status(method, path, response.status_code):
+        raise ContractViolation(
+            f"{method} {path} -> {response.status_code} is not declared in openapi.json "
+            f"(only `default` matches); body: {response.get_data(as_text=True)[:500]}"
+        )
 
 
 class ContractClient(FlaskClient):

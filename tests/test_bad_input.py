@@ -22,10 +22,9 @@ import pytest
 from flask import Flask
 
 from tests.conftest import ADMIN, register
-from tests.contract import SPEC_PATH
 from tests.live import ADMIN_PASSWORD, LiveServer, running_server
+from tests.spec import SPEC
 
-SPEC = json.loads(SPEC_PATH.read_text())
 METHODS = ("get", "put", "post", "patch", "delete")
 
 

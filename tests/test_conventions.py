@@ -22,11 +22,11 @@ from api.observability import JsonFormatter
 from models import IdempotencyKey, RefreshToken, RevokedToken, Upload, User, db, utcnow
 from tests.conftest import ADMIN, Account, login
 from tests.factories import random_email, random_name, random_password
+from tests.spec import SPEC
 
 MakeItem = Callable[..., dict[str, Any]]
 MakeUser = Callable[..., Account]
 
-SPEC = json.loads((Path(__file__).resolve().parent.parent / "openapi.json").read_text())
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 LINK_RE = re.compile(r'<([^>]*)>;\s*rel="([^"]+)"')
 
@@ -103,7 +103,7 @@ class TestSpecDeclaresConventions:
         assert "Idempotency-Key" in header_params(op)
         assert "422" in op["responses"]
         assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
-            "/Error"
+            "/ErrorResponse"
         )
 
     @pytest.mark.parametrize(
@@ -140,7 +140,7 @@ class TestSpecDeclaresConventions:
                     assert "X-Request-ID" in response.get("headers", {}), (path, method, status)
 
     def test_error_model_has_request_id(self) -> None:
-        assert "request_id" in SPEC["components"]["schemas"]["Error"]["properties"]
+        assert "request_id" in SPEC["components"]["schemas"]["ErrorResponse"]["properties"]
 
     def test_refresh_and_audit_operations_exist_and_metrics_does_not(self) -> None:
         refresh = operation("/api/auth/refresh", "post")

@@ -41,7 +41,9 @@ AUTHORIZATIONS = {
         "name": "Authorization",
         "description": "JWT access token from `login`/`register`/`oauthToken`, or a personal "
         "access token (`bapi_pat_...`), sent as `Bearer <token>`. Either must hold the scopes "
-        "the operation's `OAuth2` requirement lists (403 `insufficient_scope` otherwise).",
+        "the operation's `OAuth2` requirement lists (403 `insufficient_scope` otherwise). JWTs are "
+        "HS256 only, with `exp`, `iat`, `iss` and `aud` checked, per RFC8725 (JWT best current "
+        "practices).",
     },
     OAUTH2_SCHEME: {
         "type": "oauth2",
@@ -126,6 +128,7 @@ def create_api_blueprint() -> Blueprint:
         contact_email="api@example.com",
         contact_url="https://example.com/api-support",
         license="MIT",
+        license_url="https://opensource.org/licenses/MIT",
     )
     api.representations["application/json"] = output_json
     install_docs_ui(api)  # Swagger UI on the OpenAPI 3 document, not the Swagger 2.0 one
@@ -150,16 +153,42 @@ def openapi_document(api: Api) -> dict[str, Any]:
     """The OpenAPI 3 document, converted from the Swagger 2.0 one Flask-RESTX generates."""
     from api.docs import LINKS
     from api.openapi import add_links, to_openapi3
+    from api.openapi_sdk import finish
 
     swagger = Api.__schema__.fget(api)  # type: ignore[attr-defined]
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
         raise RuntimeError(f"Flask-RESTX could not render the spec: {swagger['error']}")
-    document = to_openapi3(swagger, servers=[{"url": "/", "description": "This server"}])
+    document = to_openapi3(swagger, servers=_servers(current_app.config["PUBLIC_BASE_URL"]))
     # Full paths (`/api/items`) let SDK generators that ignore `servers` build working URLs.
     base = swagger.get("basePath", "").rstrip("/")
     document["paths"] = {base + path: item for path, item in document["paths"].items()}
     webhook_spec.add_to_openapi3(document)
-    return add_links(document, LINKS)
+    document = add_links(document, LINKS)
+    config = current_app.config
+    return finish(
+        document,
+        max_json_bytes=config["MAX_JSON_BYTES"],
+        max_upload_bytes=config["MAX_UPLOAD_BYTES"],
+    )
+
+
+def _servers(public_base_url: str) -> list[dict[str, Any]]:
+    """`/` (whatever host serves the document) unless a public base URL is configured, so
+    generated clients default to the real host; the committed openapi.json keeps `/`."""
+    this = {
+        "url": "/",
+        "description": "This server: production, staging or local, wherever this document "
+        "was served from",
+        "x-internal": False,
+    }
+    if not public_base_url:
+        return [this]
+    public = {
+        "url": public_base_url.rstrip("/"),
+        "description": "Public production URL",
+        "x-internal": False,
+    }
+    return [public, this]
 
 
 def _serve_openapi() -> Response:

@@ -20,6 +20,8 @@ from api.schemas import (
     UNKNOWN_PARAMETERS,
     BoundedInt,
     BoundedStr,
+    NullableInteger,
+    NullableString,
     admin_item_list_parser,
     item_model,
     page_model,
@@ -112,8 +114,8 @@ users_parser.add_argument(
 audit_entry_model = ns.model(
     "AuditEntry",
     {
-        "id": fields.Integer(required=True),
-        "actor_id": fields.Integer(description="Who acted (null if since deleted)"),
+        "id": fields.Integer(required=True, readonly=True),
+        "actor_id": NullableInteger(required=True, description="Who acted (null if since deleted)"),
         "action": fields.String(required=True, enum=list(AUDIT_ACTIONS), example="item.toggle"),
         "target_type": fields.String(
             required=True, enum=["item", "user", "upload", "token", "webhook"]
@@ -122,7 +124,9 @@ audit_entry_model = ns.model(
         "details": fields.Raw(
             required=True, description="What changed", example={"is_active": False}
         ),
-        "request_id": fields.String(description="`X-Request-ID` of the request that did it"),
+        "request_id": NullableString(
+            required=True, description="`X-Request-ID` of the request that did it, if any"
+        ),
         "created_at": fields.DateTime(required=True, description="ISO 8601, UTC"),
     },
 )

@@ -1,0 +1,209 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.auth_token import AuthToken
+from ...models.change_password_request import ChangePasswordRequest
+from ...models.error_response import ErrorResponse
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: ChangePasswordRequest,
+    x_request_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-ID"] = x_request_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/auth/change-password",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AuthToken | ErrorResponse:
+    if response.status_code == 200:
+        response_200 = AuthToken.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 413:
+        response_413 = ErrorResponse.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    response_default = ErrorResponse.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AuthToken | ErrorResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: ChangePasswordRequest,
+    x_request_id: str | Unset = UNSET,
+) -> Response[AuthToken | ErrorResponse]:
+    """Change the password
+
+     Every token issued before the change stops working; the response holds a fresh one.
+
+    Args:
+        x_request_id (str | Unset):
+        body (ChangePasswordRequest): The current password and the new one. Example:
+            {'current_password': 'old secret', 'new_password': 'new secret phrase'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuthToken | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_request_id=x_request_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: ChangePasswordRequest,
+    x_request_id: str | Unset = UNSET,
+) -> AuthToken | ErrorResponse | None:
+    """Change the password
+
+     Every token issued before the change stops working; the response holds a fresh one.
+
+    Args:
+        x_request_id (str | Unset):
+        body (ChangePasswordRequest): The current password and the new one. Example:
+            {'current_password': 'old secret', 'new_password': 'new secret phrase'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuthToken | ErrorResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        x_request_id=x_request_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: ChangePasswordRequest,
+    x_request_id: str | Unset = UNSET,
+) -> Response[AuthToken | ErrorResponse]:
+    """Change the password
+
+     Every token issued before the change stops working; the response holds a fresh one.
+
+    Args:
+        x_request_id (str | Unset):
+        body (ChangePasswordRequest): The current password and the new one. Example:
+            {'current_password': 'old secret', 'new_password': 'new secret phrase'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuthToken | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_request_id=x_request_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: ChangePasswordRequest,
+    x_request_id: str | Unset = UNSET,
+) -> AuthToken | ErrorResponse | None:
+    """Change the password
+
+     Every token issued before the change stops working; the response holds a fresh one.
+
+    Args:
+        x_request_id (str | Unset):
+        body (ChangePasswordRequest): The current password and the new one. Example:
+            {'current_password': 'old secret', 'new_password': 'new secret phrase'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuthToken | ErrorResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            x_request_id=x_request_id,
+        )
+    ).parsed

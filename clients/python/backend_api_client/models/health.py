@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.dependency_status import DependencyStatus
+from ..models.health_status import HealthStatus
+
+T = TypeVar("T", bound="Health")
+
+
+@_attrs_define
+class Health:
+    """Whether the service and its dependencies answer.
+
+    Example:
+        {'database': 'ok', 'service': 'backend', 'status': 'healthy'}
+
+    Attributes:
+        database (DependencyStatus): Dependency status.
+        service (str):  Example: backend.
+        status (HealthStatus): Health status.
+    """
+
+    database: DependencyStatus
+    service: str
+    status: HealthStatus
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        database = self.database.value
+
+        service = self.service
+
+        status = self.status.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "database": database,
+                "service": service,
+                "status": status,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        database = DependencyStatus(d.pop("database"))
+
+        service = d.pop("service")
+
+        status = HealthStatus(d.pop("status"))
+
+        health = cls(
+            database=database,
+            service=service,
+            status=status,
+        )
+
+        health.additional_properties = d
+        return health
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class HealthStatus(StrEnum):
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+
+    def __str__(self) -> str:
+        return str(self.value)
