@@ -52,6 +52,8 @@ PROPERTY_ENUMS = {
     ("AuditEntry", "target_type"): "AuditTargetType",
 }
 PARAMETER_ENUMS = {"action": "AuditAction", "target_type": "AuditTargetType"}
+# A field of this name means the same thing wherever it appears (arrays: their items).
+FIELD_ENUMS = {"scopes": "Scope", "events": "WebhookEventType", "grant_type": "GrantType"}
 # A list's `sort` parameter is named after what the list holds: ItemPage -> ItemSort.
 SORT_SUFFIX = "Sort"
 # Parameters and headers that many operations share become components with these names.
@@ -178,6 +180,10 @@ def _all_schemas(doc: Json) -> Iterator[Json]:
         ]
     for parameters in _parameter_lists(doc):
         roots += [p["schema"] for p in parameters if "schema" in p]
+    for item in doc.get("x-webhooks", {}).values():  # the requests we send to receivers
+        for op in item.values():
+            roots += [p["schema"] for p in op.get("parameters", []) if "schema" in p]
+            roots += list(_media_schemas(op.get("requestBody", {})))
     for _, _, op in _operations(doc):
         roots += list(_media_schemas(op.get("requestBody", {})))
         for response in op.get("responses", {}).values():
@@ -275,17 +281,39 @@ def _name_enums(doc: Json) -> None:
         )
         return _ref("schemas", name)
 
-    for owner, schema in list(schemas.items()):
+    def name_properties(owner: str, schema: Json) -> None:
         for field, prop in schema.get("properties", {}).items():
-            if "enum" in prop:
-                name = PROPERTY_ENUMS.get((owner, field)) or owner + _pascal(field)
-                schema["properties"][field] = register(name, prop, prop.get("description"))
+            target = prop.get("items", {}) if prop.get("type") == "array" else prop
+            if "enum" not in target:
+                continue
+            name = (
+                PROPERTY_ENUMS.get((owner, field))
+                or FIELD_ENUMS.get(field)
+                or owner + _pascal(field)
+            )
+            ref = register(name, target, None if target is not prop else prop.get("description"))
+            if target is prop:
+                schema["properties"][field] = ref
+            else:
+                prop["items"] = ref
+
+    for owner, schema in list(schemas.items()):
+        name_properties(owner, schema)
     for _, _, op in _operations(doc):
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            if "properties" in media.get("schema", {}):
+                name_properties(
+                    op["operationId"][0].upper() + op["operationId"][1:], media["schema"]
+                )
         for param in op.get("parameters", []):
             schema = param.get("schema", {})
             if "enum" not in schema:
                 continue
-            name = PARAMETER_ENUMS.get(param["name"]) or _enum_name_for(op, param["name"])
+            name = (
+                PARAMETER_ENUMS.get(param["name"])
+                or FIELD_ENUMS.get(param["name"])
+                or _enum_name_for(op, param["name"])
+            )
             default = schema.get("default")
             param["schema"] = register(name, schema, None)
             if default is not None and "Default:" not in param.get("description", ""):
@@ -412,6 +440,9 @@ def _complete_operations(doc: Json) -> None:
         "headers": {"X-Request-ID": _ref("headers", SHARED_NAMES["X-Request-ID"])},
     }
     doc["components"].setdefault("headers", {})[CORS] = CORS_HEADER
+    for item in doc.get("x-webhooks", {}).values():
+        for op in item.values():  # we send these: the receiver checks the signature instead
+            op.setdefault("security", [])
     for _, _, op in _operations(doc):
         op["responses"].setdefault("500", UNEXPECTED)
         op["responses"].setdefault("default", UNEXPECTED)

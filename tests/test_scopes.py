@@ -74,7 +74,7 @@ def world(client, admin):
         "{item_id}": str(item["id"]),
         "{user_id}": str(spare.id),
         "{filename}": upload["url"].rsplit("/", 1)[-1],
-        "{token_id}": "2000000000",
+        "{pat_id}": "2000000000",
     }
 
 

@@ -140,7 +140,7 @@ def test_api1_another_users_object_is_out_of_reach(
         .replace("{upload_id}", str(stored["id"]))
         .replace("{user_id}", str(user.id))
         .replace("{filename}", filename)
-        .replace("{token_id}", str(pat["id"]))
+        .replace("{pat_id}", str(pat["id"]))
     )
     before = item_as_admin(client, admin, item["id"])
 
@@ -598,7 +598,7 @@ def test_api5_admin_operation_refuses_users_and_anonymous(
     url = (
         path.replace("{item_id}", str(item["id"]))
         .replace("{user_id}", str(user.id))
-        .replace("{token_id}", "1")
+        .replace("{pat_id}", "1")
     )
     body = ADMIN_BODIES.get(operation)
     before = client.get("/api/admin/stats", headers=admin.headers).get_json()

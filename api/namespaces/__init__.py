@@ -52,7 +52,8 @@ AUTHORIZATIONS = {
         "x-refreshUrl": "/api/auth/token",
         "scopes": SCOPES,
         "description": "Username and password at `POST /api/auth/token` (RFC 6749 §4.3); each "
-        "operation lists the scopes it needs. Personal access tokens carry scopes too.",
+        "operation lists the scopes it needs. Personal access tokens carry scopes too. The tokens "
+        "are JWTs checked per RFC8725 (HS256 only; `exp`, `iat`, `iss`, `aud`).",
     },
 }
 

@@ -129,20 +129,20 @@ class MyTokens(Resource):
         return page_response(token_service.list_tokens(user_id=current_user().id, **args))
 
 
-@me_ns.route("/me/tokens/<int:token_id>")
-@me_ns.param("token_id", "Token id", minimum=1, maximum=MAX_ID)
+@me_ns.route("/me/tokens/<int:pat_id>")
+@me_ns.param("pat_id", "Personal access token id", minimum=1, maximum=MAX_ID)
 class MyToken(Resource):
     @me_ns.doc(id="revokePersonalAccessToken")
     @token_required(scopes=["account"])
     @errors(404)
     @me_ns.response(204, "Revoked: the token no longer works")
-    def delete(self, token_id: int) -> Response:
+    def delete(self, pat_id: int) -> Response:
         """Revoke one of my personal access tokens.
 
         It stops working at once, on every server instance. Audited.
         """
         user = current_user()
-        token_service.revoke(token_id, actor=user, owner_id=user.id)
+        token_service.revoke(pat_id, actor=user, owner_id=user.id)
         return Response(status=204)
 
 
@@ -161,17 +161,17 @@ class AdminTokens(Resource):
         return page_response(token_service.list_tokens(**admin_list_parser.parse_args()))
 
 
-@admin_ns.route("/tokens/<int:token_id>")
-@admin_ns.param("token_id", "Token id", minimum=1, maximum=MAX_ID)
+@admin_ns.route("/tokens/<int:pat_id>")
+@admin_ns.param("pat_id", "Personal access token id", minimum=1, maximum=MAX_ID)
 class AdminToken(Resource):
     @admin_ns.doc(id="adminRevokeToken")
     @admin_required
     @errors(404)
     @admin_ns.response(204, "Revoked: the token no longer works")
-    def delete(self, token_id: int) -> Response:
+    def delete(self, pat_id: int) -> Response:
         """Revoke anyone's personal access token.
 
         It stops working at once. Audited with the acting administrator.
         """
-        token_service.revoke(token_id, actor=current_user())
+        token_service.revoke(pat_id, actor=current_user())
         return Response(status=204)

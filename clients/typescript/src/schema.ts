@@ -18,6 +18,8 @@ export interface paths {
          * List the admin audit log, newest first
          * @description Every administrative change (item toggle, bulk delete, user change) with its actor,
          *     target, time and request id.
+         *
+         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
          */
         get: operations["adminListAudit"];
         put?: never;
@@ -40,8 +42,11 @@ export interface paths {
         };
         /**
          * List every item, inactive included
-         * @description Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
-         *     `listItems`, plus `is_active` to show only active or only inactive items.
+         * @description Takes the same `page`, `per_page`, `after`, `q`, `sort`, `updated_since` and `owner_id`
+         *     parameters as `listItems`, plus `is_active` to show only active or only inactive items.
+         *     Pages carry an `ETag` (`If-None-Match` gives a 304).
+         *
+         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
          */
         get: operations["adminListItems"];
         put?: never;
@@ -92,7 +97,8 @@ export interface paths {
         put?: never;
         /**
          * Flip an item between active and inactive
-         * @description Deactivating hides the item from the public list; activating restores it.
+         * @description Deactivating hides the item from the public list; activating restores it (a deleted
+         *     item is read-only for its owner until then).
          */
         post: operations["adminToggleItem"];
         delete?: never;
@@ -124,6 +130,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/tokens": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every user's personal access tokens
+         * @description Unrevoked, unexpired ones, newest first; filter by `user_id`.
+         */
+        get: operations["adminListTokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tokens/{pat_id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Personal access token id */
+                pat_id: components["parameters"]["PatId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke anyone's personal access token
+         * @description It stops working at once. Audited with the acting administrator.
+         */
+        delete: operations["adminRevokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/uploads": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every user's uploads
+         * @description Newest first; `owner_id` narrows to one user. Each has a signed `url`.
+         */
+        get: operations["adminListUploads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users": {
         parameters: {
             query?: never;
@@ -137,6 +215,8 @@ export interface paths {
         /**
          * List all users
          * @description Paginated; filter by `q` (username or email contains) and sort with `sort`.
+         *
+         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
          */
         get: operations["adminListUsers"];
         put?: never;
@@ -169,7 +249,9 @@ export interface paths {
         /**
          * Change a user's role or state
          * @description Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
-         *     holds, for good. An administrator cannot demote or deactivate itself (409).
+         *     holds, for good. An administrator cannot demote or deactivate itself (409), and there is
+         *     always at least one active administrator: a change that would leave none is a 409, even
+         *     when two administrators demote each other at the same moment.
          */
         patch: operations["adminUpdateUser"];
         trace?: never;
@@ -192,7 +274,8 @@ export interface paths {
         /**
          * Activate or deactivate a user
          * @description Deactivation revokes every token the user holds, for good; a reactivated user logs in
-         *     again. An administrator cannot deactivate itself (409).
+         *     again. An administrator cannot deactivate itself (409), nor the last other active
+         *     administrator (409).
          */
         post: operations["adminToggleUser"];
         delete?: never;
@@ -238,8 +321,8 @@ export interface paths {
         put?: never;
         /**
          * Log in with a username (or email) and password
-         * @description Failed attempts are limited per username and per client address (429 with
-         *     `Retry-After`).
+         * @description Failed attempts are limited per account and client address, and per client address
+         *     (429 with `Retry-After`), so failures elsewhere never lock the owner out.
          */
         post: operations["login"];
         delete?: never;
@@ -295,6 +378,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset mail
+         * @description Always 202, whether or not an account has the address (nothing tells which
+         *     addresses are registered). The mail holds a single-use token that expires in 30
+         *     minutes (`PASSWORD_RESET_EXPIRES`). Rate limited per client address
+         *     (`PASSWORD_RESET_RATE_LIMIT`, shared with `confirmPasswordReset`).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token from the reset mail
+         * @description The token works once. Every session, refresh token and personal access token of the
+         *     account is revoked; log in again with the new password.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -310,8 +443,11 @@ export interface paths {
         /**
          * Exchange a refresh token for a new access token
          * @description Refresh tokens rotate: each is single-use and the response carries its successor.
-         *     Presenting one that was already used revokes the whole login (every token of that
-         *     family), since it means the token was stolen.
+         *     A client that lost the response may retry with the same token within a few seconds
+         *     (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+         *     used token after that revokes the whole login (every token of that family), since it
+         *     means the token was stolen. After logout, a password change or deactivation, no
+         *     token of the login is honoured again.
          */
         post: operations["refreshToken"];
         delete?: never;
@@ -344,6 +480,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/token": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an access token (OAuth2 password or refresh-token grant)
+         * @description Form-encoded as RFC 6749 says: `grant_type=password` with `username` and `password`
+         *     (and optionally `scope`), or `grant_type=refresh_token` with `refresh_token`. Failed
+         *     password grants count like failed logins (429 with `Retry-After`). Unknown parameters
+         *     are ignored (RFC 6749 §3.2).
+         */
+        post: operations["oauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -355,8 +517,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Report whether the service and its database are up
-         * @description Answers 503 with `status: unhealthy` when the database cannot be reached.
+         * Report whether the service and its dependencies are up
+         * @description `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
+         *     dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
          */
         get: operations["getHealth"];
         put?: never;
@@ -379,8 +542,15 @@ export interface paths {
         };
         /**
          * List active items
-         * @description Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
-         *     (default `-created_at`, newest first), page with `page` and `per_page`.
+         * @description Public. Filter by name (`q`, case-insensitive), owner (`owner_id`) or last change
+         *     (`updated_since`); sort with `sort` (default `-created_at`, newest first); page with
+         *     `page` and `per_page`, or by cursor with `after`. Pages carry an `ETag`: send it back as
+         *     `If-None-Match` to get a 304 while nothing changed. Deleted items are not listed (see
+         *     `listMyItems` for a feed that includes them).
+         *
+         *     **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then, oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few seconds before it (a write in flight may commit a moment late); an item appears again each time it changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+         *
+         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
          */
         get: operations["listItems"];
         put?: never;
@@ -417,6 +587,8 @@ export interface paths {
         /**
          * Replace an item
          * @description `name` is required; a missing `description` becomes empty. Owner or admin only.
+         *
+         *     A soft-deleted item is read-only for its owner (409) until an administrator restores it with `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a missing id.
          */
         put: operations["replaceItem"];
         post?: never;
@@ -424,6 +596,8 @@ export interface paths {
          * Delete an item (soft delete)
          * @description The item becomes inactive: gone from the public list, still visible to its owner and
          *     administrators. Owner or admin only.
+         *
+         *     A soft-deleted item is read-only for its owner (409) until an administrator restores it with `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a missing id.
          */
         delete: operations["deleteItem"];
         options?: never;
@@ -431,6 +605,8 @@ export interface paths {
         /**
          * Update some of an item's fields
          * @description Fields left out keep their value. Owner or admin only.
+         *
+         *     A soft-deleted item is read-only for its owner (409) until an administrator restores it with `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a missing id.
          */
         patch: operations["updateItem"];
         trace?: never;
@@ -446,10 +622,94 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List my items
-         * @description The caller's own items, inactive ones included, newest first.
+         * List my items, soft-deleted ones included
+         * @description The caller's own items, deleted (`is_active: false`) ones included unless
+         *     `include_inactive=false`, so a partner syncing from it sees deletions. Takes the same
+         *     `page`, `per_page`, `after`, `q`, `sort` and `updated_since` as `listItems`.
+         *
+         *     **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then, oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few seconds before it (a write in flight may commit a moment late); an item appears again each time it changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+         *
+         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
          */
         get: operations["listMyItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my personal access tokens
+         * @description Unrevoked, unexpired ones, newest first; never the secrets.
+         */
+        get: operations["listPersonalAccessTokens"];
+        put?: never;
+        /**
+         * Create a personal access token
+         * @description For scripts and partner integrations: scoped, expiring (at most 365 days), sent as
+         *     `Authorization: Bearer <token>`. The secret is in this response only; the server keeps
+         *     a hash. Needs an interactive login (a personal access token cannot create another).
+         */
+        post: operations["createPersonalAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/tokens/{pat_id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Personal access token id */
+                pat_id: components["parameters"]["PatId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of my personal access tokens
+         * @description It stops working at once, on every server instance. Audited.
+         */
+        delete: operations["revokePersonalAccessToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/uploads": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my uploads
+         * @description The caller's own uploads, newest first, paginated like the item lists.
+         */
+        get: operations["listMyUploads"];
         put?: never;
         post?: never;
         delete?: never;
@@ -474,9 +734,94 @@ export interface paths {
          * Upload a file
          * @description Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
          *     configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
+         *     The content must match the extension (checked by its magic bytes; 415 otherwise).
+         *     Each user has a quota of files and bytes (`UPLOAD_QUOTA_FILES`, `UPLOAD_QUOTA_MB`):
+         *     an upload beyond it is 409 until some are deleted. The response's `url` is a
+         *     short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
          */
         post: operations["uploadFile"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/upload/direct": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a direct upload to the object store (large files)
+         * @description Returns a presigned POST: send `fields` and then the file (field `file`) as
+         *     `multipart/form-data` to `url`, then call `completeDirectUpload` with `token`. The
+         *     store refuses a file over the size limit or of another `Content-Type`. Needs the S3
+         *     backend (409 otherwise); the type, size and quota rules of `uploadFile` apply.
+         */
+        post: operations["createDirectUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/upload/direct/complete": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a direct upload
+         * @description Checks what reached the store (size, content against the extension, quota), records
+         *     its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
+         *     deleted. Calling it again returns the same upload.
+         */
+        post: operations["completeDirectUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/upload/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Upload id */
+                upload_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an upload's metadata and a fresh signed link
+         * @description Owner or admin only.
+         */
+        get: operations["getUpload"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an upload
+         * @description Removes the stored file and its record (owner or admin; recorded in the audit log).
+         */
+        delete: operations["deleteUpload"];
         options?: never;
         head?: never;
         patch?: never;
@@ -490,18 +835,196 @@ export interface paths {
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
-                /** @description Stored file name, as in the upload's `url` */
+                /** @description Stored file name, as in the upload's `download_path` */
                 filename: string;
             };
             cookie?: never;
         };
         /**
          * Download an uploaded file
-         * @description Owner or admin only; served with `X-Content-Type-Options: nosniff`.
+         * @description Either with a token (owner or admin) or with a signed link (`expires` and `signature`,
+         *     as in an upload's `url`) and no token. Served with `X-Content-Type-Options: nosniff`.
          */
         get: operations["downloadFile"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description Your own subscriptions; administrators see everyone's. Newest first, paginated.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to events
+         * @description You receive events about your own items and uploads; administrators receive events
+         *     about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
+         *     public address. Each delivery is a `POST` signed per Standard Webhooks with the
+         *     returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription
+         * @description Owner or admin only. `disabled_reason` says why a subscription stopped delivering.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Owner or admin only. Pending deliveries are dropped with it.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook subscription
+         * @description Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
+         *     subscription disabled after failures resets its failure count; its pending deliveries
+         *     then go out.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries
+         * @description The delivery log, newest first: status, attempts, the last response code, latency and
+         *     error, and when a pending delivery is tried next. Filter with `status`.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Delivery id */
+                delivery_id: number;
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description Queues a new delivery of the same event with the same `webhook-id` (receivers can
+         *     de-duplicate), with a fresh set of attempts. Not for a delivery still pending.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Queues a signed `ping` event for this subscription only; the worker delivers it and
+         *     the delivery log shows the outcome.
+         */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description The new secret is returned only in this response. For a grace period (24 hours by
+         *     default) deliveries carry two signatures, one per secret, so you can switch without
+         *     rejecting any; then only the new one signs. Owner or admin only.
+         */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -516,7 +1039,7 @@ export interface components {
          * @description Audit action.
          * @enum {string}
          */
-        AuditAction: "item.toggle" | "item.bulk_delete" | "user.update";
+        AuditAction: "item.toggle" | "item.bulk_delete" | "user.update" | "upload.delete" | "token.create" | "token.revoke" | "password.reset" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.ping" | "webhook.redeliver";
         /**
          * @description What the action changed (free-form, depends on the action).
          * @example {}
@@ -541,7 +1064,7 @@ export interface components {
             action: components["schemas"]["AuditAction"];
             /**
              * Format: int32
-             * @description The admin who acted (null if since deleted)
+             * @description Who acted (null if since deleted)
              */
             actor_id: number | null;
             /**
@@ -604,7 +1127,7 @@ export interface components {
          * @description Audit target type.
          * @enum {string}
          */
-        AuditTargetType: "item" | "user";
+        AuditTargetType: "item" | "user" | "upload" | "token" | "webhook";
         /**
          * @description An access token, a refresh token and the user they belong to.
          * @example {
@@ -695,7 +1218,7 @@ export interface components {
             /** @example old secret */
             current_password: string;
             /**
-             * @description 8-72 bytes (UTF-8)
+             * @description At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: a non-ASCII character takes 2-4 bytes). Common, breached and easily guessed passwords, and ones built from the username or email, are refused (NIST SP 800-63B); `errors.password` says why. Must differ from the current password.
              * @example new secret phrase
              */
             new_password: string;
@@ -705,6 +1228,56 @@ export interface components {
          * @enum {string}
          */
         DependencyStatus: "ok" | "unreachable";
+        /**
+         * @description Direct upload complete.
+         * @example {
+         *       "token": "string"
+         *     }
+         */
+        DirectUploadComplete: {
+            token: string;
+        };
+        /**
+         * @description Direct upload request.
+         * @example {
+         *       "filename": "video-frames.zip",
+         *       "size": 52428800
+         *     }
+         */
+        DirectUploadRequest: {
+            /** @example video-frames.zip */
+            filename: string;
+            /**
+             * Format: int32
+             * @description Bytes you will send
+             * @example 52428800
+             */
+            size: number;
+        };
+        /**
+         * @description Direct upload ticket.
+         * @example {
+         *       "expires_at": "2026-01-31T12:00:00+00:00",
+         *       "fields": {},
+         *       "token": "string",
+         *       "url": "string"
+         *     }
+         */
+        DirectUploadTicket: {
+            /**
+             * Format: date-time
+             * @description The POST is refused after
+             */
+            expires_at: string;
+            /** @description Form fields to send first, as given, then the file as the field `file` */
+            fields: {
+                [key: string]: string;
+            };
+            /** @description Pass to `completeDirectUpload` once the POST succeeded */
+            token: string;
+            /** @description POST the file here (the object store) */
+            url: string;
+        };
         /**
          * @description Every error: a message, per-field reasons on validation errors, and the request id to quote to support.
          * @example {
@@ -734,19 +1307,31 @@ export interface components {
             [key: string]: string;
         };
         /**
+         * @description The grant
+         * @enum {string}
+         */
+        GrantType: "password" | "refresh_token";
+        /**
          * @description Whether the service and its dependencies answer.
          * @example {
          *       "database": "ok",
+         *       "redis": "ok",
          *       "service": "backend",
          *       "status": "healthy"
          *     }
          */
         Health: {
             database: components["schemas"]["DependencyStatus"];
+            redis?: components["schemas"]["HealthRedis"];
             /** @example backend */
             service: string;
             status: components["schemas"]["HealthStatus"];
         };
+        /**
+         * @description Present only when the service is configured with Redis (`REDIS_URL`)
+         * @enum {string}
+         */
+        HealthRedis: "ok" | "unreachable";
         /**
          * @description Health status.
          * @enum {string}
@@ -851,7 +1436,7 @@ export interface components {
          * @description Item sort.
          * @enum {string}
          */
-        ItemSort: "-created_at" | "created_at" | "name" | "-name";
+        ItemSort: "-created_at" | "created_at" | "name" | "-name" | "-updated_at" | "updated_at";
         /**
          * @description Fields to change; absent fields keep their value.
          * @example {
@@ -865,6 +1450,11 @@ export interface components {
             /** @example Notebook */
             name?: string;
         };
+        /**
+         * @description List webhook deliveries status.
+         * @enum {string}
+         */
+        ListWebhookDeliveriesStatus: "pending" | "delivered" | "failed";
         /**
          * @description Credentials: a username or an email, and the password.
          * @example {
@@ -892,6 +1482,288 @@ export interface components {
             message: string;
         };
         /**
+         * @description O auth error.
+         * @example {
+         *       "error": "invalid_request",
+         *       "error_description": "Invalid username or password",
+         *       "request_id": "string"
+         *     }
+         */
+        OAuthError: {
+            error: components["schemas"]["OAuthErrorError"];
+            /** @example Invalid username or password */
+            error_description: string;
+            /** @description The request's `X-Request-ID` */
+            request_id?: string;
+        };
+        /**
+         * @description O auth error error.
+         * @enum {string}
+         */
+        OAuthErrorError: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope";
+        /**
+         * @description O auth token.
+         * @example {
+         *       "access_token": "string",
+         *       "expires_in": 1,
+         *       "refresh_expires_in": 1,
+         *       "refresh_token": "string",
+         *       "scope": "items:read",
+         *       "token_type": "Bearer"
+         *     }
+         */
+        OAuthToken: {
+            /** @description JWT access token */
+            access_token: string;
+            /**
+             * Format: int32
+             * @description Seconds until expiry
+             */
+            expires_in: number;
+            /**
+             * Format: int32
+             * @description Seconds until the refresh token expires
+             */
+            refresh_expires_in: number;
+            /** @description Single-use; exchange it with `grant_type=refresh_token` */
+            refresh_token: string;
+            /**
+             * @description Granted scopes, space-delimited
+             * @example items:read
+             */
+            scope: string;
+            token_type: components["schemas"]["OAuthTokenTokenType"];
+        };
+        /**
+         * @description O auth token token type.
+         * @enum {string}
+         */
+        OAuthTokenTokenType: "Bearer";
+        /**
+         * @description Password reset confirm.
+         * @example {
+         *       "new_password": "new secret phrase",
+         *       "token": "string"
+         *     }
+         */
+        PasswordResetConfirm: {
+            /**
+             * @description 8-72 bytes (UTF-8)
+             * @example new secret phrase
+             */
+            new_password: string;
+            /** @description The token from the mail */
+            token: string;
+        };
+        /**
+         * @description Password reset request.
+         * @example {
+         *       "email": "alice@example.com"
+         *     }
+         */
+        PasswordResetRequest: {
+            /** @example alice@example.com */
+            email: string;
+        };
+        /**
+         * @description Personal access token.
+         * @example {
+         *       "created_at": "2026-01-31T12:00:00+00:00",
+         *       "expires_at": "2026-01-31T12:00:00+00:00",
+         *       "id": 7,
+         *       "last_used_at": "2026-01-31T12:00:00+00:00",
+         *       "name": "CI deploy",
+         *       "prefix": "bapi_pat_Xy3kQ9aB",
+         *       "scopes": [
+         *         "items:read"
+         *       ],
+         *       "user_id": 1
+         *     }
+         */
+        PersonalAccessToken: {
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            expires_at: string;
+            /**
+             * Format: int32
+             * @example 7
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC; updated at most once a minute; null if never used
+             */
+            last_used_at?: string | null;
+            /** @example CI deploy */
+            name: string;
+            /**
+             * @description The token's first characters, to tell tokens apart
+             * @example bapi_pat_Xy3kQ9aB
+             */
+            prefix: string;
+            /**
+             * @default []
+             * @example [
+             *       "items:read"
+             *     ]
+             */
+            scopes: components["schemas"]["Scope"][];
+            /**
+             * Format: int32
+             * @description The owner
+             * @example 1
+             */
+            user_id: number;
+        };
+        /**
+         * @description Personal access token create.
+         * @example {
+         *       "expires_at": "2026-01-31T12:00:00+00:00",
+         *       "expires_in_days": 1,
+         *       "name": "CI deploy",
+         *       "scopes": [
+         *         "items:read",
+         *         "items:write"
+         *       ]
+         *     }
+         */
+        PersonalAccessTokenCreate: {
+            /**
+             * Format: date-time
+             * @description Expiry, ISO 8601 (give this or `expires_in_days`); at most 365 days ahead
+             */
+            expires_at?: string;
+            /**
+             * Format: int32
+             * @description Lifetime in days (give this or `expires_at`)
+             */
+            expires_in_days?: number;
+            /** @example CI deploy */
+            name: string;
+            /**
+             * @description What the token may do; never more than your role allows
+             * @example [
+             *       "items:read",
+             *       "items:write"
+             *     ]
+             */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * @description Personal access token created.
+         * @example {
+         *       "created_at": "2026-01-31T12:00:00+00:00",
+         *       "expires_at": "2026-01-31T12:00:00+00:00",
+         *       "id": 7,
+         *       "last_used_at": "2026-01-31T12:00:00+00:00",
+         *       "name": "CI deploy",
+         *       "prefix": "bapi_pat_Xy3kQ9aB",
+         *       "scopes": [
+         *         "items:read"
+         *       ],
+         *       "token": "bapi_pat_Xy3kQ9aB...",
+         *       "user_id": 1
+         *     }
+         */
+        PersonalAccessTokenCreated: {
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            expires_at: string;
+            /**
+             * Format: int32
+             * @example 7
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC; updated at most once a minute; null if never used
+             */
+            last_used_at?: string | null;
+            /** @example CI deploy */
+            name: string;
+            /**
+             * @description The token's first characters, to tell tokens apart
+             * @example bapi_pat_Xy3kQ9aB
+             */
+            prefix: string;
+            /**
+             * @default []
+             * @example [
+             *       "items:read"
+             *     ]
+             */
+            scopes: components["schemas"]["Scope"][];
+            /**
+             * @description The secret, shown this once: send it as `Authorization: Bearer <token>`
+             * @example bapi_pat_Xy3kQ9aB...
+             */
+            token: string;
+            /**
+             * Format: int32
+             * @description The owner
+             * @example 1
+             */
+            user_id: number;
+        };
+        /**
+         * @description Personal access token page.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-01-31T12:00:00+00:00",
+         *           "expires_at": "2026-01-31T12:00:00+00:00",
+         *           "id": 7,
+         *           "last_used_at": "2026-01-31T12:00:00+00:00",
+         *           "name": "CI deploy",
+         *           "prefix": "bapi_pat_Xy3kQ9aB",
+         *           "scopes": [
+         *             "items:read"
+         *           ],
+         *           "user_id": 1
+         *         }
+         *       ],
+         *       "next_cursor": "string",
+         *       "page": 1,
+         *       "per_page": 20,
+         *       "total": 1
+         *     }
+         */
+        PersonalAccessTokenPage: {
+            /** @default [] */
+            items: components["schemas"]["PersonalAccessToken"][];
+            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
+            next_cursor?: string | null;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @example 20
+             */
+            per_page: number;
+            /**
+             * Format: int32
+             * @description Items matching the filters
+             */
+            total: number;
+        };
+        /**
          * @description A refresh token to rotate.
          * @example {
          *       "refresh_token": "string"
@@ -912,7 +1784,7 @@ export interface components {
             /** @example alice@example.com */
             email: string;
             /**
-             * @description 8-72 bytes (UTF-8)
+             * @description At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: a non-ASCII character takes 2-4 bytes). Common, breached and easily guessed passwords, and ones built from the username or email, are refused (NIST SP 800-63B); `errors.password` says why.
              * @example correct horse battery
              */
             password: string;
@@ -922,6 +1794,11 @@ export interface components {
              */
             username: string;
         };
+        /**
+         * @description Scope.
+         * @enum {string}
+         */
+        Scope: "items:read" | "items:write" | "uploads:read" | "uploads:write" | "account" | "admin:read" | "admin:write";
         /**
          * @description Item and user counts.
          * @example {
@@ -956,15 +1833,30 @@ export interface components {
          * @description An uploaded file's metadata and where to download it.
          * @example {
          *       "content_type": "image/png",
+         *       "created_at": "2026-01-31T12:00:00+00:00",
+         *       "download_path": "/api/uploads/3f2a9c0e.png",
          *       "filename": "string",
          *       "id": 1,
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
          *       "size": 1,
-         *       "url": "/api/uploads/3f2a9c0e.png"
+         *       "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+         *       "url_expires_at": "2026-01-31T12:00:00+00:00",
+         *       "user_id": 1
          *     }
          */
         Upload: {
             /** @example image/png */
             content_type: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            created_at: string;
+            /**
+             * @description Token-authenticated download (`downloadFile`); does not expire
+             * @example /api/uploads/3f2a9c0e.png
+             */
+            download_path: string;
             /** @description Sanitised original name */
             filename: string;
             /**
@@ -973,12 +1865,75 @@ export interface components {
              */
             id: number;
             /**
+             * @description Hex SHA-256 of the content (absent for files stored before it was recorded)
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            sha256?: string;
+            /**
              * Format: int32
              * @description Bytes
              */
             size: number;
-            /** @example /api/uploads/3f2a9c0e.png */
+            /**
+             * @description Short-lived signed download link: works with no `Authorization` header (e.g. `<img src>`) until `url_expires_at`; a relative link is served by this API, an absolute one by the object store. `getUpload` gives a fresh one.
+             * @example /api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...
+             */
             url: string;
+            /**
+             * Format: date-time
+             * @description When `url` stops working (ISO 8601, UTC)
+             */
+            url_expires_at: string;
+            /**
+             * Format: int32
+             * @description Owner's user id
+             * @example 1
+             */
+            user_id: number;
+        };
+        /**
+         * @description Upload page.
+         * @example {
+         *       "items": [
+         *         {
+         *           "content_type": "image/png",
+         *           "created_at": "2026-01-31T12:00:00+00:00",
+         *           "download_path": "/api/uploads/3f2a9c0e.png",
+         *           "filename": "string",
+         *           "id": 1,
+         *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *           "size": 1,
+         *           "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+         *           "url_expires_at": "2026-01-31T12:00:00+00:00",
+         *           "user_id": 1
+         *         }
+         *       ],
+         *       "next_cursor": "string",
+         *       "page": 1,
+         *       "per_page": 20,
+         *       "total": 1
+         *     }
+         */
+        UploadPage: {
+            /** @default [] */
+            items: components["schemas"]["Upload"][];
+            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
+            next_cursor?: string | null;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @example 20
+             */
+            per_page: number;
+            /**
+             * Format: int32
+             * @description Items matching the filters
+             */
+            total: number;
         };
         /**
          * @description A user account as the API shows it (never the password hash).
@@ -1092,6 +2047,494 @@ export interface components {
          * @enum {string}
          */
         UserSort: "created_at" | "-created_at" | "username" | "-username";
+        /**
+         * @description Webhook.
+         * @example {
+         *       "created_at": "2026-01-31T12:00:00+00:00",
+         *       "description": "Sync to our CRM",
+         *       "disabled_reason": "string",
+         *       "enabled": true,
+         *       "events": [
+         *         "item.created"
+         *       ],
+         *       "failure_count": 1,
+         *       "id": 1,
+         *       "updated_at": "2026-01-31T12:00:00+00:00",
+         *       "url": "https://partner.example.com/hooks/backend",
+         *       "user_id": 1
+         *     }
+         */
+        Webhook: {
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            created_at: string;
+            /** @example Sync to our CRM */
+            description: string;
+            /** @description Why it was disabled; null while enabled */
+            disabled_reason?: string | null;
+            /** @description False: nothing is delivered */
+            enabled: boolean;
+            /** @default [] */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Format: int32
+             * @description Consecutive failed attempts; the subscription is disabled when it reaches the configured limit
+             */
+            failure_count: number;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            readonly id: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            updated_at: string;
+            /** @example https://partner.example.com/hooks/backend */
+            url: string;
+            /**
+             * Format: int32
+             * @description Owner's user id
+             * @example 1
+             */
+            user_id: number;
+        };
+        /**
+         * @description Webhook create.
+         * @example {
+         *       "description": "Sync to our CRM",
+         *       "events": [
+         *         "item.created",
+         *         "item.updated"
+         *       ],
+         *       "url": "https://partner.example.com/hooks/backend"
+         *     }
+         */
+        WebhookCreate: {
+            /** @example Sync to our CRM */
+            description?: string;
+            /**
+             * @description Event types to receive: `item.created`, `item.updated`, `item.deleted`, `item.restored`, `upload.created`, `upload.deleted`, `user.deactivated` (administrators only)
+             * @example [
+             *       "item.created",
+             *       "item.updated"
+             *     ]
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * @description Where events are POSTed: http(s), resolving to a public address
+             * @example https://partner.example.com/hooks/backend
+             */
+            url: string;
+        };
+        /**
+         * @description Webhook delivery.
+         * @example {
+         *       "attempts": 1,
+         *       "created_at": "2026-01-31T12:00:00+00:00",
+         *       "event_id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+         *       "event_type": "item.created",
+         *       "id": 1,
+         *       "last_attempt_at": "2026-01-31T12:00:00+00:00",
+         *       "last_error": "string",
+         *       "latency_ms": 1,
+         *       "next_attempt_at": "2026-01-31T12:00:00+00:00",
+         *       "response_status": 1,
+         *       "status": "pending",
+         *       "subscription_id": 1
+         *     }
+         */
+        WebhookDelivery: {
+            /**
+             * Format: int32
+             * @description Attempts made so far
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            created_at: string;
+            /**
+             * @description The `webhook-id` header (same on every retry)
+             * @example msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c
+             */
+            event_id: string;
+            /** @example item.created */
+            event_type: string;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC; null before the first
+             */
+            last_attempt_at?: string | null;
+            /** @description Why the last attempt failed */
+            last_error?: string | null;
+            /**
+             * Format: int32
+             * @description Duration of the last attempt
+             */
+            latency_ms?: number | null;
+            /**
+             * Format: date-time
+             * @description When a pending delivery is tried next (ISO 8601, UTC)
+             */
+            next_attempt_at: string;
+            /**
+             * Format: int32
+             * @description HTTP status of the last attempt
+             */
+            response_status?: number | null;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** Format: int32 */
+            subscription_id: number;
+        };
+        /**
+         * @description Webhook delivery page.
+         * @example {
+         *       "items": [
+         *         {
+         *           "attempts": 1,
+         *           "created_at": "2026-01-31T12:00:00+00:00",
+         *           "event_id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+         *           "event_type": "item.created",
+         *           "id": 1,
+         *           "last_attempt_at": "2026-01-31T12:00:00+00:00",
+         *           "last_error": "string",
+         *           "latency_ms": 1,
+         *           "next_attempt_at": "2026-01-31T12:00:00+00:00",
+         *           "response_status": 1,
+         *           "status": "pending",
+         *           "subscription_id": 1
+         *         }
+         *       ],
+         *       "next_cursor": "string",
+         *       "page": 1,
+         *       "per_page": 20,
+         *       "total": 1
+         *     }
+         */
+        WebhookDeliveryPage: {
+            /** @default [] */
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
+            next_cursor?: string | null;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @example 20
+             */
+            per_page: number;
+            /**
+             * Format: int32
+             * @description Items matching the filters
+             */
+            total: number;
+        };
+        /**
+         * @description Webhook delivery status.
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "pending" | "delivered" | "failed";
+        /**
+         * @description Webhook event type.
+         * @enum {string}
+         */
+        WebhookEventType: "item.created" | "item.updated" | "item.deleted" | "item.restored" | "upload.created" | "upload.deleted" | "user.deactivated";
+        /**
+         * @description The body of a webhook delivery
+         * @example {
+         *       "data": {
+         *         "created_at": "2026-01-31T12:00:00+00:00",
+         *         "description": "A5, dotted",
+         *         "id": 1,
+         *         "is_active": true,
+         *         "name": "Notebook",
+         *         "updated_at": "2026-01-31T12:00:00+00:00",
+         *         "user_id": 1
+         *       },
+         *       "id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+         *       "timestamp": "2026-01-31T12:00:00+00:00",
+         *       "type": "item.created"
+         *     }
+         */
+        WebhookItemEvent: {
+            data: components["schemas"]["Item"];
+            /**
+             * @description Event id, equal to the `webhook-id` header
+             * @example msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change happened (ISO 8601, UTC)
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookItemEventType"];
+        };
+        /**
+         * @description Webhook item event type.
+         * @enum {string}
+         */
+        WebhookItemEventType: "item.created" | "item.updated" | "item.deleted" | "item.restored";
+        /**
+         * @description Webhook page.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-01-31T12:00:00+00:00",
+         *           "description": "Sync to our CRM",
+         *           "disabled_reason": "string",
+         *           "enabled": true,
+         *           "events": [
+         *             "item.created"
+         *           ],
+         *           "failure_count": 1,
+         *           "id": 1,
+         *           "updated_at": "2026-01-31T12:00:00+00:00",
+         *           "url": "https://partner.example.com/hooks/backend",
+         *           "user_id": 1
+         *         }
+         *       ],
+         *       "next_cursor": "string",
+         *       "page": 1,
+         *       "per_page": 20,
+         *       "total": 1
+         *     }
+         */
+        WebhookPage: {
+            /** @default [] */
+            items: components["schemas"]["Webhook"][];
+            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
+            next_cursor?: string | null;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            page: number;
+            /**
+             * Format: int32
+             * @example 20
+             */
+            per_page: number;
+            /**
+             * Format: int32
+             * @description Items matching the filters
+             */
+            total: number;
+        };
+        /**
+         * @description The body of a webhook delivery
+         * @example {
+         *       "data": {
+         *         "subscription_id": 1,
+         *         "url": "string"
+         *       },
+         *       "id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+         *       "timestamp": "2026-01-31T12:00:00+00:00",
+         *       "type": "ping"
+         *     }
+         */
+        WebhookPingEvent: {
+            data: {
+                /** Format: int32 */
+                subscription_id: number;
+                url: string;
+            };
+            /**
+             * @description Event id, equal to the `webhook-id` header
+             * @example msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change happened (ISO 8601, UTC)
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookPingEventType"];
+        };
+        /**
+         * @description Webhook ping event type.
+         * @enum {string}
+         */
+        WebhookPingEventType: "ping";
+        /**
+         * @description Webhook update.
+         * @example {
+         *       "description": "string",
+         *       "enabled": true,
+         *       "events": [
+         *         "item.created",
+         *         "item.updated"
+         *       ],
+         *       "url": "https://partner.example.com/hooks/backend"
+         *     }
+         */
+        WebhookUpdate: {
+            description?: string;
+            /** @description `true` re-enables (and resets `failure_count`) */
+            enabled?: boolean;
+            /**
+             * @description Event types to receive: `item.created`, `item.updated`, `item.deleted`, `item.restored`, `upload.created`, `upload.deleted`, `user.deactivated` (administrators only)
+             * @example [
+             *       "item.created",
+             *       "item.updated"
+             *     ]
+             */
+            events?: components["schemas"]["WebhookEventType"][];
+            /**
+             * @description Where events are POSTed: http(s), resolving to a public address
+             * @example https://partner.example.com/hooks/backend
+             */
+            url?: string;
+        };
+        /**
+         * @description The body of a webhook delivery
+         * @example {
+         *       "data": {
+         *         "content_type": "image/png",
+         *         "created_at": "2026-01-31T12:00:00+00:00",
+         *         "download_path": "/api/uploads/3f2a9c0e.png",
+         *         "filename": "string",
+         *         "id": 1,
+         *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *         "size": 1,
+         *         "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+         *         "url_expires_at": "2026-01-31T12:00:00+00:00",
+         *         "user_id": 1
+         *       },
+         *       "id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+         *       "timestamp": "2026-01-31T12:00:00+00:00",
+         *       "type": "upload.created"
+         *     }
+         */
+        WebhookUploadEvent: {
+            data: components["schemas"]["Upload"];
+            /**
+             * @description Event id, equal to the `webhook-id` header
+             * @example msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change happened (ISO 8601, UTC)
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookUploadEventType"];
+        };
+        /**
+         * @description Webhook upload event type.
+         * @enum {string}
+         */
+        WebhookUploadEventType: "upload.created" | "upload.deleted";
+        /**
+         * @description The body of a webhook delivery
+         * @example {
+         *       "data": {
+         *         "created_at": "2026-01-31T12:00:00+00:00",
+         *         "email": "alice@example.com",
+         *         "id": 1,
+         *         "is_active": true,
+         *         "is_admin": false,
+         *         "last_login": "2026-01-31T12:00:00+00:00",
+         *         "username": "alice"
+         *       },
+         *       "id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+         *       "timestamp": "2026-01-31T12:00:00+00:00",
+         *       "type": "user.deactivated"
+         *     }
+         */
+        WebhookUserEvent: {
+            data: components["schemas"]["User"];
+            /**
+             * @description Event id, equal to the `webhook-id` header
+             * @example msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change happened (ISO 8601, UTC)
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookUserEventType"];
+        };
+        /**
+         * @description Webhook user event type.
+         * @enum {string}
+         */
+        WebhookUserEventType: "user.deactivated";
+        /**
+         * @description Webhook with secret.
+         * @example {
+         *       "created_at": "2026-01-31T12:00:00+00:00",
+         *       "description": "Sync to our CRM",
+         *       "disabled_reason": "string",
+         *       "enabled": true,
+         *       "events": [
+         *         "item.created"
+         *       ],
+         *       "failure_count": 1,
+         *       "id": 1,
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+         *       "updated_at": "2026-01-31T12:00:00+00:00",
+         *       "url": "https://partner.example.com/hooks/backend",
+         *       "user_id": 1
+         *     }
+         */
+        WebhookWithSecret: {
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            created_at: string;
+            /** @example Sync to our CRM */
+            description: string;
+            /** @description Why it was disabled; null while enabled */
+            disabled_reason?: string | null;
+            /** @description False: nothing is delivered */
+            enabled: boolean;
+            /** @default [] */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Format: int32
+             * @description Consecutive failed attempts; the subscription is disabled when it reaches the configured limit
+             */
+            failure_count: number;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            readonly id: number;
+            /**
+             * @description Signing secret (Standard Webhooks `whsec_...`): shown only now; store it to verify `webhook-signature`
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            updated_at: string;
+            /** @example https://partner.example.com/hooks/backend */
+            url: string;
+            /**
+             * Format: int32
+             * @description Owner's user id
+             * @example 1
+             */
+            user_id: number;
+        };
     };
     responses: {
         /** @description Unexpected error (a bug: report it with the request id) */
@@ -1114,48 +2557,64 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor` */
+        /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
         After: string;
-        /** @description Makes retries safe: a repeat with the same key and body returns the first response and creates nothing */
+        /** @description Makes retries safe: a repeat with the same key and body returns the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and creates nothing; the same key with a different body is a 422. 1-255 visible ASCII characters (e.g. a UUID). Keys are per user (yours never collide with another user's) and kept for 24 hours after the first request; after that the key is forgotten and a repeat creates again. */
         IdempotencyKey: string;
-        /** @description The ETag you last saw: 412 if the item changed since (optimistic locking) */
+        /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
         IfMatch: string;
+        /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
+        IfNoneMatch: string;
         /** @description Item id */
         ItemId: number;
         /** @description Owner's user id */
         OwnerId: number;
         /** @description Page number, from 1 */
         Page: number;
+        /** @description Personal access token id */
+        PatId: number;
         /** @description Items per page, 1 to 100 */
         PerPage: number;
         /** @description Name contains (case-insensitive) */
         Query: string;
         /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
         RequestId: string;
-        /** @description Sort order; '-' for descending. Default: `-created_at`. */
+        /** @description Sort order; '-' for descending. `updated_at` with `updated_since` and `after` is a change feed. Default: `-created_at`. */
         Sort: components["schemas"]["ItemSort"];
+        /** @description Only items changed at or after this ISO 8601 time (UTC if no offset); soft deletes count as changes */
+        UpdatedSince: string;
         /** @description User id */
         UserId: number;
+        /** @description Subscription id */
+        WebhookId: number;
     };
     requestBodies: never;
     headers: {
         /** @description Present when the request's `Origin` is allowed by `CORS_ORIGINS` (`*` by default): the origin, or `*`. */
         "Access-Control-Allow-Origin": string;
-        /** @description Entity tag of the item's current state */
+        /** @description Entity tag of the representation sent */
         Etag: string;
+        /** @description Entity tag of this page: send it as `If-None-Match` to get a 304 while the page is unchanged */
+        EtagAlt: string;
         /** @description `true` when this is the stored response to an earlier request with the same `Idempotency-Key` */
         IdempotentReplayed: string;
         /** @description RFC 8288 links to the `first`, `prev`, `next` and `last` pages */
         Link: string;
+        /** @description IETF draft `RateLimit`: per policy, requests remaining (`r`) and seconds until its window resets (`t`), e.g. `"address";r=5999;t=60` */
+        Ratelimit: string;
+        /** @description IETF draft `RateLimit-Policy`: the policies counting this request, with quota (`q`) and window in seconds (`w`), e.g. `"address";q=6000;w=60` */
+        RatelimitPolicy: string;
         /** @description The request's id (see the `X-Request-ID` parameter). */
         RequestId: string;
         /** @description Seconds to wait before retrying */
         RetryAfter: number;
-        /** @description Failed attempts allowed in the window */
+        /** @description On a missing scope: `Bearer error="insufficient_scope", scope="..."` (RFC 6750 §3.1) naming the scopes the operation needs */
+        WwwAuthenticate: string;
+        /** @description Quota of the tightest policy */
         XRatelimitLimit: number;
-        /** @description Failed attempts left */
+        /** @description Requests left in the tightest policy's window */
         XRatelimitRemaining: number;
-        /** @description Unix time the window resets */
+        /** @description Unix time the tightest policy's window resets */
         XRatelimitReset: number;
         /** @description Items matching the filters */
         XTotalCount: number;
@@ -1179,6 +2638,8 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
+                /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -1189,7 +2650,13 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["Etag"];
                     Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     "X-Total-Count": components["headers"]["XTotalCount"];
                     [name: string]: unknown;
@@ -1218,10 +2685,29 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description Not modified: your `If-None-Match` ETag is current */
+            304: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1240,6 +2726,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1254,10 +2745,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1276,6 +2773,35 @@ export interface operations {
             414: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1291,6 +2817,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -1301,20 +2851,24 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
+                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
+                after?: components["parameters"]["After"];
                 /** @description Name contains (case-insensitive) */
                 q?: components["parameters"]["Query"];
-                /** @description Sort order; '-' for descending. Default: `-created_at`. */
+                /** @description Sort order; '-' for descending. `updated_at` with `updated_since` and `after` is a change feed. Default: `-created_at`. */
                 sort?: components["parameters"]["Sort"];
+                /** @description Only items changed at or after this ISO 8601 time (UTC if no offset); soft deletes count as changes */
+                updated_since?: components["parameters"]["UpdatedSince"];
                 /** @description Owner's user id */
                 owner_id?: components["parameters"]["OwnerId"];
-                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor` */
-                after?: components["parameters"]["After"];
                 /** @description Only active or inactive items */
                 is_active?: boolean;
             };
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
+                /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -1325,7 +2879,13 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["EtagAlt"];
                     Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     "X-Total-Count": components["headers"]["XTotalCount"];
                     [name: string]: unknown;
@@ -1353,10 +2913,29 @@ export interface operations {
                     "application/json": components["schemas"]["ItemPage"];
                 };
             };
+            /** @description Not modified: your `If-None-Match` ETag is current */
+            304: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1375,6 +2954,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1389,10 +2973,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1411,6 +3001,35 @@ export interface operations {
             414: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1426,6 +3045,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -1458,6 +3101,11 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1477,6 +3125,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1495,6 +3148,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1509,10 +3167,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1531,6 +3195,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1549,6 +3218,35 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1564,6 +3262,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -1573,7 +3295,7 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description The ETag you last saw: 412 if the item changed since (optimistic locking) */
+                /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1589,6 +3311,11 @@ export interface operations {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["Etag"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1607,10 +3334,15 @@ export interface operations {
                     "application/json": components["schemas"]["Item"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
+            /** @description Malformed `If-Match` header (not `*` or a list of quoted ETags) */
+            400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1625,10 +3357,39 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1647,6 +3408,11 @@ export interface operations {
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1665,6 +3431,35 @@ export interface operations {
             412: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1680,6 +3475,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -1699,6 +3518,11 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1722,6 +3546,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1736,10 +3565,40 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1755,6 +3614,589 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    adminListTokens: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, 1 to 100 */
+                per_page?: components["parameters"]["PerPage"];
+                /** @description Only this user's tokens */
+                user_id?: number;
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live tokens of every user */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    "X-Total-Count": components["headers"]["XTotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "created_at": "2026-01-31T12:00:00+00:00",
+                     *           "expires_at": "2026-01-31T12:00:00+00:00",
+                     *           "id": 7,
+                     *           "last_used_at": "2026-01-31T12:00:00+00:00",
+                     *           "name": "CI deploy",
+                     *           "prefix": "bapi_pat_Xy3kQ9aB",
+                     *           "scopes": [
+                     *             "items:read"
+                     *           ],
+                     *           "user_id": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "string",
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PersonalAccessTokenPage"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request URL too long (over 8190 bytes, e.g. long non-ASCII query values) */
+            414: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    adminRevokeToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Personal access token id */
+                pat_id: components["parameters"]["PatId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: the token no longer works */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    adminListUploads: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, 1 to 100 */
+                per_page?: components["parameters"]["PerPage"];
+                /** @description Only this user's uploads */
+                owner_id?: number;
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of every user's uploads, newest first */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    "X-Total-Count": components["headers"]["XTotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "content_type": "image/png",
+                     *           "created_at": "2026-01-31T12:00:00+00:00",
+                     *           "download_path": "/api/uploads/3f2a9c0e.png",
+                     *           "filename": "string",
+                     *           "id": 1,
+                     *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "size": 1,
+                     *           "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+                     *           "url_expires_at": "2026-01-31T12:00:00+00:00",
+                     *           "user_id": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "string",
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadPage"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request URL too long (over 8190 bytes, e.g. long non-ASCII query values) */
+            414: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -1773,6 +4215,8 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
+                /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -1783,7 +4227,13 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["Etag"];
                     Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     "X-Total-Count": components["headers"]["XTotalCount"];
                     [name: string]: unknown;
@@ -1811,10 +4261,29 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            /** @description Not modified: your `If-None-Match` ETag is current */
+            304: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1833,6 +4302,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1847,10 +4321,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1869,6 +4349,35 @@ export interface operations {
             414: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1884,6 +4393,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -1916,6 +4449,11 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1938,6 +4476,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1956,6 +4499,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1970,10 +4518,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1992,6 +4546,11 @@ export interface operations {
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2006,10 +4565,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Administrators cannot demote or deactivate themselves */
+            /** @description Administrators cannot demote or deactivate themselves, and the last active administrator cannot be demoted or deactivated */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2028,6 +4592,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2046,6 +4615,35 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2061,6 +4659,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -2083,6 +4705,11 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2105,6 +4732,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2119,10 +4751,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2141,6 +4779,11 @@ export interface operations {
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2155,10 +4798,39 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Administrators cannot demote or deactivate themselves */
+            /** @description Administrators cannot demote or deactivate themselves, and the last active administrator cannot be demoted or deactivated */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2174,6 +4846,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -2203,133 +4899,8 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "expires_in": 1,
-                     *       "refresh_expires_in": 1,
-                     *       "refresh_token": "string",
-                     *       "token": "string",
-                     *       "token_type": "Bearer",
-                     *       "user": {
-                     *         "created_at": "2026-01-31T12:00:00+00:00",
-                     *         "email": "alice@example.com",
-                     *         "id": 1,
-                     *         "is_active": true,
-                     *         "is_admin": false,
-                     *         "last_login": "2026-01-31T12:00:00+00:00",
-                     *         "username": "alice"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["AuthToken"];
-                };
-            };
-            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
-            400: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Unsupported media type */
-            415: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            500: components["responses"]["UnexpectedError"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    login: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
-                "X-Request-ID"?: components["parameters"]["RequestId"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "password": "correct horse battery",
-                 *       "username": "alice"
-                 *     }
-                 */
-                "application/json": components["schemas"]["LoginRequest"];
-            };
-        };
-        responses: {
-            /** @description Logged in; the body holds an access token */
-            200: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -2362,6 +4933,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2376,10 +4952,39 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Wrong credentials or inactive account */
+            /** @description Missing, invalid, expired or revoked token */
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2398,6 +5003,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2416,6 +5026,11 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2430,11 +5045,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; retry after `Retry-After` seconds */
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); failed logins: 10 per minute per account and client address (`LOGIN_RATE_LIMIT`); failed logins: 100 per minute per client address (`LOGIN_IP_RATE_LIMIT`); 30 per hour per user (`CHANGE_PASSWORD_RATE_LIMIT`) */
             429: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2450,41 +5070,16 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    logout: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
-                "X-Request-ID"?: components["parameters"]["RequestId"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Logged out; the token is revoked */
-            200: {
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "message": "Logged out"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Message"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2499,67 +5094,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            500: components["responses"]["UnexpectedError"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    getCurrentUser: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
-                "X-Request-ID"?: components["parameters"]["RequestId"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The current user */
-            200: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "created_at": "2026-01-31T12:00:00+00:00",
-                     *       "email": "alice@example.com",
-                     *       "id": 1,
-                     *       "is_active": true,
-                     *       "is_admin": false,
-                     *       "last_login": "2026-01-31T12:00:00+00:00",
-                     *       "username": "alice"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            500: components["responses"]["UnexpectedError"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    refreshToken: {
+    login: {
         parameters: {
             query?: never;
             header?: {
@@ -2573,17 +5111,23 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "refresh_token": "string"
+                 *       "password": "correct horse battery",
+                 *       "username": "alice"
                  *     }
                  */
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
-            /** @description A new access token and a new refresh token */
+            /** @description Logged in; the body holds an access token */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2613,6 +5157,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2627,10 +5176,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Refresh token invalid, expired, revoked or already used */
+            /** @description Wrong credentials or inactive account */
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2649,6 +5203,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2667,6 +5226,35 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); failed logins: 10 per minute per account and client address (`LOGIN_RATE_LIMIT`); failed logins: 100 per minute per client address (`LOGIN_IP_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2682,6 +5270,826 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out; the token is revoked */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Logged out"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCurrentUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current user */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "email": "alice@example.com",
+                     *       "id": 1,
+                     *       "is_active": true,
+                     *       "is_admin": false,
+                     *       "last_login": "2026-01-31T12:00:00+00:00",
+                     *       "username": "alice"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "alice@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description If an account has this address, a reset mail is on its way */
+            202: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Logged out"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); 30 per hour per client address (`PASSWORD_RESET_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "new_password": "new secret phrase",
+                 *       "token": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Password changed; every session and token revoked */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Logged out"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); 30 per hour per client address (`PASSWORD_RESET_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description A new access token and a new refresh token */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expires_in": 1,
+                     *       "refresh_expires_in": 1,
+                     *       "refresh_token": "string",
+                     *       "token": "string",
+                     *       "token_type": "Bearer",
+                     *       "user": {
+                     *         "created_at": "2026-01-31T12:00:00+00:00",
+                     *         "email": "alice@example.com",
+                     *         "id": 1,
+                     *         "is_active": true,
+                     *         "is_admin": false,
+                     *         "last_login": "2026-01-31T12:00:00+00:00",
+                     *         "username": "alice"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthToken"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Refresh token invalid, expired, revoked or already used */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); 120 per minute per client address (`REFRESH_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -2712,6 +6120,11 @@ export interface operations {
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2741,6 +6154,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2759,6 +6177,11 @@ export interface operations {
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2777,6 +6200,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2795,6 +6223,35 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); 500 per hour per client address (`REGISTER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2810,6 +6267,191 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    oauthToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    grant_type: components["schemas"]["GrantType"];
+                    /** @description `password` grant: the password */
+                    password?: string;
+                    /** @description `refresh_token` grant: the refresh token */
+                    refresh_token?: string;
+                    /** @description Space-delimited scopes to narrow the token to (default: every scope of your role; a refresh may only narrow further): items:read, items:write, uploads:read, uploads:write, account, admin:read, admin:write */
+                    scope?: string;
+                    /** @description `password` grant: username or email address */
+                    username?: string;
+                };
+                "multipart/form-data": {
+                    grant_type: components["schemas"]["GrantType"];
+                    /** @description `password` grant: the password */
+                    password?: string;
+                    /** @description `refresh_token` grant: the refresh token */
+                    refresh_token?: string;
+                    /** @description Space-delimited scopes to narrow the token to (default: every scope of your role; a refresh may only narrow further): items:read, items:write, uploads:read, uploads:write, account, admin:read, admin:write */
+                    scope?: string;
+                    /** @description `password` grant: username or email address */
+                    username?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description RFC 6749 §5.1 access token response */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "string",
+                     *       "expires_in": 1,
+                     *       "refresh_expires_in": 1,
+                     *       "refresh_token": "string",
+                     *       "scope": "items:read",
+                     *       "token_type": "Bearer"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthToken"];
+                };
+            };
+            /** @description RFC 6749 §5.2 error: `invalid_request`, `invalid_grant` (wrong credentials, inactive account, bad refresh token), `unsupported_grant_type` or `invalid_scope` */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "error_description": "Invalid username or password",
+                     *       "request_id": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); failed logins: 10 per minute per account and client address (`LOGIN_RATE_LIMIT`); failed logins: 100 per minute per client address (`LOGIN_IP_RATE_LIMIT`); 120 per minute per client address (`REFRESH_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -2829,6 +6471,11 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2836,6 +6483,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "database": "ok",
+                     *       "redis": "ok",
                      *       "service": "backend",
                      *       "status": "healthy"
                      *     }
@@ -2843,11 +6491,41 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             500: components["responses"]["UnexpectedError"];
-            /** @description The database cannot be reached */
+            /** @description A dependency cannot be reached (see its field) */
             503: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2855,6 +6533,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "database": "ok",
+                     *       "redis": "ok",
                      *       "service": "backend",
                      *       "status": "healthy"
                      *     }
@@ -2872,18 +6551,22 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
+                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
+                after?: components["parameters"]["After"];
                 /** @description Name contains (case-insensitive) */
                 q?: components["parameters"]["Query"];
-                /** @description Sort order; '-' for descending. Default: `-created_at`. */
+                /** @description Sort order; '-' for descending. `updated_at` with `updated_since` and `after` is a change feed. Default: `-created_at`. */
                 sort?: components["parameters"]["Sort"];
+                /** @description Only items changed at or after this ISO 8601 time (UTC if no offset); soft deletes count as changes */
+                updated_since?: components["parameters"]["UpdatedSince"];
                 /** @description Owner's user id */
                 owner_id?: components["parameters"]["OwnerId"];
-                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor` */
-                after?: components["parameters"]["After"];
             };
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
+                /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -2894,7 +6577,13 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["EtagAlt"];
                     Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     "X-Total-Count": components["headers"]["XTotalCount"];
                     [name: string]: unknown;
@@ -2922,10 +6611,29 @@ export interface operations {
                     "application/json": components["schemas"]["ItemPage"];
                 };
             };
+            /** @description Not modified: your `If-None-Match` ETag is current */
+            304: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2944,6 +6652,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2962,6 +6675,35 @@ export interface operations {
             414: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2977,6 +6719,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -2986,7 +6752,7 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Makes retries safe: a repeat with the same key and body returns the first response and creates nothing */
+                /** @description Makes retries safe: a repeat with the same key and body returns the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and creates nothing; the same key with a different body is a 422. 1-255 visible ASCII characters (e.g. a UUID). Keys are per user (yours never collide with another user's) and kept for 24 hours after the first request; after that the key is forgotten and a repeat creates again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3010,6 +6776,11 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["Etag"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3032,6 +6803,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3050,6 +6826,35 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3068,6 +6873,11 @@ export interface operations {
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3086,6 +6896,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3104,6 +6919,11 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3122,6 +6942,35 @@ export interface operations {
             422: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3137,6 +6986,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -3147,7 +7020,7 @@ export interface operations {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
-                "If-None-Match"?: string;
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /** @description Item id */
@@ -3162,6 +7035,11 @@ export interface operations {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["Etag"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3184,6 +7062,11 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3193,6 +7076,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3207,10 +7095,39 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No such item, or inactive and not yours */
+            /** @description No such item, or deleted and not yours */
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3226,6 +7143,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -3235,7 +7176,7 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description The ETag you last saw: 412 if the item changed since (optimistic locking) */
+                /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3261,6 +7202,11 @@ export interface operations {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["Etag"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3283,6 +7229,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3301,6 +7252,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3315,10 +7271,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3333,10 +7295,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found */
+            /** @description No such item, or deleted and not yours */
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The item is deleted: read-only for its owner until an administrator restores it */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3355,6 +7345,11 @@ export interface operations {
             412: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3373,6 +7368,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3391,6 +7391,35 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3406,6 +7435,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -3415,7 +7468,7 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description The ETag you last saw: 412 if the item changed since (optimistic locking) */
+                /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3430,15 +7483,48 @@ export interface operations {
             204: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Malformed `If-Match` header (not `*` or a list of quoted ETags) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Missing, invalid, expired or revoked token */
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3453,10 +7539,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3471,10 +7563,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found */
+            /** @description No such item, or deleted and not yours */
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The item is deleted: read-only for its owner until an administrator restores it */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3493,6 +7613,35 @@ export interface operations {
             412: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3508,6 +7657,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -3517,7 +7690,7 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description The ETag you last saw: 412 if the item changed since (optimistic locking) */
+                /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3543,6 +7716,11 @@ export interface operations {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["Etag"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3565,6 +7743,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3583,6 +7766,11 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3597,10 +7785,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3615,10 +7809,38 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found */
+            /** @description No such item, or deleted and not yours */
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The item is deleted: read-only for its owner until an administrator restores it */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3637,6 +7859,11 @@ export interface operations {
             412: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3655,6 +7882,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3673,6 +7905,35 @@ export interface operations {
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3688,6 +7949,30 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -3698,23 +7983,39 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
-                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor` */
+                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
                 after?: components["parameters"]["After"];
+                /** @description Name contains (case-insensitive) */
+                q?: components["parameters"]["Query"];
+                /** @description Sort order; '-' for descending. `updated_at` with `updated_since` and `after` is a change feed. Default: `-created_at`. */
+                sort?: components["parameters"]["Sort"];
+                /** @description Only items changed at or after this ISO 8601 time (UTC if no offset); soft deletes count as changes */
+                updated_since?: components["parameters"]["UpdatedSince"];
+                /** @description Include soft-deleted items (default true), so a change feed sees deletions */
+                include_inactive?: boolean;
             };
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
+                /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the caller's items, inactive included */
+            /** @description A page of the caller's items, soft-deleted ones included unless `include_inactive=false` */
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["EtagAlt"];
                     Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     "X-Total-Count": components["headers"]["XTotalCount"];
                     [name: string]: unknown;
@@ -3742,10 +8043,29 @@ export interface operations {
                     "application/json": components["schemas"]["ItemPage"];
                 };
             };
+            /** @description Not modified: your `If-None-Match` ETag is current */
+            304: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3764,6 +8084,35 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3782,6 +8131,35 @@ export interface operations {
             414: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3797,6 +8175,811 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listPersonalAccessTokens: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, 1 to 100 */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your live tokens */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    "X-Total-Count": components["headers"]["XTotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "created_at": "2026-01-31T12:00:00+00:00",
+                     *           "expires_at": "2026-01-31T12:00:00+00:00",
+                     *           "id": 7,
+                     *           "last_used_at": "2026-01-31T12:00:00+00:00",
+                     *           "name": "CI deploy",
+                     *           "prefix": "bapi_pat_Xy3kQ9aB",
+                     *           "scopes": [
+                     *             "items:read"
+                     *           ],
+                     *           "user_id": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "string",
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PersonalAccessTokenPage"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request URL too long (over 8190 bytes, e.g. long non-ASCII query values) */
+            414: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createPersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_at": "2026-01-31T12:00:00+00:00",
+                 *       "expires_in_days": 1,
+                 *       "name": "CI deploy",
+                 *       "scopes": [
+                 *         "items:read",
+                 *         "items:write"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PersonalAccessTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; `token` is shown only now */
+            201: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "expires_at": "2026-01-31T12:00:00+00:00",
+                     *       "id": 7,
+                     *       "last_used_at": "2026-01-31T12:00:00+00:00",
+                     *       "name": "CI deploy",
+                     *       "prefix": "bapi_pat_Xy3kQ9aB",
+                     *       "scopes": [
+                     *         "items:read"
+                     *       ],
+                     *       "token": "bapi_pat_Xy3kQ9aB...",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PersonalAccessTokenCreated"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    revokePersonalAccessToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Personal access token id */
+                pat_id: components["parameters"]["PatId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: the token no longer works */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listMyUploads: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, 1 to 100 */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's uploads, newest first, each with a signed `url` */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    "X-Total-Count": components["headers"]["XTotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "content_type": "image/png",
+                     *           "created_at": "2026-01-31T12:00:00+00:00",
+                     *           "download_path": "/api/uploads/3f2a9c0e.png",
+                     *           "filename": "string",
+                     *           "id": 1,
+                     *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "size": 1,
+                     *           "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+                     *           "url_expires_at": "2026-01-31T12:00:00+00:00",
+                     *           "user_id": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "string",
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadPage"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request URL too long (over 8190 bytes, e.g. long non-ASCII query values) */
+            414: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -3806,7 +8989,7 @@ export interface operations {
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Makes retries safe: a repeat with the same key and body returns the first response and creates nothing */
+                /** @description Makes retries safe: a repeat with the same key and body returns the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and creates nothing; the same key with a different body is a 422. 1-255 visible ASCII characters (e.g. a UUID). Keys are per user (yours never collide with another user's) and kept for 24 hours after the first request; after that the key is forgotten and a repeat creates again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -3829,6 +9012,11 @@ export interface operations {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3836,10 +9024,15 @@ export interface operations {
                     /**
                      * @example {
                      *       "content_type": "image/png",
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "download_path": "/api/uploads/3f2a9c0e.png",
                      *       "filename": "string",
                      *       "id": 1,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *       "size": 1,
-                     *       "url": "/api/uploads/3f2a9c0e.png"
+                     *       "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+                     *       "url_expires_at": "2026-01-31T12:00:00+00:00",
+                     *       "user_id": 1
                      *     }
                      */
                     "application/json": components["schemas"]["Upload"];
@@ -3849,6 +9042,11 @@ export interface operations {
             400: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3867,6 +9065,35 @@ export interface operations {
             401: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3885,6 +9112,11 @@ export interface operations {
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3903,6 +9135,11 @@ export interface operations {
             413: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3917,10 +9154,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description File type not allowed */
+            /** @description File type not allowed, missing, or not what its content is */
             415: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3939,6 +9181,35 @@ export interface operations {
             422: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); 60 per minute per user (`UPLOAD_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3954,40 +9225,16 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    downloadFile: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
-                "X-Request-ID"?: components["parameters"]["RequestId"];
-            };
-            path: {
-                /** @description Stored file name, as in the upload's `url` */
-                filename: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file, with its stored content type */
-            200: {
+            /** @description File storage is unavailable; retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                    "X-Request-ID": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": string;
-                    "application/octet-stream": string;
-                };
-            };
-            /** @description Missing, invalid, expired or revoked token */
-            401: {
-                headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4002,10 +9249,596 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Authenticated but not allowed */
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createDirectUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filename": "video-frames.zip",
+                 *       "size": 52428800
+                 *     }
+                 */
+                "application/json": components["schemas"]["DirectUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description A presigned POST to the object store */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expires_at": "2026-01-31T12:00:00+00:00",
+                     *       "fields": {},
+                     *       "token": "string",
+                     *       "url": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DirectUploadTicket"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
             403: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Quota exceeded, or the server stores files locally */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    completeDirectUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DirectUploadComplete"];
+            };
+        };
+        responses: {
+            /** @description Already completed: the same upload */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_type": "image/png",
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "download_path": "/api/uploads/3f2a9c0e.png",
+                     *       "filename": "string",
+                     *       "id": 1,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "size": 1,
+                     *       "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+                     *       "url_expires_at": "2026-01-31T12:00:00+00:00",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description Checked and recorded */
+            201: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_type": "image/png",
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "download_path": "/api/uploads/3f2a9c0e.png",
+                     *       "filename": "string",
+                     *       "id": 1,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "size": 1,
+                     *       "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+                     *       "url_expires_at": "2026-01-31T12:00:00+00:00",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Nothing uploaded yet, quota exceeded, or local storage */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description File storage is unavailable; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Upload id */
+                upload_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload, with a fresh signed `url` */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "content_type": "image/png",
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "download_path": "/api/uploads/3f2a9c0e.png",
+                     *       "filename": "string",
+                     *       "id": 1,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "size": 1,
+                     *       "url": "/api/uploads/3f2a9c0e.png?expires=1767225600&signature=9b1f...",
+                     *       "url_expires_at": "2026-01-31T12:00:00+00:00",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4024,6 +9857,35 @@ export interface operations {
             404: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                     "X-Request-ID": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4039,6 +9901,2108 @@ export interface operations {
                 };
             };
             500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Upload id */
+                upload_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted: the file and its record are gone, signed links stop working */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description File storage is unavailable; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: {
+                /** @description Signed link: expiry (Unix time) */
+                expires?: string;
+                /** @description Signed link: its signature */
+                signature?: string;
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Stored file name, as in the upload's `download_path` */
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with its stored content type */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not yours, or a signed link that is tampered with or expired */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description File storage is unavailable; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, 1 to 100 */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your subscriptions (administrators: everyone's), newest first */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    "X-Total-Count": components["headers"]["XTotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "created_at": "2026-01-31T12:00:00+00:00",
+                     *           "description": "Sync to our CRM",
+                     *           "disabled_reason": "string",
+                     *           "enabled": true,
+                     *           "events": [
+                     *             "item.created"
+                     *           ],
+                     *           "failure_count": 1,
+                     *           "id": 1,
+                     *           "updated_at": "2026-01-31T12:00:00+00:00",
+                     *           "url": "https://partner.example.com/hooks/backend",
+                     *           "user_id": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "string",
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Sync to our CRM",
+                 *       "events": [
+                 *         "item.created",
+                 *         "item.updated"
+                 *       ],
+                 *       "url": "https://partner.example.com/hooks/backend"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; the secret is shown only now */
+            201: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "description": "Sync to our CRM",
+                     *       "disabled_reason": "string",
+                     *       "enabled": true,
+                     *       "events": [
+                     *         "item.created"
+                     *       ],
+                     *       "failure_count": 1,
+                     *       "id": 1,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                     *       "updated_at": "2026-01-31T12:00:00+00:00",
+                     *       "url": "https://partner.example.com/hooks/backend",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many subscriptions */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "description": "Sync to our CRM",
+                     *       "disabled_reason": "string",
+                     *       "enabled": true,
+                     *       "events": [
+                     *         "item.created"
+                     *       ],
+                     *       "failure_count": 1,
+                     *       "id": 1,
+                     *       "updated_at": "2026-01-31T12:00:00+00:00",
+                     *       "url": "https://partner.example.com/hooks/backend",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such subscription, or not yours */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its pending deliveries */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "string",
+                 *       "enabled": true,
+                 *       "events": [
+                 *         "item.created",
+                 *         "item.updated"
+                 *       ],
+                 *       "url": "https://partner.example.com/hooks/backend"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated subscription */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "description": "Sync to our CRM",
+                     *       "disabled_reason": "string",
+                     *       "enabled": true,
+                     *       "events": [
+                     *         "item.created"
+                     *       ],
+                     *       "failure_count": 1,
+                     *       "id": 1,
+                     *       "updated_at": "2026-01-31T12:00:00+00:00",
+                     *       "url": "https://partner.example.com/hooks/backend",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, 1 to 100 */
+                per_page?: components["parameters"]["PerPage"];
+                /** @description Only deliveries in this state */
+                status?: components["schemas"]["ListWebhookDeliveriesStatus"];
+            };
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery log, newest first */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Link: components["headers"]["Link"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    "X-Total-Count": components["headers"]["XTotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "attempts": 1,
+                     *           "created_at": "2026-01-31T12:00:00+00:00",
+                     *           "event_id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+                     *           "event_type": "item.created",
+                     *           "id": 1,
+                     *           "last_attempt_at": "2026-01-31T12:00:00+00:00",
+                     *           "last_error": "string",
+                     *           "latency_ms": 1,
+                     *           "next_attempt_at": "2026-01-31T12:00:00+00:00",
+                     *           "response_status": 1,
+                     *           "status": "pending",
+                     *           "subscription_id": 1
+                     *         }
+                     *       ],
+                     *       "next_cursor": "string",
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Invalid input (malformed JSON or failed validation; see `errors`) */
+            400: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Delivery id */
+                delivery_id: number;
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new delivery of the same event, queued */
+            202: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "attempts": 1,
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "event_id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+                     *       "event_type": "item.created",
+                     *       "id": 1,
+                     *       "last_attempt_at": "2026-01-31T12:00:00+00:00",
+                     *       "last_error": "string",
+                     *       "latency_ms": 1,
+                     *       "next_attempt_at": "2026-01-31T12:00:00+00:00",
+                     *       "response_status": 1,
+                     *       "status": "pending",
+                     *       "subscription_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The delivery is still pending, or the subscription is disabled */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A `ping` event queued for delivery */
+            202: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "attempts": 1,
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "event_id": "msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c",
+                     *       "event_type": "item.created",
+                     *       "id": 1,
+                     *       "last_attempt_at": "2026-01-31T12:00:00+00:00",
+                     *       "last_error": "string",
+                     *       "latency_ms": 1,
+                     *       "next_attempt_at": "2026-01-31T12:00:00+00:00",
+                     *       "response_status": 1,
+                     *       "status": "pending",
+                     *       "subscription_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The subscription is disabled */
+            409: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description Subscription id */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown only now */
+            200: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created_at": "2026-01-31T12:00:00+00:00",
+                     *       "description": "Sync to our CRM",
+                     *       "disabled_reason": "string",
+                     *       "enabled": true,
+                     *       "events": [
+                     *         "item.created"
+                     *       ],
+                     *       "failure_count": 1,
+                     *       "id": 1,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                     *       "updated_at": "2026-01-31T12:00:00+00:00",
+                     *       "url": "https://partner.example.com/hooks/backend",
+                     *       "user_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token */
+            401: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed: the token lacks a scope this operation needs (see `WWW-Authenticate`), or the caller lacks the rights */
+            403: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            429: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            500: components["responses"]["UnexpectedError"];
+            /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["Ratelimit"];
+                    "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
+                    "X-Request-ID": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "errors": {},
+                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };

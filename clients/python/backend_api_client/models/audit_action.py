@@ -4,7 +4,17 @@ from enum import StrEnum
 class AuditAction(StrEnum):
     ITEM_BULK_DELETE = "item.bulk_delete"
     ITEM_TOGGLE = "item.toggle"
+    PASSWORD_RESET = "password.reset"
+    TOKEN_CREATE = "token.create"
+    TOKEN_REVOKE = "token.revoke"
+    UPLOAD_DELETE = "upload.delete"
     USER_UPDATE = "user.update"
+    WEBHOOK_CREATE = "webhook.create"
+    WEBHOOK_DELETE = "webhook.delete"
+    WEBHOOK_PING = "webhook.ping"
+    WEBHOOK_REDELIVER = "webhook.redeliver"
+    WEBHOOK_ROTATE_SECRET = "webhook.rotate_secret"
+    WEBHOOK_UPDATE = "webhook.update"
 
     def __str__(self) -> str:
         return str(self.value)

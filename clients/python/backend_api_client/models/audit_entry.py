@@ -27,7 +27,7 @@ class AuditEntry:
 
     Attributes:
         action (AuditAction): Audit action.
-        actor_id (int | None): The admin who acted (null if since deleted)
+        actor_id (int | None): Who acted (null if since deleted)
         created_at (datetime.datetime): ISO 8601, UTC
         details (AuditDetails): What the action changed (free-form, depends on the action). Example: {}.
         id (int):

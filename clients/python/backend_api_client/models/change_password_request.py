@@ -18,7 +18,10 @@ class ChangePasswordRequest:
 
     Attributes:
         current_password (str):  Example: old secret.
-        new_password (str): 8-72 bytes (UTF-8) Example: new secret phrase.
+        new_password (str): At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: a non-ASCII character
+            takes 2-4 bytes). Common, breached and easily guessed passwords, and ones built from the username or email, are
+            refused (NIST SP 800-63B); `errors.password` says why. Must differ from the current password. Example: new
+            secret phrase.
     """
 
     current_password: str

@@ -7,7 +7,9 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.dependency_status import DependencyStatus
+from ..models.health_redis import HealthRedis
 from ..models.health_status import HealthStatus
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Health")
 
@@ -17,17 +19,19 @@ class Health:
     """Whether the service and its dependencies answer.
 
     Example:
-        {'database': 'ok', 'service': 'backend', 'status': 'healthy'}
+        {'database': 'ok', 'redis': 'ok', 'service': 'backend', 'status': 'healthy'}
 
     Attributes:
         database (DependencyStatus): Dependency status.
         service (str):  Example: backend.
         status (HealthStatus): Health status.
+        redis (HealthRedis | Unset): Present only when the service is configured with Redis (`REDIS_URL`)
     """
 
     database: DependencyStatus
     service: str
     status: HealthStatus
+    redis: HealthRedis | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +40,10 @@ class Health:
         service = self.service
 
         status = self.status.value
+
+        redis: str | Unset = UNSET
+        if not isinstance(self.redis, Unset):
+            redis = self.redis.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -46,6 +54,8 @@ class Health:
                 "status": status,
             }
         )
+        if redis is not UNSET:
+            field_dict["redis"] = redis
 
         return field_dict
 
@@ -58,10 +68,18 @@ class Health:
 
         status = HealthStatus(d.pop("status"))
 
+        _redis = d.pop("redis", UNSET)
+        redis: HealthRedis | Unset
+        if isinstance(_redis, Unset):
+            redis = UNSET
+        else:
+            redis = HealthRedis(_redis)
+
         health = cls(
             database=database,
             service=service,
             status=status,
+            redis=redis,
         )
 
         health.additional_properties = d

@@ -18,7 +18,9 @@ class RegisterRequest:
 
     Attributes:
         email (str):  Example: alice@example.com.
-        password (str): 8-72 bytes (UTF-8) Example: correct horse battery.
+        password (str): At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: a non-ASCII character takes
+            2-4 bytes). Common, breached and easily guessed passwords, and ones built from the username or email, are
+            refused (NIST SP 800-63B); `errors.password` says why. Example: correct horse battery.
         username (str): 3-80 characters of letters, digits, `_`, `.` and `-` Example: alice.
     """
 

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -16,9 +16,13 @@ def _get_kwargs(
     per_page: int | Unset = 20,
     action: AuditAction | Unset = UNSET,
     actor_id: int | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_request_id, Unset):
         headers["X-Request-ID"] = x_request_id
 
@@ -48,11 +52,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AuditPage | ErrorResponse:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | AuditPage | ErrorResponse:
     if response.status_code == 200:
         response_200 = AuditPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = ErrorResponse.from_dict(response.json())
@@ -74,10 +84,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_414
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -86,7 +106,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AuditPage | ErrorResponse]:
+) -> Response[Any | AuditPage | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,18 +122,23 @@ def sync_detailed(
     per_page: int | Unset = 20,
     action: AuditAction | Unset = UNSET,
     actor_id: int | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[AuditPage | ErrorResponse]:
+) -> Response[Any | AuditPage | ErrorResponse]:
     """List the admin audit log, newest first
 
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         action (AuditAction | Unset): Audit action.
         actor_id (int | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -121,7 +146,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuditPage | ErrorResponse]
+        Response[Any | AuditPage | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -129,6 +154,7 @@ def sync_detailed(
         per_page=per_page,
         action=action,
         actor_id=actor_id,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -146,18 +172,23 @@ def sync(
     per_page: int | Unset = 20,
     action: AuditAction | Unset = UNSET,
     actor_id: int | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> AuditPage | ErrorResponse | None:
+) -> Any | AuditPage | ErrorResponse | None:
     """List the admin audit log, newest first
 
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         action (AuditAction | Unset): Audit action.
         actor_id (int | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -165,7 +196,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuditPage | ErrorResponse
+        Any | AuditPage | ErrorResponse
     """
 
     return sync_detailed(
@@ -174,6 +205,7 @@ def sync(
         per_page=per_page,
         action=action,
         actor_id=actor_id,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     ).parsed
 
@@ -185,18 +217,23 @@ async def asyncio_detailed(
     per_page: int | Unset = 20,
     action: AuditAction | Unset = UNSET,
     actor_id: int | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[AuditPage | ErrorResponse]:
+) -> Response[Any | AuditPage | ErrorResponse]:
     """List the admin audit log, newest first
 
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         action (AuditAction | Unset): Audit action.
         actor_id (int | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -204,7 +241,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuditPage | ErrorResponse]
+        Response[Any | AuditPage | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -212,6 +249,7 @@ async def asyncio_detailed(
         per_page=per_page,
         action=action,
         actor_id=actor_id,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -227,18 +265,23 @@ async def asyncio(
     per_page: int | Unset = 20,
     action: AuditAction | Unset = UNSET,
     actor_id: int | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> AuditPage | ErrorResponse | None:
+) -> Any | AuditPage | ErrorResponse | None:
     """List the admin audit log, newest first
 
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         action (AuditAction | Unset): Audit action.
         actor_id (int | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -246,7 +289,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuditPage | ErrorResponse
+        Any | AuditPage | ErrorResponse
     """
 
     return (
@@ -256,6 +299,7 @@ async def asyncio(
             per_page=per_page,
             action=action,
             actor_id=actor_id,
+            if_none_match=if_none_match,
             x_request_id=x_request_id,
         )
     ).parsed

@@ -1,5 +1,6 @@
+import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -14,14 +15,19 @@ def _get_kwargs(
     *,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
     is_active: bool | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_request_id, Unset):
         headers["X-Request-ID"] = x_request_id
 
@@ -31,6 +37,8 @@ def _get_kwargs(
 
     params["per_page"] = per_page
 
+    params["after"] = after
+
     params["q"] = q
 
     json_sort: str | Unset = UNSET
@@ -39,9 +47,12 @@ def _get_kwargs(
 
     params["sort"] = json_sort
 
-    params["owner_id"] = owner_id
+    json_updated_since: str | Unset = UNSET
+    if not isinstance(updated_since, Unset):
+        json_updated_since = updated_since.isoformat()
+    params["updated_since"] = json_updated_since
 
-    params["after"] = after
+    params["owner_id"] = owner_id
 
     params["is_active"] = is_active
 
@@ -57,11 +68,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorResponse | ItemPage:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ErrorResponse | ItemPage:
     if response.status_code == 200:
         response_200 = ItemPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = ErrorResponse.from_dict(response.json())
@@ -83,10 +100,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_414
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -95,7 +122,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,26 +136,34 @@ def sync_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
     is_active: bool | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     """List every item, inactive included
 
-     Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
-    `listItems`, plus `is_active` to show only active or only inactive items.
+     Takes the same `page`, `per_page`, `after`, `q`, `sort`, `updated_since` and `owner_id`
+    parameters as `listItems`, plus `is_active` to show only active or only inactive items.
+    Pages carry an `ETag` (`If-None-Match` gives a 304).
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
         is_active (bool | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -136,17 +171,19 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ItemPage]
+        Response[Any | ErrorResponse | ItemPage]
     """
 
     kwargs = _get_kwargs(
         page=page,
         per_page=per_page,
+        after=after,
         q=q,
         sort=sort,
+        updated_since=updated_since,
         owner_id=owner_id,
-        after=after,
         is_active=is_active,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -162,26 +199,34 @@ def sync(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
     is_active: bool | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | ItemPage | None:
+) -> Any | ErrorResponse | ItemPage | None:
     """List every item, inactive included
 
-     Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
-    `listItems`, plus `is_active` to show only active or only inactive items.
+     Takes the same `page`, `per_page`, `after`, `q`, `sort`, `updated_since` and `owner_id`
+    parameters as `listItems`, plus `is_active` to show only active or only inactive items.
+    Pages carry an `ETag` (`If-None-Match` gives a 304).
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
         is_active (bool | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -189,18 +234,20 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ItemPage
+        Any | ErrorResponse | ItemPage
     """
 
     return sync_detailed(
         client=client,
         page=page,
         per_page=per_page,
+        after=after,
         q=q,
         sort=sort,
+        updated_since=updated_since,
         owner_id=owner_id,
-        after=after,
         is_active=is_active,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     ).parsed
 
@@ -210,26 +257,34 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
     is_active: bool | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     """List every item, inactive included
 
-     Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
-    `listItems`, plus `is_active` to show only active or only inactive items.
+     Takes the same `page`, `per_page`, `after`, `q`, `sort`, `updated_since` and `owner_id`
+    parameters as `listItems`, plus `is_active` to show only active or only inactive items.
+    Pages carry an `ETag` (`If-None-Match` gives a 304).
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
         is_active (bool | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -237,17 +292,19 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ItemPage]
+        Response[Any | ErrorResponse | ItemPage]
     """
 
     kwargs = _get_kwargs(
         page=page,
         per_page=per_page,
+        after=after,
         q=q,
         sort=sort,
+        updated_since=updated_since,
         owner_id=owner_id,
-        after=after,
         is_active=is_active,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -261,26 +318,34 @@ async def asyncio(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
     is_active: bool | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | ItemPage | None:
+) -> Any | ErrorResponse | ItemPage | None:
     """List every item, inactive included
 
-     Takes the same `page`, `per_page`, `q`, `sort` and `owner_id` parameters as
-    `listItems`, plus `is_active` to show only active or only inactive items.
+     Takes the same `page`, `per_page`, `after`, `q`, `sort`, `updated_since` and `owner_id`
+    parameters as `listItems`, plus `is_active` to show only active or only inactive items.
+    Pages carry an `ETag` (`If-None-Match` gives a 304).
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
         is_active (bool | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -288,7 +353,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ItemPage
+        Any | ErrorResponse | ItemPage
     """
 
     return (
@@ -296,11 +361,13 @@ async def asyncio(
             client=client,
             page=page,
             per_page=per_page,
+            after=after,
             q=q,
             sort=sort,
+            updated_since=updated_since,
             owner_id=owner_id,
-            after=after,
             is_active=is_active,
+            if_none_match=if_none_match,
             x_request_id=x_request_id,
         )
     ).parsed

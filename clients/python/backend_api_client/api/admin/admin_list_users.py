@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -16,9 +16,13 @@ def _get_kwargs(
     per_page: int | Unset = 20,
     q: str | Unset = UNSET,
     sort: UserSort | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_request_id, Unset):
         headers["X-Request-ID"] = x_request_id
 
@@ -48,11 +52,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorResponse | UserPage:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ErrorResponse | UserPage:
     if response.status_code == 200:
         response_200 = UserPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = ErrorResponse.from_dict(response.json())
@@ -74,10 +84,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_414
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -86,7 +106,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | UserPage]:
+) -> Response[Any | ErrorResponse | UserPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,17 +122,22 @@ def sync_detailed(
     per_page: int | Unset = 20,
     q: str | Unset = UNSET,
     sort: UserSort | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | UserPage]:
+) -> Response[Any | ErrorResponse | UserPage]:
     """List all users
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         q (str | Unset):
         sort (UserSort | Unset): User sort.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -120,7 +145,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | UserPage]
+        Response[Any | ErrorResponse | UserPage]
     """
 
     kwargs = _get_kwargs(
@@ -128,6 +153,7 @@ def sync_detailed(
         per_page=per_page,
         q=q,
         sort=sort,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -145,17 +171,22 @@ def sync(
     per_page: int | Unset = 20,
     q: str | Unset = UNSET,
     sort: UserSort | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | UserPage | None:
+) -> Any | ErrorResponse | UserPage | None:
     """List all users
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         q (str | Unset):
         sort (UserSort | Unset): User sort.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -163,7 +194,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | UserPage
+        Any | ErrorResponse | UserPage
     """
 
     return sync_detailed(
@@ -172,6 +203,7 @@ def sync(
         per_page=per_page,
         q=q,
         sort=sort,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     ).parsed
 
@@ -183,17 +215,22 @@ async def asyncio_detailed(
     per_page: int | Unset = 20,
     q: str | Unset = UNSET,
     sort: UserSort | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | UserPage]:
+) -> Response[Any | ErrorResponse | UserPage]:
     """List all users
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         q (str | Unset):
         sort (UserSort | Unset): User sort.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -201,7 +238,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | UserPage]
+        Response[Any | ErrorResponse | UserPage]
     """
 
     kwargs = _get_kwargs(
@@ -209,6 +246,7 @@ async def asyncio_detailed(
         per_page=per_page,
         q=q,
         sort=sort,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -224,17 +262,22 @@ async def asyncio(
     per_page: int | Unset = 20,
     q: str | Unset = UNSET,
     sort: UserSort | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | UserPage | None:
+) -> Any | ErrorResponse | UserPage | None:
     """List all users
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         q (str | Unset):
         sort (UserSort | Unset): User sort.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -242,7 +285,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | UserPage
+        Any | ErrorResponse | UserPage
     """
 
     return (
@@ -252,6 +295,7 @@ async def asyncio(
             per_page=per_page,
             q=q,
             sort=sort,
+            if_none_match=if_none_match,
             x_request_id=x_request_id,
         )
     ).parsed

@@ -40,6 +40,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = ErrorResponse.from_dict(response.json())
 
@@ -60,10 +65,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_412
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -90,7 +105,8 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Item]:
     """Flip an item between active and inactive
 
-     Deactivating hides the item from the public list; activating restores it.
+     Deactivating hides the item from the public list; activating restores it (a deleted
+    item is read-only for its owner until then).
 
     Args:
         item_id (int):
@@ -127,7 +143,8 @@ def sync(
 ) -> ErrorResponse | Item | None:
     """Flip an item between active and inactive
 
-     Deactivating hides the item from the public list; activating restores it.
+     Deactivating hides the item from the public list; activating restores it (a deleted
+    item is read-only for its owner until then).
 
     Args:
         item_id (int):
@@ -159,7 +176,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Item]:
     """Flip an item between active and inactive
 
-     Deactivating hides the item from the public list; activating restores it.
+     Deactivating hides the item from the public list; activating restores it (a deleted
+    item is read-only for its owner until then).
 
     Args:
         item_id (int):
@@ -194,7 +212,8 @@ async def asyncio(
 ) -> ErrorResponse | Item | None:
     """Flip an item between active and inactive
 
-     Deactivating hides the item from the public list; activating restores it.
+     Deactivating hides the item from the public list; activating restores it (a deleted
+    item is read-only for its owner until then).
 
     Args:
         item_id (int):

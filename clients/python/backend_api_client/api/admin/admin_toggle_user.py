@@ -56,10 +56,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_409
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -86,7 +96,8 @@ def sync_detailed(
     """Activate or deactivate a user
 
      Deactivation revokes every token the user holds, for good; a reactivated user logs in
-    again. An administrator cannot deactivate itself (409).
+    again. An administrator cannot deactivate itself (409), nor the last other active
+    administrator (409).
 
     Args:
         user_id (int):
@@ -121,7 +132,8 @@ def sync(
     """Activate or deactivate a user
 
      Deactivation revokes every token the user holds, for good; a reactivated user logs in
-    again. An administrator cannot deactivate itself (409).
+    again. An administrator cannot deactivate itself (409), nor the last other active
+    administrator (409).
 
     Args:
         user_id (int):
@@ -151,7 +163,8 @@ async def asyncio_detailed(
     """Activate or deactivate a user
 
      Deactivation revokes every token the user holds, for good; a reactivated user logs in
-    again. An administrator cannot deactivate itself (409).
+    again. An administrator cannot deactivate itself (409), nor the last other active
+    administrator (409).
 
     Args:
         user_id (int):
@@ -184,7 +197,8 @@ async def asyncio(
     """Activate or deactivate a user
 
      Deactivation revokes every token the user holds, for good; a reactivated user logs in
-    again. An administrator cannot deactivate itself (409).
+    again. An administrator cannot deactivate itself (409), nor the last other active
+    administrator (409).
 
     Args:
         user_id (int):

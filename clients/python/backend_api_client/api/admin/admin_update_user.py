@@ -77,10 +77,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -108,7 +118,9 @@ def sync_detailed(
     """Change a user's role or state
 
      Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
-    holds, for good. An administrator cannot demote or deactivate itself (409).
+    holds, for good. An administrator cannot demote or deactivate itself (409), and there is
+    always at least one active administrator: a change that would leave none is a 409, even
+    when two administrators demote each other at the same moment.
 
     Args:
         user_id (int):
@@ -147,7 +159,9 @@ def sync(
     """Change a user's role or state
 
      Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
-    holds, for good. An administrator cannot demote or deactivate itself (409).
+    holds, for good. An administrator cannot demote or deactivate itself (409), and there is
+    always at least one active administrator: a change that would leave none is a 409, even
+    when two administrators demote each other at the same moment.
 
     Args:
         user_id (int):
@@ -181,7 +195,9 @@ async def asyncio_detailed(
     """Change a user's role or state
 
      Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
-    holds, for good. An administrator cannot demote or deactivate itself (409).
+    holds, for good. An administrator cannot demote or deactivate itself (409), and there is
+    always at least one active administrator: a change that would leave none is a 409, even
+    when two administrators demote each other at the same moment.
 
     Args:
         user_id (int):
@@ -218,7 +234,9 @@ async def asyncio(
     """Change a user's role or state
 
      Only `is_admin` and `is_active` are read. Deactivation revokes every token the user
-    holds, for good. An administrator cannot demote or deactivate itself (409).
+    holds, for good. An administrator cannot demote or deactivate itself (409), and there is
+    always at least one active administrator: a change that would leave none is a 409, even
+    when two administrators demote each other at the same moment.
 
     Args:
         user_id (int):

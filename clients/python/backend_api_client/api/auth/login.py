@@ -68,6 +68,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
     response_default = ErrorResponse.from_dict(response.json())
 
     return response_default
@@ -92,8 +97,8 @@ def sync_detailed(
 ) -> Response[AuthToken | ErrorResponse]:
     """Log in with a username (or email) and password
 
-     Failed attempts are limited per username and per client address (429 with
-    `Retry-After`).
+     Failed attempts are limited per account and client address, and per client address
+    (429 with `Retry-After`), so failures elsewhere never lock the owner out.
 
     Args:
         x_request_id (str | Unset):
@@ -128,8 +133,8 @@ def sync(
 ) -> AuthToken | ErrorResponse | None:
     """Log in with a username (or email) and password
 
-     Failed attempts are limited per username and per client address (429 with
-    `Retry-After`).
+     Failed attempts are limited per account and client address, and per client address
+    (429 with `Retry-After`), so failures elsewhere never lock the owner out.
 
     Args:
         x_request_id (str | Unset):
@@ -159,8 +164,8 @@ async def asyncio_detailed(
 ) -> Response[AuthToken | ErrorResponse]:
     """Log in with a username (or email) and password
 
-     Failed attempts are limited per username and per client address (429 with
-    `Retry-After`).
+     Failed attempts are limited per account and client address, and per client address
+    (429 with `Retry-After`), so failures elsewhere never lock the owner out.
 
     Args:
         x_request_id (str | Unset):
@@ -193,8 +198,8 @@ async def asyncio(
 ) -> AuthToken | ErrorResponse | None:
     """Log in with a username (or email) and password
 
-     Failed attempts are limited per username and per client address (429 with
-    `Retry-After`).
+     Failed attempts are limited per account and client address, and per client address
+    (429 with `Retry-After`), so failures elsewhere never lock the owner out.
 
     Args:
         x_request_id (str | Unset):

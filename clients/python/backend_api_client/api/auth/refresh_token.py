@@ -58,10 +58,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -88,8 +98,11 @@ def sync_detailed(
     """Exchange a refresh token for a new access token
 
      Refresh tokens rotate: each is single-use and the response carries its successor.
-    Presenting one that was already used revokes the whole login (every token of that
-    family), since it means the token was stolen.
+    A client that lost the response may retry with the same token within a few seconds
+    (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+    used token after that revokes the whole login (every token of that family), since it
+    means the token was stolen. After logout, a password change or deactivation, no
+    token of the login is honoured again.
 
     Args:
         x_request_id (str | Unset):
@@ -124,8 +137,11 @@ def sync(
     """Exchange a refresh token for a new access token
 
      Refresh tokens rotate: each is single-use and the response carries its successor.
-    Presenting one that was already used revokes the whole login (every token of that
-    family), since it means the token was stolen.
+    A client that lost the response may retry with the same token within a few seconds
+    (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+    used token after that revokes the whole login (every token of that family), since it
+    means the token was stolen. After logout, a password change or deactivation, no
+    token of the login is honoured again.
 
     Args:
         x_request_id (str | Unset):
@@ -155,8 +171,11 @@ async def asyncio_detailed(
     """Exchange a refresh token for a new access token
 
      Refresh tokens rotate: each is single-use and the response carries its successor.
-    Presenting one that was already used revokes the whole login (every token of that
-    family), since it means the token was stolen.
+    A client that lost the response may retry with the same token within a few seconds
+    (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+    used token after that revokes the whole login (every token of that family), since it
+    means the token was stolen. After logout, a password change or deactivation, no
+    token of the login is honoured again.
 
     Args:
         x_request_id (str | Unset):
@@ -189,8 +208,11 @@ async def asyncio(
     """Exchange a refresh token for a new access token
 
      Refresh tokens rotate: each is single-use and the response carries its successor.
-    Presenting one that was already used revokes the whole login (every token of that
-    family), since it means the token was stolen.
+    A client that lost the response may retry with the same token within a few seconds
+    (`REFRESH_REUSE_INTERVAL`, default 5) and gets the same new pair again. Presenting a
+    used token after that revokes the whole login (every token of that family), since it
+    means the token was stolen. After logout, a password change or deactivation, no
+    token of the login is honoured again.
 
     Args:
         x_request_id (str | Unset):

@@ -32,6 +32,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
@@ -63,9 +68,10 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
 ) -> Response[ErrorResponse | Health]:
-    """Report whether the service and its database are up
+    """Report whether the service and its dependencies are up
 
-     Answers 503 with `status: unhealthy` when the database cannot be reached.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
+    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
 
     Args:
         x_request_id (str | Unset):
@@ -94,9 +100,10 @@ def sync(
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
 ) -> ErrorResponse | Health | None:
-    """Report whether the service and its database are up
+    """Report whether the service and its dependencies are up
 
-     Answers 503 with `status: unhealthy` when the database cannot be reached.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
+    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
 
     Args:
         x_request_id (str | Unset):
@@ -120,9 +127,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
 ) -> Response[ErrorResponse | Health]:
-    """Report whether the service and its database are up
+    """Report whether the service and its dependencies are up
 
-     Answers 503 with `status: unhealthy` when the database cannot be reached.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
+    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
 
     Args:
         x_request_id (str | Unset):
@@ -149,9 +157,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     x_request_id: str | Unset = UNSET,
 ) -> ErrorResponse | Health | None:
-    """Report whether the service and its database are up
+    """Report whether the service and its dependencies are up
 
-     Answers 503 with `status: unhealthy` when the database cannot be reached.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
+    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
 
     Args:
         x_request_id (str | Unset):

@@ -38,6 +38,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_204 = cast(Any, None)
         return response_204
 
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = ErrorResponse.from_dict(response.json())
 
@@ -53,15 +58,30 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = ErrorResponse.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 412:
         response_412 = ErrorResponse.from_dict(response.json())
 
         return response_412
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -88,6 +108,11 @@ def sync_detailed(
 
      The item becomes inactive: gone from the public list, still visible to its owner and
     administrators. Owner or admin only.
+
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
 
     Args:
         item_id (int):
@@ -127,6 +152,11 @@ def sync(
      The item becomes inactive: gone from the public list, still visible to its owner and
     administrators. Owner or admin only.
 
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
+
     Args:
         item_id (int):
         if_match (str | Unset):
@@ -159,6 +189,11 @@ async def asyncio_detailed(
 
      The item becomes inactive: gone from the public list, still visible to its owner and
     administrators. Owner or admin only.
+
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
 
     Args:
         item_id (int):
@@ -195,6 +230,11 @@ async def asyncio(
 
      The item becomes inactive: gone from the public list, still visible to its owner and
     administrators. Owner or admin only.
+
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
 
     Args:
         item_id (int):

@@ -13,17 +13,28 @@ from ...types import UNSET, File, Response, Unset
 def _get_kwargs(
     filename: str,
     *,
+    expires: str | Unset = UNSET,
+    signature: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(x_request_id, Unset):
         headers["X-Request-ID"] = x_request_id
 
+    params: dict[str, Any] = {}
+
+    params["expires"] = expires
+
+    params["signature"] = signature
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/uploads/{filename}".format(
             filename=quote(str(filename), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -51,10 +62,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -76,14 +97,19 @@ def sync_detailed(
     filename: str,
     *,
     client: AuthenticatedClient,
+    expires: str | Unset = UNSET,
+    signature: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[ErrorResponse | File]:
     """Download an uploaded file
 
-     Owner or admin only; served with `X-Content-Type-Options: nosniff`.
+     Either with a token (owner or admin) or with a signed link (`expires` and `signature`,
+    as in an upload's `url`) and no token. Served with `X-Content-Type-Options: nosniff`.
 
     Args:
         filename (str):
+        expires (str | Unset):
+        signature (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -96,6 +122,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         filename=filename,
+        expires=expires,
+        signature=signature,
         x_request_id=x_request_id,
     )
 
@@ -110,14 +138,19 @@ def sync(
     filename: str,
     *,
     client: AuthenticatedClient,
+    expires: str | Unset = UNSET,
+    signature: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> ErrorResponse | File | None:
     """Download an uploaded file
 
-     Owner or admin only; served with `X-Content-Type-Options: nosniff`.
+     Either with a token (owner or admin) or with a signed link (`expires` and `signature`,
+    as in an upload's `url`) and no token. Served with `X-Content-Type-Options: nosniff`.
 
     Args:
         filename (str):
+        expires (str | Unset):
+        signature (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -131,6 +164,8 @@ def sync(
     return sync_detailed(
         filename=filename,
         client=client,
+        expires=expires,
+        signature=signature,
         x_request_id=x_request_id,
     ).parsed
 
@@ -139,14 +174,19 @@ async def asyncio_detailed(
     filename: str,
     *,
     client: AuthenticatedClient,
+    expires: str | Unset = UNSET,
+    signature: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[ErrorResponse | File]:
     """Download an uploaded file
 
-     Owner or admin only; served with `X-Content-Type-Options: nosniff`.
+     Either with a token (owner or admin) or with a signed link (`expires` and `signature`,
+    as in an upload's `url`) and no token. Served with `X-Content-Type-Options: nosniff`.
 
     Args:
         filename (str):
+        expires (str | Unset):
+        signature (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -159,6 +199,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         filename=filename,
+        expires=expires,
+        signature=signature,
         x_request_id=x_request_id,
     )
 
@@ -171,14 +213,19 @@ async def asyncio(
     filename: str,
     *,
     client: AuthenticatedClient,
+    expires: str | Unset = UNSET,
+    signature: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> ErrorResponse | File | None:
     """Download an uploaded file
 
-     Owner or admin only; served with `X-Content-Type-Options: nosniff`.
+     Either with a token (owner or admin) or with a signed link (`expires` and `signature`,
+    as in an upload's `url`) and no token. Served with `X-Content-Type-Options: nosniff`.
 
     Args:
         filename (str):
+        expires (str | Unset):
+        signature (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -193,6 +240,8 @@ async def asyncio(
         await asyncio_detailed(
             filename=filename,
             client=client,
+            expires=expires,
+            signature=signature,
             x_request_id=x_request_id,
         )
     ).parsed

@@ -1,5 +1,6 @@
+import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -14,13 +15,18 @@ def _get_kwargs(
     *,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_request_id, Unset):
         headers["X-Request-ID"] = x_request_id
 
@@ -30,6 +36,8 @@ def _get_kwargs(
 
     params["per_page"] = per_page
 
+    params["after"] = after
+
     params["q"] = q
 
     json_sort: str | Unset = UNSET
@@ -38,9 +46,12 @@ def _get_kwargs(
 
     params["sort"] = json_sort
 
-    params["owner_id"] = owner_id
+    json_updated_since: str | Unset = UNSET
+    if not isinstance(updated_since, Unset):
+        json_updated_since = updated_since.isoformat()
+    params["updated_since"] = json_updated_since
 
-    params["after"] = after
+    params["owner_id"] = owner_id
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -54,11 +65,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorResponse | ItemPage:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ErrorResponse | ItemPage:
     if response.status_code == 200:
         response_200 = ItemPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = ErrorResponse.from_dict(response.json())
@@ -75,10 +92,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_414
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -87,7 +114,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -101,24 +128,39 @@ def sync_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     """List active items
 
-     Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
-    (default `-created_at`, newest first), page with `page` and `per_page`.
+     Public. Filter by name (`q`, case-insensitive), owner (`owner_id`) or last change
+    (`updated_since`); sort with `sort` (default `-created_at`, newest first); page with
+    `page` and `per_page`, or by cursor with `after`. Pages carry an `ETag`: send it back as
+    `If-None-Match` to get a 304 while nothing changed. Deleted items are not listed (see
+    `listMyItems` for a feed that includes them).
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -126,16 +168,18 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ItemPage]
+        Response[Any | ErrorResponse | ItemPage]
     """
 
     kwargs = _get_kwargs(
         page=page,
         per_page=per_page,
+        after=after,
         q=q,
         sort=sort,
+        updated_since=updated_since,
         owner_id=owner_id,
-        after=after,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -151,24 +195,39 @@ def sync(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | ItemPage | None:
+) -> Any | ErrorResponse | ItemPage | None:
     """List active items
 
-     Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
-    (default `-created_at`, newest first), page with `page` and `per_page`.
+     Public. Filter by name (`q`, case-insensitive), owner (`owner_id`) or last change
+    (`updated_since`); sort with `sort` (default `-created_at`, newest first); page with
+    `page` and `per_page`, or by cursor with `after`. Pages carry an `ETag`: send it back as
+    `If-None-Match` to get a 304 while nothing changed. Deleted items are not listed (see
+    `listMyItems` for a feed that includes them).
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -176,17 +235,19 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ItemPage
+        Any | ErrorResponse | ItemPage
     """
 
     return sync_detailed(
         client=client,
         page=page,
         per_page=per_page,
+        after=after,
         q=q,
         sort=sort,
+        updated_since=updated_since,
         owner_id=owner_id,
-        after=after,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     ).parsed
 
@@ -196,24 +257,39 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     """List active items
 
-     Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
-    (default `-created_at`, newest first), page with `page` and `per_page`.
+     Public. Filter by name (`q`, case-insensitive), owner (`owner_id`) or last change
+    (`updated_since`); sort with `sort` (default `-created_at`, newest first); page with
+    `page` and `per_page`, or by cursor with `after`. Pages carry an `ETag`: send it back as
+    `If-None-Match` to get a 304 while nothing changed. Deleted items are not listed (see
+    `listMyItems` for a feed that includes them).
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -221,16 +297,18 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ItemPage]
+        Response[Any | ErrorResponse | ItemPage]
     """
 
     kwargs = _get_kwargs(
         page=page,
         per_page=per_page,
+        after=after,
         q=q,
         sort=sort,
+        updated_since=updated_since,
         owner_id=owner_id,
-        after=after,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -244,24 +322,39 @@ async def asyncio(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
+    after: str | Unset = UNSET,
     q: str | Unset = UNSET,
     sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
     owner_id: int | Unset = UNSET,
-    after: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | ItemPage | None:
+) -> Any | ErrorResponse | ItemPage | None:
     """List active items
 
-     Public. Filter by name (`q`, case-insensitive) or owner (`owner_id`), sort with `sort`
-    (default `-created_at`, newest first), page with `page` and `per_page`.
+     Public. Filter by name (`q`, case-insensitive), owner (`owner_id`) or last change
+    (`updated_since`); sort with `sort` (default `-created_at`, newest first); page with
+    `page` and `per_page`, or by cursor with `after`. Pages carry an `ETag`: send it back as
+    `If-None-Match` to get a 304 while nothing changed. Deleted items are not listed (see
+    `listMyItems` for a feed that includes them).
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
+        after (str | Unset):
         q (str | Unset):
         sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
         owner_id (int | Unset):
-        after (str | Unset):
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -269,7 +362,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ItemPage
+        Any | ErrorResponse | ItemPage
     """
 
     return (
@@ -277,10 +370,12 @@ async def asyncio(
             client=client,
             page=page,
             per_page=per_page,
+            after=after,
             q=q,
             sort=sort,
+            updated_since=updated_since,
             owner_id=owner_id,
-            after=after,
+            if_none_match=if_none_match,
             x_request_id=x_request_id,
         )
     ).parsed

@@ -1,11 +1,13 @@
+import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
 from ...models.item_page import ItemPage
+from ...models.item_sort import ItemSort
 from ...types import UNSET, Response, Unset
 
 
@@ -14,9 +16,17 @@ def _get_kwargs(
     page: int | Unset = 1,
     per_page: int | Unset = 20,
     after: str | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
+    include_inactive: bool | Unset = True,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
     if not isinstance(x_request_id, Unset):
         headers["X-Request-ID"] = x_request_id
 
@@ -27,6 +37,21 @@ def _get_kwargs(
     params["per_page"] = per_page
 
     params["after"] = after
+
+    params["q"] = q
+
+    json_sort: str | Unset = UNSET
+    if not isinstance(sort, Unset):
+        json_sort = sort.value
+
+    params["sort"] = json_sort
+
+    json_updated_since: str | Unset = UNSET
+    if not isinstance(updated_since, Unset):
+        json_updated_since = updated_since.isoformat()
+    params["updated_since"] = json_updated_since
+
+    params["include_inactive"] = include_inactive
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -40,11 +65,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorResponse | ItemPage:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | ErrorResponse | ItemPage:
     if response.status_code == 200:
         response_200 = ItemPage.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = ErrorResponse.from_dict(response.json())
@@ -56,15 +87,30 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 414:
         response_414 = ErrorResponse.from_dict(response.json())
 
         return response_414
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -73,7 +119,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorResponse | ItemPage]:
+) -> Response[Any | ErrorResponse | ItemPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,16 +134,36 @@ def sync_detailed(
     page: int | Unset = 1,
     per_page: int | Unset = 20,
     after: str | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
+    include_inactive: bool | Unset = True,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | ItemPage]:
-    """List my items
+) -> Response[Any | ErrorResponse | ItemPage]:
+    """List my items, soft-deleted ones included
 
-     The caller's own items, inactive ones included, newest first.
+     The caller's own items, deleted (`is_active: false`) ones included unless
+    `include_inactive=false`, so a partner syncing from it sees deletions. Takes the same
+    `page`, `per_page`, `after`, `q`, `sort` and `updated_since` as `listItems`.
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         after (str | Unset):
+        q (str | Unset):
+        sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
+        include_inactive (bool | Unset):  Default: True.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -105,13 +171,18 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ItemPage]
+        Response[Any | ErrorResponse | ItemPage]
     """
 
     kwargs = _get_kwargs(
         page=page,
         per_page=per_page,
         after=after,
+        q=q,
+        sort=sort,
+        updated_since=updated_since,
+        include_inactive=include_inactive,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -128,16 +199,36 @@ def sync(
     page: int | Unset = 1,
     per_page: int | Unset = 20,
     after: str | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
+    include_inactive: bool | Unset = True,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | ItemPage | None:
-    """List my items
+) -> Any | ErrorResponse | ItemPage | None:
+    """List my items, soft-deleted ones included
 
-     The caller's own items, inactive ones included, newest first.
+     The caller's own items, deleted (`is_active: false`) ones included unless
+    `include_inactive=false`, so a partner syncing from it sees deletions. Takes the same
+    `page`, `per_page`, `after`, `q`, `sort` and `updated_since` as `listItems`.
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         after (str | Unset):
+        q (str | Unset):
+        sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
+        include_inactive (bool | Unset):  Default: True.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -145,7 +236,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ItemPage
+        Any | ErrorResponse | ItemPage
     """
 
     return sync_detailed(
@@ -153,6 +244,11 @@ def sync(
         page=page,
         per_page=per_page,
         after=after,
+        q=q,
+        sort=sort,
+        updated_since=updated_since,
+        include_inactive=include_inactive,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     ).parsed
 
@@ -163,16 +259,36 @@ async def asyncio_detailed(
     page: int | Unset = 1,
     per_page: int | Unset = 20,
     after: str | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
+    include_inactive: bool | Unset = True,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> Response[ErrorResponse | ItemPage]:
-    """List my items
+) -> Response[Any | ErrorResponse | ItemPage]:
+    """List my items, soft-deleted ones included
 
-     The caller's own items, inactive ones included, newest first.
+     The caller's own items, deleted (`is_active: false`) ones included unless
+    `include_inactive=false`, so a partner syncing from it sees deletions. Takes the same
+    `page`, `per_page`, `after`, `q`, `sort` and `updated_since` as `listItems`.
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         after (str | Unset):
+        q (str | Unset):
+        sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
+        include_inactive (bool | Unset):  Default: True.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -180,13 +296,18 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorResponse | ItemPage]
+        Response[Any | ErrorResponse | ItemPage]
     """
 
     kwargs = _get_kwargs(
         page=page,
         per_page=per_page,
         after=after,
+        q=q,
+        sort=sort,
+        updated_since=updated_since,
+        include_inactive=include_inactive,
+        if_none_match=if_none_match,
         x_request_id=x_request_id,
     )
 
@@ -201,16 +322,36 @@ async def asyncio(
     page: int | Unset = 1,
     per_page: int | Unset = 20,
     after: str | Unset = UNSET,
+    q: str | Unset = UNSET,
+    sort: ItemSort | Unset = UNSET,
+    updated_since: datetime.datetime | Unset = UNSET,
+    include_inactive: bool | Unset = True,
+    if_none_match: str | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
-) -> ErrorResponse | ItemPage | None:
-    """List my items
+) -> Any | ErrorResponse | ItemPage | None:
+    """List my items, soft-deleted ones included
 
-     The caller's own items, inactive ones included, newest first.
+     The caller's own items, deleted (`is_active: false`) ones included unless
+    `include_inactive=false`, so a partner syncing from it sees deletions. Takes the same
+    `page`, `per_page`, `after`, `q`, `sort` and `updated_since` as `listItems`.
+
+    **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then,
+    oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few
+    seconds before it (a write in flight may commit a moment late); an item appears again each time it
+    changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
+
+    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
+    widens the result.
 
     Args:
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
         after (str | Unset):
+        q (str | Unset):
+        sort (ItemSort | Unset): Item sort.
+        updated_since (datetime.datetime | Unset):
+        include_inactive (bool | Unset):  Default: True.
+        if_none_match (str | Unset):
         x_request_id (str | Unset):
 
     Raises:
@@ -218,7 +359,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorResponse | ItemPage
+        Any | ErrorResponse | ItemPage
     """
 
     return (
@@ -227,6 +368,11 @@ async def asyncio(
             page=page,
             per_page=per_page,
             after=after,
+            q=q,
+            sort=sort,
+            updated_since=updated_since,
+            include_inactive=include_inactive,
+            if_none_match=if_none_match,
             x_request_id=x_request_id,
         )
     ).parsed

@@ -66,6 +66,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = ErrorResponse.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 412:
         response_412 = ErrorResponse.from_dict(response.json())
 
@@ -81,10 +86,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -113,6 +128,11 @@ def sync_detailed(
     """Replace an item
 
      `name` is required; a missing `description` becomes empty. Owner or admin only.
+
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
 
     Args:
         item_id (int):
@@ -155,6 +175,11 @@ def sync(
 
      `name` is required; a missing `description` becomes empty. Owner or admin only.
 
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
+
     Args:
         item_id (int):
         if_match (str | Unset):
@@ -190,6 +215,11 @@ async def asyncio_detailed(
     """Replace an item
 
      `name` is required; a missing `description` becomes empty. Owner or admin only.
+
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
 
     Args:
         item_id (int):
@@ -229,6 +259,11 @@ async def asyncio(
     """Replace an item
 
      `name` is required; a missing `description` becomes empty. Owner or admin only.
+
+    A soft-deleted item is read-only for its owner (409) until an administrator restores it with
+    `adminToggleItem`; administrators may still edit it (it stays deleted), and their `DELETE` of a
+    deleted item changes nothing (204). Someone else's deleted item is a 404 on every method, like a
+    missing id.
 
     Args:
         item_id (int):

@@ -52,6 +52,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 409:
         response_409 = ErrorResponse.from_dict(response.json())
 
@@ -72,10 +77,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
 
     response_default = ErrorResponse.from_dict(response.json())
 
@@ -104,6 +119,10 @@ def sync_detailed(
 
      Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
     configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
+    The content must match the extension (checked by its magic bytes; 415 otherwise).
+    Each user has a quota of files and bytes (`UPLOAD_QUOTA_FILES`, `UPLOAD_QUOTA_MB`):
+    an upload beyond it is 409 until some are deleted. The response's `url` is a
+    short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
 
     Args:
         idempotency_key (str | Unset):
@@ -142,6 +161,10 @@ def sync(
 
      Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
     configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
+    The content must match the extension (checked by its magic bytes; 415 otherwise).
+    Each user has a quota of files and bytes (`UPLOAD_QUOTA_FILES`, `UPLOAD_QUOTA_MB`):
+    an upload beyond it is 409 until some are deleted. The response's `url` is a
+    short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
 
     Args:
         idempotency_key (str | Unset):
@@ -175,6 +198,10 @@ async def asyncio_detailed(
 
      Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
     configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
+    The content must match the extension (checked by its magic bytes; 415 otherwise).
+    Each user has a quota of files and bytes (`UPLOAD_QUOTA_FILES`, `UPLOAD_QUOTA_MB`):
+    an upload beyond it is 409 until some are deleted. The response's `url` is a
+    short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
 
     Args:
         idempotency_key (str | Unset):
@@ -211,6 +238,10 @@ async def asyncio(
 
      Send `multipart/form-data` with the field `file`. Allowed types and the size limit are
     configurable (default: png, jpg, jpeg, gif, webp, pdf, txt, csv, json, zip; 16 MB).
+    The content must match the extension (checked by its magic bytes; 415 otherwise).
+    Each user has a quota of files and bytes (`UPLOAD_QUOTA_FILES`, `UPLOAD_QUOTA_MB`):
+    an upload beyond it is 409 until some are deleted. The response's `url` is a
+    short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
 
     Args:
         idempotency_key (str | Unset):

@@ -1,0 +1,238 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.direct_upload_complete import DirectUploadComplete
+from ...models.error_response import ErrorResponse
+from ...models.upload import Upload
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: DirectUploadComplete,
+    x_request_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-ID"] = x_request_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/upload/direct/complete",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorResponse | Upload:
+    if response.status_code == 200:
+        response_200 = Upload.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 201:
+        response_201 = Upload.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = ErrorResponse.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorResponse.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    response_default = ErrorResponse.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | Upload]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: DirectUploadComplete,
+    x_request_id: str | Unset = UNSET,
+) -> Response[ErrorResponse | Upload]:
+    """Finish a direct upload
+
+     Checks what reached the store (size, content against the extension, quota), records
+    its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
+    deleted. Calling it again returns the same upload.
+
+    Args:
+        x_request_id (str | Unset):
+        body (DirectUploadComplete): Direct upload complete. Example: {'token': 'string'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | Upload]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_request_id=x_request_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: DirectUploadComplete,
+    x_request_id: str | Unset = UNSET,
+) -> ErrorResponse | Upload | None:
+    """Finish a direct upload
+
+     Checks what reached the store (size, content against the extension, quota), records
+    its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
+    deleted. Calling it again returns the same upload.
+
+    Args:
+        x_request_id (str | Unset):
+        body (DirectUploadComplete): Direct upload complete. Example: {'token': 'string'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | Upload
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        x_request_id=x_request_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: DirectUploadComplete,
+    x_request_id: str | Unset = UNSET,
+) -> Response[ErrorResponse | Upload]:
+    """Finish a direct upload
+
+     Checks what reached the store (size, content against the extension, quota), records
+    its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
+    deleted. Calling it again returns the same upload.
+
+    Args:
+        x_request_id (str | Unset):
+        body (DirectUploadComplete): Direct upload complete. Example: {'token': 'string'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | Upload]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_request_id=x_request_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: DirectUploadComplete,
+    x_request_id: str | Unset = UNSET,
+) -> ErrorResponse | Upload | None:
+    """Finish a direct upload
+
+     Checks what reached the store (size, content against the extension, quota), records
+    its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
+    deleted. Calling it again returns the same upload.
+
+    Args:
+        x_request_id (str | Unset):
+        body (DirectUploadComplete): Direct upload complete. Example: {'token': 'string'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | Upload
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            x_request_id=x_request_id,
+        )
+    ).parsed

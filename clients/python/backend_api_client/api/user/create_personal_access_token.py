@@ -1,0 +1,238 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.error_response import ErrorResponse
+from ...models.personal_access_token_create import PersonalAccessTokenCreate
+from ...models.personal_access_token_created import PersonalAccessTokenCreated
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: PersonalAccessTokenCreate,
+    x_request_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_request_id, Unset):
+        headers["X-Request-ID"] = x_request_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/me/tokens",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | PersonalAccessTokenCreated:
+    if response.status_code == 201:
+        response_201 = PersonalAccessTokenCreated.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = ErrorResponse.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    response_default = ErrorResponse.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | PersonalAccessTokenCreated]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: PersonalAccessTokenCreate,
+    x_request_id: str | Unset = UNSET,
+) -> Response[ErrorResponse | PersonalAccessTokenCreated]:
+    """Create a personal access token
+
+     For scripts and partner integrations: scoped, expiring (at most 365 days), sent as
+    `Authorization: Bearer <token>`. The secret is in this response only; the server keeps
+    a hash. Needs an interactive login (a personal access token cannot create another).
+
+    Args:
+        x_request_id (str | Unset):
+        body (PersonalAccessTokenCreate): Personal access token create. Example: {'expires_at':
+            '2026-01-31T12:00:00+00:00', 'expires_in_days': 1, 'name': 'CI deploy', 'scopes':
+            ['items:read', 'items:write']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | PersonalAccessTokenCreated]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_request_id=x_request_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: PersonalAccessTokenCreate,
+    x_request_id: str | Unset = UNSET,
+) -> ErrorResponse | PersonalAccessTokenCreated | None:
+    """Create a personal access token
+
+     For scripts and partner integrations: scoped, expiring (at most 365 days), sent as
+    `Authorization: Bearer <token>`. The secret is in this response only; the server keeps
+    a hash. Needs an interactive login (a personal access token cannot create another).
+
+    Args:
+        x_request_id (str | Unset):
+        body (PersonalAccessTokenCreate): Personal access token create. Example: {'expires_at':
+            '2026-01-31T12:00:00+00:00', 'expires_in_days': 1, 'name': 'CI deploy', 'scopes':
+            ['items:read', 'items:write']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | PersonalAccessTokenCreated
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        x_request_id=x_request_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: PersonalAccessTokenCreate,
+    x_request_id: str | Unset = UNSET,
+) -> Response[ErrorResponse | PersonalAccessTokenCreated]:
+    """Create a personal access token
+
+     For scripts and partner integrations: scoped, expiring (at most 365 days), sent as
+    `Authorization: Bearer <token>`. The secret is in this response only; the server keeps
+    a hash. Needs an interactive login (a personal access token cannot create another).
+
+    Args:
+        x_request_id (str | Unset):
+        body (PersonalAccessTokenCreate): Personal access token create. Example: {'expires_at':
+            '2026-01-31T12:00:00+00:00', 'expires_in_days': 1, 'name': 'CI deploy', 'scopes':
+            ['items:read', 'items:write']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | PersonalAccessTokenCreated]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_request_id=x_request_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: PersonalAccessTokenCreate,
+    x_request_id: str | Unset = UNSET,
+) -> ErrorResponse | PersonalAccessTokenCreated | None:
+    """Create a personal access token
+
+     For scripts and partner integrations: scoped, expiring (at most 365 days), sent as
+    `Authorization: Bearer <token>`. The secret is in this response only; the server keeps
+    a hash. Needs an interactive login (a personal access token cannot create another).
+
+    Args:
+        x_request_id (str | Unset):
+        body (PersonalAccessTokenCreate): Personal access token create. Example: {'expires_at':
+            '2026-01-31T12:00:00+00:00', 'expires_in_days': 1, 'name': 'CI deploy', 'scopes':
+            ['items:read', 'items:write']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | PersonalAccessTokenCreated
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            x_request_id=x_request_id,
+        )
+    ).parsed

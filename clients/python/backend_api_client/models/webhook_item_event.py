@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.webhook_item_event_type import WebhookItemEventType
+
+if TYPE_CHECKING:
+    from ..models.item import Item
+
+
+T = TypeVar("T", bound="WebhookItemEvent")
+
+
+@_attrs_define
+class WebhookItemEvent:
+    """The body of a webhook delivery
+
+    Example:
+        {'data': {'created_at': '2026-01-31T12:00:00+00:00', 'description': 'A5, dotted', 'id': 1, 'is_active': True,
+            'name': 'Notebook', 'updated_at': '2026-01-31T12:00:00+00:00', 'user_id': 1}, 'id':
+            'msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c', 'timestamp': '2026-01-31T12:00:00+00:00', 'type': 'item.created'}
+
+    Attributes:
+        data (Item): An item owned by a user; soft-deleted items have `is_active: false`. Example: {'created_at':
+            '2026-01-31T12:00:00+00:00', 'description': 'A5, dotted', 'id': 1, 'is_active': True, 'name': 'Notebook',
+            'updated_at': '2026-01-31T12:00:00+00:00', 'user_id': 1}.
+        id (str): Event id, equal to the `webhook-id` header Example: msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c.
+        timestamp (datetime.datetime): When the change happened (ISO 8601, UTC)
+        type_ (WebhookItemEventType): Webhook item event type.
+    """
+
+    data: Item
+    id: str
+    timestamp: datetime.datetime
+    type_: WebhookItemEventType
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.data.to_dict()
+
+        id = self.id
+
+        timestamp = self.timestamp.isoformat()
+
+        type_ = self.type_.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "data": data,
+                "id": id,
+                "timestamp": timestamp,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.item import Item  # noqa: PLC0415
+
+        d = dict(src_dict)
+        data = Item.from_dict(d.pop("data"))
+
+        id = d.pop("id")
+
+        timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
+
+        type_ = WebhookItemEventType(d.pop("type"))
+
+        webhook_item_event = cls(
+            data=data,
+            id=id,
+            timestamp=timestamp,
+            type_=type_,
+        )
+
+        webhook_item_event.additional_properties = d
+        return webhook_item_event
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

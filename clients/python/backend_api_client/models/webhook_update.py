@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.webhook_event_type import WebhookEventType
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="WebhookUpdate")
+
+
+@_attrs_define
+class WebhookUpdate:
+    """Webhook update.
+
+    Example:
+        {'description': 'string', 'enabled': True, 'events': ['item.created', 'item.updated'], 'url':
+            'https://partner.example.com/hooks/backend'}
+
+    Attributes:
+        description (str | Unset):
+        enabled (bool | Unset): `true` re-enables (and resets `failure_count`)
+        events (list[WebhookEventType] | Unset): Event types to receive: `item.created`, `item.updated`, `item.deleted`,
+            `item.restored`, `upload.created`, `upload.deleted`, `user.deactivated` (administrators only) Example:
+            ['item.created', 'item.updated'].
+        url (str | Unset): Where events are POSTed: http(s), resolving to a public address Example:
+            https://partner.example.com/hooks/backend.
+    """
+
+    description: str | Unset = UNSET
+    enabled: bool | Unset = UNSET
+    events: list[WebhookEventType] | Unset = UNSET
+    url: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        description = self.description
+
+        enabled = self.enabled
+
+        events: list[str] | Unset = UNSET
+        if not isinstance(self.events, Unset):
+            events = []
+            for events_item_data in self.events:
+                events_item = events_item_data.value
+                events.append(events_item)
+
+        url = self.url
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if description is not UNSET:
+            field_dict["description"] = description
+        if enabled is not UNSET:
+            field_dict["enabled"] = enabled
+        if events is not UNSET:
+            field_dict["events"] = events
+        if url is not UNSET:
+            field_dict["url"] = url
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        description = d.pop("description", UNSET)
+
+        enabled = d.pop("enabled", UNSET)
+
+        _events = d.pop("events", UNSET)
+        events: list[WebhookEventType] | Unset = UNSET
+        if _events is not UNSET:
+            events = []
+            for events_item_data in _events:
+                events_item = WebhookEventType(events_item_data)
+
+                events.append(events_item)
+
+        url = d.pop("url", UNSET)
+
+        webhook_update = cls(
+            description=description,
+            enabled=enabled,
+            events=events,
+            url=url,
+        )
+
+        webhook_update.additional_properties = d
+        return webhook_update
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
