@@ -218,6 +218,37 @@ def test_swagger_ui_login_authorize_create(live_server: LiveServer) -> None:
     sys.stdout.write(f"\n[swagger-ui] browser flow: {elapsed:.2f} s\n")
 
 
+def test_swagger_ui_authorize_dialog_password_form_then_create(live_server: LiveServer) -> None:
+    """The OAuth2 password flow: username and password typed into the Authorize dialog (the UI
+    calls `POST /api/auth/token`), then "Try it out" creates an item with that token."""
+    origin = live_server.url
+    with browser_page(origin) as (page, watched):
+        page.goto(f"{origin}/api/docs", wait_until="load")
+        page.locator(".opblock-tag-section").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".auth-wrapper button.authorize").click()
+        modal = page.locator(".modal-ux")
+        modal.wait_for(timeout=TIMEOUT_MS)
+        oauth = modal.locator(".auth-container").filter(
+            has=page.locator("h4", has_text=re.compile(r"OAuth2"))
+        )
+        oauth.locator("#oauth_username").fill("admin")
+        oauth.locator("#oauth_password").fill(ADMIN_PASSWORD)
+        with page.expect_response(lambda r: r.url.endswith("/api/auth/token")) as token_call:
+            oauth.locator("button.authorize").click()
+        assert token_call.value.status == 200, token_call.value.text()
+        granted = token_call.value.json()
+        assert granted["token_type"] == "Bearer" and "items:write" in granted["scope"].split()
+        oauth.locator("button.btn-done, button.close-modal").first.click()
+        modal.wait_for(state="detached", timeout=TIMEOUT_MS)
+
+        create = open_operation(page, "user", "createItem")
+        item = execute(create, {"name": "via the oauth2 form"}, 201)
+        curl = create.locator(".curl-command").inner_text()
+        assert f"Bearer {granted['access_token']}" in curl, curl
+    assert item["name"] == "via the oauth2 form"
+    watched.check()
+
+
 def test_redoc_renders_the_openapi_document_offline(live_server: LiveServer) -> None:
     origin = live_server.url
     with urllib.request.urlopen(f"{origin}/api/openapi.json", timeout=10) as response:
