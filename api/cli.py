@@ -142,7 +142,8 @@ def register_cli(app: Flask) -> None:
         click.echo(
             f"{verb} {report.unfinished_deletions} interrupted deletions, "
             f"{report.objects_without_row} objects without a row, "
-            f"{report.rows_without_object} rows without an object."
+            f"{report.rows_without_object} rows without an object, "
+            f"{report.partial_writes} unfinished multipart uploads."
         )
 
     @app.cli.command("purge-revoked-tokens")

@@ -26,6 +26,7 @@ BATCH = 500
 @dataclass
 class PurgeReport:
     unfinished_deletions: int = 0
+    partial_writes: int = 0
     objects_without_row: int = 0
     rows_without_object: int = 0
 
@@ -37,6 +38,7 @@ def purge(*, backend: Storage, grace: timedelta, dry_run: bool = False) -> Purge
     stored = {info.key: info.modified for info in backend.list()}  # raises if the store is down
     report.objects_without_row = _objects_without_row(backend, stored, cutoff, dry_run)
     report.rows_without_object = _rows_without_object(set(stored), cutoff, dry_run)
+    report.partial_writes = backend.discard_partial_writes(before=cutoff, dry_run=dry_run)
     return report
 
 

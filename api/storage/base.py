@@ -49,6 +49,10 @@ class Storage(ABC):
     def list(self) -> Iterator[ObjectInfo]:
         """Every object (and left-over partial write) in the store, for reconciliation."""
 
+    @abstractmethod
+    def discard_partial_writes(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Remove unfinished writes started before `before` that `list` does not show."""
+
     def presigned_url(
         self, key: str, *, expires_in: int, filename: str, content_type: str
     ) -> str | None:

@@ -82,6 +82,9 @@ class LocalStorage(Storage):
                     modified = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
                     yield ObjectInfo(entry.name, modified)
 
+    def discard_partial_writes(self, *, before: datetime, dry_run: bool = False) -> int:
+        return 0  # partial files are listed (`.partial-*`): purge removes them as orphans
+
     def check(self) -> None:
         if not os.access(self.folder, os.W_OK):
             raise StorageUnavailable(f"{self.folder} is not writable")

@@ -6,6 +6,7 @@ Credentials come from boto3's usual chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCES
 """
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import boto3
@@ -82,15 +83,22 @@ class S3Storage(Storage):
             for page in pages:
                 for entry in page.get("Contents", []):
                     yield ObjectInfo(entry["Key"], entry["LastModified"])
-            # Multipart uploads a crash left open hold storage too; they are never objects.
-            uploads = self.client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=self.bucket
-            )
-            for page in uploads:
+
+    def discard_partial_writes(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Abort multipart uploads a crash left open (they hold storage, never objects)."""
+        stale = 0
+        with _unavailable_on_failure():
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket)
+            for page in pages:
                 for entry in page.get("Uploads", []):
-                    self.client.abort_multipart_upload(
-                        Bucket=self.bucket, Key=entry["Key"], UploadId=entry["UploadId"]
-                    )
+                    if entry["Initiated"] >= before:
+                        continue  # may be an upload in progress
+                    stale += 1
+                    if not dry_run:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=entry["Key"], UploadId=entry["UploadId"]
+                        )
+        return stale
 
     def presigned_url(
         self, key: str, *, expires_in: int, filename: str, content_type: str
