@@ -101,13 +101,14 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     url = config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    connect_args: dict[str, Any] = {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}
-    if url.startswith("postgresql") and config["DB_STATEMENT_TIMEOUT_MS"] > 0:
-        connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+    connect_args: dict[str, Any] = {"connect_timeout": config.get("DB_CONNECT_TIMEOUT", 3)}
+    statement_timeout_ms = config.get("DB_STATEMENT_TIMEOUT_MS", 20000)
+    if url.startswith("postgresql") and statement_timeout_ms > 0:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
     return {
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
-        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "pool_timeout": config.get("DB_POOL_TIMEOUT", 5),
         "pool_pre_ping": True,  # a connection from before an outage is tested, then replaced
         "pool_recycle": 1800,
         "connect_args": connect_args,
