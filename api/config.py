@@ -234,21 +234,23 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     url = config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    if config["DATABASE_POOLER"] not in POOLERS:
+    pooler = config.get("DATABASE_POOLER", "none")
+    if pooler not in POOLERS:
         raise RuntimeError(f"DATABASE_POOLER must be one of {sorted(POOLERS)}")
-    connect_args: dict[str, Any] = {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}
-    if config["DATABASE_POOLER"] == "pgbouncer":
+    connect_args: dict[str, Any] = {"connect_timeout": config.get("DB_CONNECT_TIMEOUT", 3)}
+    statement_timeout_ms = config.get("DB_STATEMENT_TIMEOUT_MS", 20000)
+    if pooler == "pgbouncer":
         # Transaction pooling hands each transaction to any server connection: a statement that
         # psycopg prepared (after 5 runs) on one is unknown on the next. Startup options do not
         # pass through PgBouncer either: set statement_timeout on the role (README, PgBouncer).
         # The app keeps no other session state (no SET, advisory locks or LISTEN).
         connect_args["prepare_threshold"] = None
-    elif url.startswith("postgresql") and config["DB_STATEMENT_TIMEOUT_MS"] > 0:
-        connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+    elif url.startswith("postgresql") and statement_timeout_ms > 0:
+        connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
     return {
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
-        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "pool_timeout": config.get("DB_POOL_TIMEOUT", 5),
         "pool_pre_ping": True,  # a connection from before an outage is tested, then replaced
         "pool_recycle": 1800,
         "connect_args": connect_args,

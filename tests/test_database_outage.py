@@ -141,6 +141,21 @@ def test_health_reports_redis_ok_when_it_answers(tmp_path: Path) -> None:
     assert response.get_json()["redis"] == "ok"
 
 
+def test_database_waits_are_bounded_well_inside_gunicorns_timeout() -> None:
+    """Connecting, waiting for a pooled connection and running a statement are all bounded, so
+    a request answers (503 at worst) before gunicorn's 30 s worker timeout kills it."""
+    from api.config import engine_options, load_config
+
+    config = {**load_config(), "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@db/app"}
+    options = engine_options(config)
+    assert options["connect_args"]["connect_timeout"] <= 5
+    assert options["pool_timeout"] <= 10
+    assert options["connect_args"]["options"] == "-c statement_timeout=20000"
+    assert options["pool_pre_ping"] is True
+    none = engine_options({**config, "DB_STATEMENT_TIMEOUT_MS": 0})
+    assert "options" not in none["connect_args"]
+
+
 # --- a real PostgreSQL stopped and restarted under gunicorn (slow) -------------------------------
 
 

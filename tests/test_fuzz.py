@@ -162,7 +162,9 @@ def test_schemathesis_finds_no_failure(fuzz_server: LiveServer, role: str, tmp_p
     totals = Totals()
     rest = ("--exclude-operation-id", TOKEN_KILLER)
     totals.passes.append(schemathesis(fuzz_server, token, role, tmp_path, *rest))
-    last = ("--include-operation-id", TOKEN_KILLER)
+    # Alone, logout has no links to follow: Schemathesis would report the stateful phase as
+    # "Missing Open API links" (an error), so that pass runs the other phases only.
+    last = ("--include-operation-id", TOKEN_KILLER, "--phases", "examples,coverage,fuzzing")
     totals.passes.append(schemathesis(fuzz_server, token, f"{role}-logout", tmp_path, *last))
 
     expected = spec_operations()
