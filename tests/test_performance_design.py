@@ -78,7 +78,7 @@ def create_second_app(tmp_path, url):
 
 
 def _user() -> dict[str, str]:
-    return {"username": "shared_user", "email": "shared@example.com", "password": "pw-123456789"}
+    return {"username": "shared_user", "email": "shared@example.com", "password": "pw-shared-Tq8v"}
 
 
 @pytest.mark.parametrize("sort", SORTS)
