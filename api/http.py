@@ -48,7 +48,7 @@ IF_NONE_MATCH = {
 }
 # RFC 9110 §8.8.3: `*`, or a comma-separated list of entity tags, each optionally weak.
 _ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e]*"'
-IF_MATCH_PATTERN = rf"^[ \t]*(?:\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*)?[ \t]*$"
+IF_MATCH_PATTERN = rf"^(?:\*|{_ENTITY_TAG}(?:[ \t]*,[ \t]*{_ENTITY_TAG})*)$"
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 IF_MATCH = {
     "If-Match": {
@@ -158,7 +158,7 @@ def require_match(etag: str) -> None:
     header = request.headers.get("If-Match")
     if header is None or not header.strip():  # an empty list asks for nothing
         return
-    if len(header) > 1024 or not _IF_MATCH.fullmatch(header):
+    if len(header) > 1024 or not _IF_MATCH.fullmatch(header.strip(" \t")):
         raise ApiError(
             400,
             "Malformed If-Match header",
