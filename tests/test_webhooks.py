@@ -527,7 +527,13 @@ def test_the_target_is_checked_again_at_delivery_time(
 
 
 def test_production_refuses_to_allow_private_targets(tmp_path: Any) -> None:
-    config = build_test_config(tmp_path, APP_ENV="production", WEBHOOKS_ALLOW_PRIVATE=True)
+    config = build_test_config(
+        tmp_path,
+        APP_ENV="production",
+        WEBHOOKS_ALLOW_PRIVATE=True,
+        METRICS_ENABLED=False,  # production's other refusals are not what this test is about
+        ADMIN_PASSWORD="Correct-Horse-Battery-Staple-2026",
+    )
     with pytest.raises(RuntimeError, match="WEBHOOKS_ALLOW_PRIVATE"):
         create_app(config)
 

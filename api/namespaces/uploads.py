@@ -215,6 +215,16 @@ class UploadDetail(Resource):
         return Response(status=204)
 
 
+@ns.route("/uploads/<int:upload_id>", doc=False)
+class UploadDetailByUploadsPath(UploadDetail):
+    """`/api/uploads/<id>` as SPEC.md names it, the same operations as `/api/upload/<id>`.
+
+    Undocumented: OpenAPI forbids it beside `/api/uploads/{filename}` (downloadFile, a path
+    partners already call), as two templated paths that differ only in their parameter. Werkzeug
+    tries the integer converter first, and stored file names are never all digits.
+    """
+
+
 @ns.route("/me/uploads")
 class MyUploads(Resource):
     @ns.doc(id="listMyUploads")

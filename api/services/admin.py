@@ -7,6 +7,7 @@ from sqlalchemy import and_, case, delete, func, or_, select, update
 from api.errors import ApiError
 from api.services import audit, tokens
 from api.services.pagination import Page, escape_like, paginate
+from api.webhooks import outbox
 from models import Item, Principal, User, db
 
 USER_SORTS = {
@@ -123,6 +124,10 @@ def update_user(
         raise ApiError(409, LAST_ADMIN)
     if is_active is False:
         tokens.revoke_all_for_user(user.id)  # personal access tokens too
+        # The guarded UPDATE above is a Core statement, which the outbox's ORM hook cannot see:
+        # record `user.deactivated` here, in the same transaction.
+        db.session.refresh(user)
+        outbox.record_user_deactivated(db.session.connection(), user)
     audit.record(
         actor=actor, action="user.update", target_type="user", target_id=user.id, **changes
     )

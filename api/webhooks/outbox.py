@@ -7,7 +7,8 @@ every ORM insert, update and delete of `Item`, `Upload` and `User` whichever ser
 needs no edit of theirs, and cannot be forgotten by a new write path. At `after_flush` the
 new rows have their ids and defaults, and attribute history still tells what changed.
 Limits: Core statements (`session.execute(update(Item)...)`, bulk seeding, the admin bulk hard
-delete) bypass the ORM and emit nothing; none of them is in the event catalogue.
+delete) bypass the ORM and emit nothing; of those, only the admin service's guarded user update
+carries an event (`user.deactivated`), and it records it itself (`record_user_deactivated`).
 
 Fan-out happens here too, in the same transaction: a subscription hears about a resource when
 it is enabled and its owner is active and either owns the resource or is an administrator
@@ -41,9 +42,11 @@ def envelope(event_id: str, event_type: str, at: datetime, data: dict[str, Any])
 
 
 def _upload(upload: Upload) -> dict[str, Any]:
-    from api.namespaces.user import upload_model  # the API's own representation
+    """The API's own representation (its signed `url` works as it does for the owner)."""
+    from api.namespaces.uploads import upload_model
+    from api.services.uploads import represent
 
-    return dict(marshal(upload, upload_model))
+    return dict(marshal(represent(upload), upload_model))
 
 
 def _changed(obj: Any, *names: str) -> bool:
@@ -77,6 +80,12 @@ def collect(session: Session) -> list[Change]:
         if isinstance(obj, Upload):
             changes.append(("upload.deleted", obj.user_id, _upload(obj)))
     return changes
+
+
+def record_user_deactivated(connection: Connection, user: User) -> None:
+    """For a deactivation made by a Core statement (the last-admin guard's conditional UPDATE),
+    which the `after_flush` hook does not see."""
+    write(connection, [("user.deactivated", user.id, dict(marshal(user, user_model)))])
 
 
 _SUBSCRIBERS = (
