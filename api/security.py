@@ -2,14 +2,13 @@
 
 import hashlib
 import hmac
-import itertools
 import math
 import os
-import queue
 import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -48,55 +47,67 @@ def _lower_priority() -> None:
 
 
 class HashingPool:
-    """A few niced threads doing every bcrypt call of this process, from a priority queue.
+    """A few niced threads doing every bcrypt call of this process, logins first.
 
     Bounded work: a new hash (registration, password change) is refused with `HashingBusy`
     when the work queued ahead of it would take longer than `max_wait` seconds (estimated
-    from the measured duration of recent hashes); checks (logins) are never refused, and jump
-    the queue. The queue itself is bounded by the request threads waiting on it. `max_wait=0`
-    turns both off: first come, first served, unbounded (the old behaviour, for `make bench`).
+    from the measured duration of recent hashes), and new hashes never occupy every thread:
+    one is kept for checks (logins), which are never refused and go before queued hashes.
+    The queues themselves are bounded by the request threads waiting on them. `max_wait=0`
+    turns all this off: one queue, first come, first served (the old behaviour, for
+    `make bench`).
     """
 
     def __init__(self, threads: int = HASHING_THREADS, max_wait: float = 0.5) -> None:
         self.threads = threads
         self.max_wait = max_wait
-        self._queue: queue.PriorityQueue[tuple[int, int, Callable[[], Any], Future[Any]]] = (
-            queue.PriorityQueue()
-        )
-        self._lock = threading.Lock()
-        self._order = itertools.count()
-        self._queued = [0, 0]  # per priority
-        self._running = 0
+        self._ready = threading.Condition(threading.Lock())
+        self._jobs: tuple[deque[tuple[Callable[[], Any], Future[Any]]], ...] = (deque(), deque())
+        self._running = [0, 0]  # per priority
         self._seconds = 0.0  # moving average of one hash's duration
         for number in range(threads):
             threading.Thread(target=self._work, name=f"bcrypt-{number}", daemon=True).start()
 
+    @property
+    def _signup_threads(self) -> int:
+        return max(1, self.threads - 1) if self.max_wait else self.threads
+
     def run(self, func: Callable[[], Any], *, priority: int) -> Any:
         future: Future[Any] = Future()
-        with self._lock:
-            if self.max_wait:
-                self._admit(priority)
-            else:
+        with self._ready:
+            if not self.max_wait:
                 priority = LOGIN  # one FIFO queue
-            self._queued[priority] += 1
-            self._queue.put((priority, next(self._order), func, future))
+            elif priority == SIGNUP:
+                self._admit()
+            self._jobs[priority].append((func, future))
+            self._ready.notify()
         return future.result()
 
-    def _admit(self, priority: int) -> None:
-        if priority == LOGIN:
-            return
-        ahead = self._queued[LOGIN] + self._queued[SIGNUP]
-        wait = max(0, ahead + self._running - self.threads + 1) * self._seconds / self.threads
+    def _admit(self) -> None:
+        ahead = len(self._jobs[SIGNUP]) + self._running[SIGNUP]
+        slots = self._signup_threads
+        wait = max(0, ahead - slots + 1) * self._seconds / slots
         if wait > self.max_wait:
             raise HashingBusy(retry_after=max(1, math.ceil(wait)))
+
+    def _next(self) -> tuple[int, Callable[[], Any], Future[Any]]:
+        with self._ready:
+            while True:
+                if self._jobs[LOGIN]:
+                    priority = LOGIN
+                elif self._jobs[SIGNUP] and self._running[SIGNUP] < self._signup_threads:
+                    priority = SIGNUP
+                else:
+                    self._ready.wait()
+                    continue
+                func, future = self._jobs[priority].popleft()
+                self._running[priority] += 1
+                return priority, func, future
 
     def _work(self) -> None:
         _lower_priority()
         while True:
-            priority, _, func, future = self._queue.get()
-            with self._lock:
-                self._queued[priority] -= 1
-                self._running += 1
+            priority, func, future = self._next()
             started = time.perf_counter()
             try:
                 future.set_result(func())
@@ -104,11 +115,11 @@ class HashingPool:
                 future.set_exception(error)
             finally:
                 elapsed = time.perf_counter() - started
-                with self._lock:
-                    self._running -= 1
-                    self._seconds = (
-                        elapsed if not self._seconds else 0.8 * self._seconds + 0.2 * elapsed
-                    )
+                with self._ready:
+                    self._running[priority] -= 1
+                    average = self._seconds
+                    self._seconds = elapsed if not average else 0.8 * average + 0.2 * elapsed
+                    self._ready.notify_all()
 
 
 _pool: HashingPool | None = None
