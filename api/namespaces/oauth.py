@@ -164,8 +164,13 @@ def _refresh_grant(form: dict[str, str]) -> Any:
 def _narrowed(refresh_token: str, requested: list[str]) -> str:
     """The requested scopes, if within those of the refresh token (RFC 6749 §6)."""
     try:
+        config = current_app.config
         claims = decode_token(
-            refresh_token, secret=current_app.config["JWT_SECRET_KEY"], kind="refresh"
+            refresh_token,
+            secret=config["JWT_SECRET_KEY"],
+            kind="refresh",
+            issuer=config["JWT_ISSUER"],
+            audience=config["JWT_AUDIENCE"],
         )
     except jwt.InvalidTokenError:
         raise OAuthError("invalid_grant", "Invalid or expired refresh token") from None

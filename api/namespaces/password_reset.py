@@ -73,7 +73,9 @@ def _deliver_after(app: Any) -> Any:
 class PasswordResetConfirm(Resource):
     @ns.doc(id="confirmPasswordReset")
     @json_body(ns, reset_confirm_model)
-    @errors(400, 429, e400="Invalid, expired or used token, or a new password the policy refuses")
+    @errors(
+        400, 429, 503, e400="Invalid, expired or used token, or a new password the policy refuses"
+    )
     @returns(message_model, description="Password changed; every session and token revoked")
     def post(self) -> dict[str, str]:
         """Set a new password with the token from the reset mail.
