@@ -141,13 +141,26 @@ def create_api_blueprint() -> Blueprint:
     for namespace in NAMESPACES:
         api.add_namespace(namespace)
         for route in namespace.resources:
-            document(route.resource, **REQUEST_ID_DOC)
-            declare_unavailable(route.resource)
-            document_limits(route.resource)
+            _document_shared(route.resource)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
     blueprint.add_url_rule("/webhooks.json", "webhooks_openapi", webhook_spec.serve)
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint
+
+
+# Resource classes live at module level, so what every operation shares is added to them once
+# per process; merging it again on each `create_app` (the suite builds hundreds) deep-copies it.
+_DOCUMENTED: set[type] = set()
+
+
+def _document_shared(resource: type) -> None:
+    """The request id, the 503 of an unreachable dependency and the rate limits."""
+    if resource in _DOCUMENTED:
+        return
+    _DOCUMENTED.add(resource)
+    document(resource, **REQUEST_ID_DOC)
+    declare_unavailable(resource)
+    document_limits(resource)
 
 
 def openapi_document(api: Api) -> dict[str, Any]:

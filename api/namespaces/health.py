@@ -19,7 +19,13 @@ REDIS_TIMEOUT_SECONDS = 2
 health_model = ns.model(
     "Health",
     {
-        "status": fields.String(required=True, enum=["healthy", "unhealthy"], example="healthy"),
+        "status": fields.String(
+            required=True,
+            enum=["healthy", "degraded", "unhealthy"],
+            example="healthy",
+            description="`unhealthy` (503) when the database cannot be reached; `degraded` (200) "
+            "when only Redis cannot: the API keeps serving and counts limits per instance",
+        ),
         "service": fields.String(required=True, example="backend"),
         "database": fields.String(required=True, enum=DEPENDENCY_STATES, example="ok"),
         "redis": fields.String(
@@ -41,16 +47,20 @@ class Health(Resource):
     def get(self) -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
         """Report whether the service and its dependencies are up.
 
-        `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
-        dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
+        `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
+        nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
+        the instance out. Without Redis everything still works (limits count per instance until
+        it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
         """
         body: dict[str, Any] = {"status": "healthy", "service": "backend"}
         body["database"] = _state(_ping_database)
         if url := current_app.config.get("REDIS_URL"):
             body["redis"] = _state(lambda: _ping_redis(url))
-        if "unreachable" in body.values():
+        if body["database"] == "unreachable":
             body["status"] = "unhealthy"
             return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        if body.get("redis") == "unreachable":
+            body["status"] = "degraded"
         return body, 200
 
 

@@ -518,8 +518,10 @@ export interface paths {
         };
         /**
          * Report whether the service and its dependencies are up
-         * @description `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
-         *     dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
+         * @description `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
+         *     nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
+         *     the instance out. Without Redis everything still works (limits count per instance until
+         *     it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
          */
         get: operations["getHealth"];
         put?: never;
@@ -1333,10 +1335,10 @@ export interface components {
          */
         HealthRedis: "ok" | "unreachable";
         /**
-         * @description Health status.
+         * @description `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis cannot: the API keeps serving and counts limits per instance
          * @enum {string}
          */
-        HealthStatus: "healthy" | "unhealthy";
+        HealthStatus: "healthy" | "degraded" | "unhealthy";
         /**
          * @description An item owned by a user; soft-deleted items have `is_active: false`.
          * @example {

@@ -24,7 +24,8 @@ class Health:
     Attributes:
         database (DependencyStatus): Dependency status.
         service (str):  Example: backend.
-        status (HealthStatus): Health status.
+        status (HealthStatus): `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis
+            cannot: the API keeps serving and counts limits per instance
         redis (HealthRedis | Unset): Present only when the service is configured with Redis (`REDIS_URL`)
     """
 

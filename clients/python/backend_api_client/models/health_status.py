@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class HealthStatus(StrEnum):
+    DEGRADED = "degraded"
     HEALTHY = "healthy"
     UNHEALTHY = "unhealthy"
 

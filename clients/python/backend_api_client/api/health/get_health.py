@@ -70,8 +70,10 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Health]:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
-    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
+    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
+    the instance out. Without Redis everything still works (limits count per instance until
+    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -102,8 +104,10 @@ def sync(
 ) -> ErrorResponse | Health | None:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
-    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
+    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
+    the instance out. Without Redis everything still works (limits count per instance until
+    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -129,8 +133,10 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Health]:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
-    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
+    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
+    the instance out. Without Redis everything still works (limits count per instance until
+    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -159,8 +165,10 @@ async def asyncio(
 ) -> ErrorResponse | Health | None:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`; any unreachable
-    dependency makes the answer a 503 with `status: unhealthy` and `Retry-After`.
+     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
+    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
+    the instance out. Without Redis everything still works (limits count per instance until
+    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
