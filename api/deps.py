@@ -126,6 +126,13 @@ def _check_scopes(scopes: list[str], *, interactive: bool) -> None:
         raise _insufficient_scope(scopes, f"The token lacks the scope {' '.join(missing)}")
 
 
+def require_token_scopes(scopes: list[str]) -> None:
+    """Inside a `token_optional` operation: the caller must show a token with `scopes` after
+    all (401 without one, 403 `insufficient_scope` with a token that lacks them)."""
+    authenticate(required=True)
+    _check_scopes(_known(scopes), interactive=False)
+
+
 def _responses(*codes: int) -> dict[str, Any]:
     docs = {}
     for code in codes:

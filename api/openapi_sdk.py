@@ -106,8 +106,6 @@ CORS_HEADER = {
     "default): the origin, or `*`.",
     "schema": {"type": "string", "maxLength": 2048, "pattern": "^(\\*|https?://[^\\s]+)$"},
 }
-# Free-form maps are keyed by field names or change names: a handful at most.
-MAP_MAX_PROPERTIES = 100
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
@@ -117,7 +115,7 @@ def finish(document: Json, *, max_json_bytes: int, max_upload_bytes: int) -> Jso
     components = doc.setdefault("components", {})
     _rename_schemas(doc, SCHEMA_RENAMES)
     _merge_identical_schemas(doc)
-    _name_inline_objects(doc)
+    _name_inline_objects(doc, max_json_bytes=max_json_bytes)
     _name_enums(doc)
     for schema in _all_schemas(doc):
         _limit(schema, max_json_bytes=max_json_bytes, max_upload_bytes=max_upload_bytes)
@@ -245,7 +243,9 @@ def _merge_identical_schemas(doc: Json) -> None:
     _rename_schemas(doc, renames)
 
 
-def _name_inline_objects(doc: Json) -> None:
+def _name_inline_objects(doc: Json, *, max_json_bytes: int) -> None:
+    """Free-form maps (per-field reasons, audit details) get a name and an honest bound: a
+    body of `max_json_bytes` cannot name more fields than half its bytes."""
     schemas = doc["components"].get("schemas", {})
     for name, schema in list(schemas.items()):
         for field, prop in schema.get("properties", {}).items():
@@ -253,7 +253,7 @@ def _name_inline_objects(doc: Json) -> None:
                 continue
             if "additionalProperties" not in prop:
                 prop["additionalProperties"] = True  # free-form, not "an empty object"
-            prop.setdefault("maxProperties", MAP_MAX_PROPERTIES)
+            prop.setdefault("maxProperties", max_json_bytes // 2)
             target = INLINE_OBJECT_NAMES.get((name, field))
             if target:
                 described = {k: v for k, v in prop.items() if k not in ("description", "example")}
@@ -376,7 +376,7 @@ def _limit(schema: Json, *, max_json_bytes: int, max_upload_bytes: int) -> None:
             max_upload_bytes if fmt == "binary" else STRING_FORMAT_LENGTHS.get(fmt, max_json_bytes)
         )
         schema.setdefault("maxLength", default)
-        if "format" not in schema and "pattern" not in schema:
+        if fmt != "binary" and "pattern" not in schema:
             schema["pattern"] = NO_NUL
     elif kind == "array":
         # A list in a body cannot hold more elements than the body has bytes (two per element).
@@ -440,6 +440,7 @@ def _complete_operations(doc: Json) -> None:
         "headers": {"X-Request-ID": _ref("headers", SHARED_NAMES["X-Request-ID"])},
     }
     doc["components"].setdefault("headers", {})[CORS] = CORS_HEADER
+    responses["UnexpectedError"]["headers"].update(_headers_on_every_response(doc))
     for item in doc.get("x-webhooks", {}).values():
         for op in item.values():  # we send these: the receiver checks the signature instead
             op.setdefault("security", [])
@@ -451,6 +452,23 @@ def _complete_operations(doc: Json) -> None:
             if "$ref" not in response:
                 headers = response.setdefault("headers", {})
                 headers["Access-Control-Allow-Origin"] = _ref("headers", CORS)
+
+
+def _headers_on_every_response(doc: Json) -> Json:
+    """The headers that every declared response carries (request id, rate limits): a 500 sent
+    by the same server carries them too."""
+    common: Json | None = None
+    for _, _, op in _operations(doc):
+        for response in op["responses"].values():
+            if "$ref" in response:
+                continue
+            headers = response.get("headers", {})
+            common = (
+                dict(headers)
+                if common is None
+                else {name: ref for name, ref in common.items() if name in headers}
+            )
+    return common or {}
 
 
 # --- examples ------------------------------------------------------------------------------

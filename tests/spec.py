@@ -14,19 +14,24 @@ RAW_SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text())
 _INLINED = ("#/components/parameters/", "#/components/headers/", "#/components/responses/")
 
 
-def _inline(node: Any) -> Any:
+def _inline(node: Any, components: dict[str, Any]) -> Any:
     if isinstance(node, list):
-        return [_inline(item) for item in node]
+        return [_inline(item, components) for item in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith(_INLINED):
         kind, name = ref.split("/")[2:4]
-        return _inline(RAW_SPEC["components"][kind][name])
-    return {key: _inline(value) for key, value in node.items()}
+        return _inline(components[kind][name], components)
+    return {key: _inline(value, components) for key, value in node.items()}
 
 
-SPEC: dict[str, Any] = {**RAW_SPEC, "paths": _inline(RAW_SPEC["paths"])}
+def inline_shared(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` (e.g. as served) with its shared parameters, headers and responses inlined."""
+    return {**document, "paths": _inline(document["paths"], document.get("components", {}))}
+
+
+SPEC: dict[str, Any] = inline_shared(RAW_SPEC)
 
 
 def schema_of(schema: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ form-encoded, answering §5.1 tokens and §5.2 errors."""
 import pytest
 
 from api.scopes import ADMIN_SCOPES, USER_SCOPES, as_string
+from tests.conftest import register
 
 TOKEN_URL = "/api/auth/token"
 
@@ -147,7 +148,9 @@ def test_failed_password_grants_count_like_failed_logins(app_factory):
     assert login.status_code == 429
 
 
-def test_refresh_grant_rotates(client, user):
+def test_refresh_grant_rotates(app_factory):
+    client = app_factory(REFRESH_REUSE_INTERVAL=0).test_client()  # a retry is reuse at once
+    user = register(client)
     first = password_grant(client, user).get_json()
     response = grant(client, grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert response.status_code == 200, response.get_json()

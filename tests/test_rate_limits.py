@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from api import create_app
 from api.ratelimit import rate_limit
 from tests.conftest import ADMIN, Account, build_test_config, login, register
+from tests.spec import inline_shared
 from tests.test_auth import assert_error
 from tests.test_uploads import upload
 
@@ -292,7 +293,7 @@ class TestOffSwitch:
 class TestDeclared:
     @pytest.fixture
     def spec(self, client: FlaskClient) -> dict[str, Any]:
-        return client.get("/api/openapi.json").get_json()
+        return inline_shared(client.get("/api/openapi.json").get_json())
 
     def test_every_operation_declares_its_429(self, spec: dict[str, Any]) -> None:
         operations = [
@@ -306,7 +307,7 @@ class TestDeclared:
             limited = operation["responses"].get("429")
             assert limited, f"{method} {path} does not declare 429"
             schema = limited["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/Error"}
+            assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
             assert {"Retry-After", "RateLimit", "RateLimit-Policy"} <= limited["headers"].keys()
             assert "ADDRESS_RATE_LIMIT" in limited["description"]
 

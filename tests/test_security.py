@@ -852,6 +852,8 @@ UNDOCUMENTED_BY_DESIGN = {
     "/api/swagger.json",
     "/api/openapi.json",
     "/api/webhooks.json",  # the OpenAPI 3.1 document of the webhook events
+    # SPEC.md's name for `/api/upload/<id>`; OpenAPI cannot list it beside `/uploads/{filename}`
+    "/api/uploads/<int:upload_id>",
 }
 
 

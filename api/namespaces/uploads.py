@@ -10,7 +10,14 @@ from flask import Response, request
 from flask_restx import Resource, fields, reqparse
 from werkzeug.datastructures import FileStorage
 
-from api.deps import admin_required, current_user, optional_user, token_optional, token_required
+from api.deps import (
+    admin_required,
+    current_user,
+    optional_user,
+    require_token_scopes,
+    token_optional,
+    token_required,
+)
 from api.docs import RETRY_AFTER, errors, json_body, returns
 from api.errors import ApiError
 from api.http import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
@@ -273,6 +280,8 @@ class UploadedFile(Resource):
                 filename, expires=args.get("expires", ""), signature=args.get("signature", "")
             )
         elif (user := optional_user()) is None:
+            if request.headers.get("Authorization"):  # a token without `uploads:read`: 403
+                require_token_scopes(["uploads:read"])
             raise ApiError(401, "Authentication required (a token, or a signed link)")
         else:
             upload = upload_service.get_for_download(filename, user=user)

@@ -192,7 +192,7 @@ def _editable(item_id: int) -> Any:
 class MyItems(Resource):
     @ns.doc(id="listMyItems", params=IF_NONE_MATCH)
     @ns.expect(my_items_parser)
-    @token_required(scopes=["items:write"])
+    @token_required(scopes=["items:read"])
     @errors(400, 414)
     @ns.response(304, NOT_MODIFIED)
     @returns(

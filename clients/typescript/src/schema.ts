@@ -2543,6 +2543,11 @@ export interface components {
         UnexpectedError: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["Ratelimit"];
+                "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                 "X-Request-ID": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
