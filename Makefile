@@ -35,8 +35,11 @@ dev: install
 	$(BIN)/flask --app app run --debug --host 0.0.0.0 --port $(PORT)
 
 ## Lint, then the whole test suite on SQLite, then the fast suite again on PostgreSQL.
+## The fast tests run on both cores (pytest-xdist; each test has its own in-memory SQLite), then
+## the slow ones (real servers, browser, fuzzing) one at a time, then the fast suite on PostgreSQL.
 test: install-dev lint browser pooler
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
+	$(BIN)/python -m pytest -m slow
 	$(MAKE) test-postgres
 
 ## The fast suite against a fresh PostgreSQL database on 127.0.0.1:5432 (skipped if unreachable,
