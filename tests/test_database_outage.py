@@ -120,29 +120,20 @@ def test_health_names_the_database(app_without_database: Flask) -> None:
     assert "redis" not in body  # not configured
 
 
-def test_health_names_redis_when_configured_and_down_but_stays_200(tmp_path: Path) -> None:
+def test_health_names_redis_when_configured_and_down_but_stays_200(app_factory: Any) -> None:
     """The API keeps serving without Redis: a 503 would make load balancers drop every instance."""
-    url = f"redis://127.0.0.1:{free_port()}/0"
-    app = create_app(build_test_config(tmp_path, REDIS_URL=url))
-    with app.app_context():
-        from models import db
-
-        db.create_all()
+    app = app_factory(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     response = app.test_client().get("/api/health")
     assert response.status_code == 200
     body = response.get_json()
     assert (body["status"], body["database"], body["redis"]) == ("degraded", "ok", "unreachable")
 
 
-def test_health_reports_redis_ok_when_it_answers(tmp_path: Path) -> None:
+def test_health_reports_redis_ok_when_it_answers(app_factory: Any) -> None:
     from tests.services import REDIS_HOST, REDIS_PORT, ensure_redis
 
     ensure_redis()
-    app = create_app(build_test_config(tmp_path, REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/0"))
-    with app.app_context():
-        from models import db
-
-        db.create_all()
+    app = app_factory(REDIS_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/0")
     response = app.test_client().get("/api/health")
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["redis"] == "ok"

@@ -34,7 +34,8 @@ CHECKS = (
     "response_schema_conformance",
     "content_type_conformance",
 )
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+# `make test` keeps CI short (47 operations x 2 roles); `make fuzz` runs 500 per operation.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 SEED = 20251124
 # `POST /api/auth/logout` revokes the very token the run fuzzes with, which would turn every
 # later request into a 401 and hide the rest of the API. It is fuzzed in a pass of its own,
@@ -139,8 +140,7 @@ def fuzz_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A fresh server per role: what one run does (deactivating users...) cannot skew the next."""
     with running_server(
         tmp_path / "data",
-        LOGIN_RATE_LIMIT="100000 per minute",
-        LOGIN_IP_RATE_LIMIT="100000 per minute",
+        RATELIMIT_ENABLED="false",  # a fuzzer from one address is not a normal client
     ) as server:
         yield server
 

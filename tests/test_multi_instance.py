@@ -65,6 +65,10 @@ def redis_url() -> Iterator[str]:
 def instances(
     tmp_path_factory: pytest.TempPathFactory, database_env: dict[str, str], redis_url: str
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
+    import redis
+
+    # One Redis database serves both parametrizations, whose user ids repeat: start empty.
+    redis.Redis.from_url(redis_url).flushdb()
     env = {
         **database_env,
         "REDIS_URL": redis_url,

@@ -52,7 +52,7 @@ def tiny_png() -> bytes:
 
 def differences(left: Path, right: Path) -> list[str]:
     """Files that differ, or exist on one side only, between two trees."""
-    compared = filecmp.dircmp(left, right, ignore=["__pycache__"])
+    compared = filecmp.dircmp(left, right, ignore=["__pycache__", ".ruff_cache"])
     found = [
         str(left / n) for n in (*compared.left_only, *compared.right_only, *compared.diff_files)
     ]
@@ -288,7 +288,7 @@ def test_python_sdk_personal_access_token_flow(sdk: ModuleType, live_server: Liv
         assert response.status_code == 201, response.content
 
         form = model("OauthTokenDataBody")(
-            grant_type=model("OauthTokenDataBodyGrantType")("password"),
+            grant_type=model("GrantType").PASSWORD,
             username=username,
             password=password,
         )
@@ -301,7 +301,7 @@ def test_python_sdk_personal_access_token_flow(sdk: ModuleType, live_server: Liv
             )
         )
 
-        Scope = model("PersonalAccessTokenCreateScopesItem")
+        Scope = model("Scope")
         response = op("user.create_personal_access_token").sync_detailed(
             client=login,
             body=model("PersonalAccessTokenCreate")(
@@ -346,7 +346,7 @@ def test_python_sdk_personal_access_token_flow(sdk: ModuleType, live_server: Liv
             ),
         )
         assert response.status_code == 403, response.content
-        assert isinstance(response.parsed, model("Error"))
+        assert isinstance(response.parsed, model("ErrorResponse"))
         assert 'scope="uploads:write"' in response.headers["WWW-Authenticate"]
 
         response = op("user.revoke_personal_access_token").sync_detailed(created.id, client=pat)
