@@ -48,10 +48,17 @@ PROPERTY_ENUMS = {
     ("AuthToken", "token_type"): "TokenType",
     ("Health", "status"): "HealthStatus",
     ("Health", "database"): "DependencyStatus",
+    ("Health", "redis"): "DependencyStatus",
+    ("OAuthToken", "token_type"): "TokenType",
+    ("OAuthError", "error"): "OAuthErrorCode",
     ("AuditEntry", "action"): "AuditAction",
     ("AuditEntry", "target_type"): "AuditTargetType",
 }
-PARAMETER_ENUMS = {"action": "AuditAction", "target_type": "AuditTargetType"}
+PARAMETER_ENUMS = {
+    "action": "AuditAction",
+    "target_type": "AuditTargetType",
+    "status": "WebhookDeliveryStatus",  # the one list filtered by a status
+}
 # A field of this name means the same thing wherever it appears (arrays: their items).
 FIELD_ENUMS = {"scopes": "Scope", "events": "WebhookEventType", "grant_type": "GrantType"}
 # A list's `sort` parameter is named after what the list holds: ItemPage -> ItemSort.

@@ -1324,16 +1324,11 @@ export interface components {
          */
         Health: {
             database: components["schemas"]["DependencyStatus"];
-            redis?: components["schemas"]["HealthRedis"];
+            redis?: components["schemas"]["DependencyStatus"];
             /** @example backend */
             service: string;
             status: components["schemas"]["HealthStatus"];
         };
-        /**
-         * @description Present only when the service is configured with Redis (`REDIS_URL`)
-         * @enum {string}
-         */
-        HealthRedis: "ok" | "unreachable";
         /**
          * @description `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis cannot: the API keeps serving and counts limits per instance
          * @enum {string}
@@ -1453,11 +1448,6 @@ export interface components {
             name?: string;
         };
         /**
-         * @description List webhook deliveries status.
-         * @enum {string}
-         */
-        ListWebhookDeliveriesStatus: "pending" | "delivered" | "failed";
-        /**
          * @description Credentials: a username or an email, and the password.
          * @example {
          *       "password": "correct horse battery",
@@ -1492,17 +1482,17 @@ export interface components {
          *     }
          */
         OAuthError: {
-            error: components["schemas"]["OAuthErrorError"];
+            error: components["schemas"]["OAuthErrorCode"];
             /** @example Invalid username or password */
             error_description: string;
             /** @description The request's `X-Request-ID` */
             request_id?: string;
         };
         /**
-         * @description O auth error error.
+         * @description O auth error code.
          * @enum {string}
          */
-        OAuthErrorError: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope";
+        OAuthErrorCode: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope";
         /**
          * @description O auth token.
          * @example {
@@ -1534,13 +1524,8 @@ export interface components {
              * @example items:read
              */
             scope: string;
-            token_type: components["schemas"]["OAuthTokenTokenType"];
+            token_type: components["schemas"]["TokenType"];
         };
-        /**
-         * @description O auth token token type.
-         * @enum {string}
-         */
-        OAuthTokenTokenType: "Bearer";
         /**
          * @description Password reset confirm.
          * @example {
@@ -11256,7 +11241,7 @@ export interface operations {
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
                 /** @description Only deliveries in this state */
-                status?: components["schemas"]["ListWebhookDeliveriesStatus"];
+                status?: components["schemas"]["WebhookDeliveryStatus"];
             };
             header?: {
                 /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */

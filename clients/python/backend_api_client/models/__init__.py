@@ -18,20 +18,17 @@ from .error_response import ErrorResponse
 from .field_errors import FieldErrors
 from .grant_type import GrantType
 from .health import Health
-from .health_redis import HealthRedis
 from .health_status import HealthStatus
 from .item import Item
 from .item_create import ItemCreate
 from .item_page import ItemPage
 from .item_sort import ItemSort
 from .item_update import ItemUpdate
-from .list_webhook_deliveries_status import ListWebhookDeliveriesStatus
 from .login_request import LoginRequest
 from .message import Message
 from .o_auth_error import OAuthError
-from .o_auth_error_error import OAuthErrorError
+from .o_auth_error_code import OAuthErrorCode
 from .o_auth_token import OAuthToken
-from .o_auth_token_token_type import OAuthTokenTokenType
 from .oauth_token_data_body import OauthTokenDataBody
 from .oauth_token_files_body import OauthTokenFilesBody
 from .password_reset_confirm import PasswordResetConfirm
@@ -91,22 +88,19 @@ __all__ = (
     "FieldErrors",
     "GrantType",
     "Health",
-    "HealthRedis",
     "HealthStatus",
     "Item",
     "ItemCreate",
     "ItemPage",
     "ItemSort",
     "ItemUpdate",
-    "ListWebhookDeliveriesStatus",
     "LoginRequest",
     "Message",
     "OAuthError",
-    "OAuthErrorError",
+    "OAuthErrorCode",
     "OAuthToken",
     "OauthTokenDataBody",
     "OauthTokenFilesBody",
-    "OAuthTokenTokenType",
     "PasswordResetConfirm",
     "PasswordResetRequest",
     "PersonalAccessToken",

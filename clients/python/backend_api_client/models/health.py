@@ -7,7 +7,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.dependency_status import DependencyStatus
-from ..models.health_redis import HealthRedis
 from ..models.health_status import HealthStatus
 from ..types import UNSET, Unset
 
@@ -26,13 +25,13 @@ class Health:
         service (str):  Example: backend.
         status (HealthStatus): `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis
             cannot: the API keeps serving and counts limits per instance
-        redis (HealthRedis | Unset): Present only when the service is configured with Redis (`REDIS_URL`)
+        redis (DependencyStatus | Unset): Dependency status.
     """
 
     database: DependencyStatus
     service: str
     status: HealthStatus
-    redis: HealthRedis | Unset = UNSET
+    redis: DependencyStatus | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,11 +69,11 @@ class Health:
         status = HealthStatus(d.pop("status"))
 
         _redis = d.pop("redis", UNSET)
-        redis: HealthRedis | Unset
+        redis: DependencyStatus | Unset
         if isinstance(_redis, Unset):
             redis = UNSET
         else:
-            redis = HealthRedis(_redis)
+            redis = DependencyStatus(_redis)
 
         health = cls(
             database=database,

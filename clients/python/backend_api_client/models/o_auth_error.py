@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.o_auth_error_error import OAuthErrorError
+from ..models.o_auth_error_code import OAuthErrorCode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OAuthError")
@@ -20,12 +20,12 @@ class OAuthError:
         {'error': 'invalid_request', 'error_description': 'Invalid username or password', 'request_id': 'string'}
 
     Attributes:
-        error (OAuthErrorError): O auth error error.
+        error (OAuthErrorCode): O auth error code.
         error_description (str):  Example: Invalid username or password.
         request_id (str | Unset): The request's `X-Request-ID`
     """
 
-    error: OAuthErrorError
+    error: OAuthErrorCode
     error_description: str
     request_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -53,7 +53,7 @@ class OAuthError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        error = OAuthErrorError(d.pop("error"))
+        error = OAuthErrorCode(d.pop("error"))
 
         error_description = d.pop("error_description")
 

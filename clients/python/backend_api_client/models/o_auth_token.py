@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.o_auth_token_token_type import OAuthTokenTokenType
+from ..models.token_type import TokenType
 
 T = TypeVar("T", bound="OAuthToken")
 
@@ -25,7 +25,7 @@ class OAuthToken:
         refresh_expires_in (int): Seconds until the refresh token expires
         refresh_token (str): Single-use; exchange it with `grant_type=refresh_token`
         scope (str): Granted scopes, space-delimited Example: items:read.
-        token_type (OAuthTokenTokenType): O auth token token type.
+        token_type (TokenType): Token type.
     """
 
     access_token: str
@@ -33,7 +33,7 @@ class OAuthToken:
     refresh_expires_in: int
     refresh_token: str
     scope: str
-    token_type: OAuthTokenTokenType
+    token_type: TokenType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,7 +77,7 @@ class OAuthToken:
 
         scope = d.pop("scope")
 
-        token_type = OAuthTokenTokenType(d.pop("token_type"))
+        token_type = TokenType(d.pop("token_type"))
 
         o_auth_token = cls(
             access_token=access_token,

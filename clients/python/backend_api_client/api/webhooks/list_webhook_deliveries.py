@@ -6,8 +6,8 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
-from ...models.list_webhook_deliveries_status import ListWebhookDeliveriesStatus
 from ...models.webhook_delivery_page import WebhookDeliveryPage
+from ...models.webhook_delivery_status import WebhookDeliveryStatus
 from ...types import UNSET, Response, Unset
 
 
@@ -16,7 +16,7 @@ def _get_kwargs(
     *,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
-    status: ListWebhookDeliveriesStatus | Unset = UNSET,
+    status: WebhookDeliveryStatus | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -114,7 +114,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
-    status: ListWebhookDeliveriesStatus | Unset = UNSET,
+    status: WebhookDeliveryStatus | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[ErrorResponse | WebhookDeliveryPage]:
     """List a subscription's deliveries
@@ -126,7 +126,7 @@ def sync_detailed(
         webhook_id (int):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
-        status (ListWebhookDeliveriesStatus | Unset): List webhook deliveries status.
+        status (WebhookDeliveryStatus | Unset): Webhook delivery status.
         x_request_id (str | Unset):
 
     Raises:
@@ -158,7 +158,7 @@ def sync(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
-    status: ListWebhookDeliveriesStatus | Unset = UNSET,
+    status: WebhookDeliveryStatus | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> ErrorResponse | WebhookDeliveryPage | None:
     """List a subscription's deliveries
@@ -170,7 +170,7 @@ def sync(
         webhook_id (int):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
-        status (ListWebhookDeliveriesStatus | Unset): List webhook deliveries status.
+        status (WebhookDeliveryStatus | Unset): Webhook delivery status.
         x_request_id (str | Unset):
 
     Raises:
@@ -197,7 +197,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
-    status: ListWebhookDeliveriesStatus | Unset = UNSET,
+    status: WebhookDeliveryStatus | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> Response[ErrorResponse | WebhookDeliveryPage]:
     """List a subscription's deliveries
@@ -209,7 +209,7 @@ async def asyncio_detailed(
         webhook_id (int):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
-        status (ListWebhookDeliveriesStatus | Unset): List webhook deliveries status.
+        status (WebhookDeliveryStatus | Unset): Webhook delivery status.
         x_request_id (str | Unset):
 
     Raises:
@@ -239,7 +239,7 @@ async def asyncio(
     client: AuthenticatedClient,
     page: int | Unset = 1,
     per_page: int | Unset = 20,
-    status: ListWebhookDeliveriesStatus | Unset = UNSET,
+    status: WebhookDeliveryStatus | Unset = UNSET,
     x_request_id: str | Unset = UNSET,
 ) -> ErrorResponse | WebhookDeliveryPage | None:
     """List a subscription's deliveries
@@ -251,7 +251,7 @@ async def asyncio(
         webhook_id (int):
         page (int | Unset):  Default: 1.
         per_page (int | Unset):  Default: 20.
-        status (ListWebhookDeliveriesStatus | Unset): List webhook deliveries status.
+        status (WebhookDeliveryStatus | Unset): Webhook delivery status.
         x_request_id (str | Unset):
 
     Raises:

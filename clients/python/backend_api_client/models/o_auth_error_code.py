@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class OAuthErrorError(StrEnum):
+class OAuthErrorCode(StrEnum):
     INVALID_GRANT = "invalid_grant"
     INVALID_REQUEST = "invalid_request"
     INVALID_SCOPE = "invalid_scope"

@@ -1,9 +1,0 @@
-from enum import StrEnum
-
-
-class HealthRedis(StrEnum):
-    OK = "ok"
-    UNREACHABLE = "unreachable"
-
-    def __str__(self) -> str:
-        return str(self.value)
