@@ -106,6 +106,9 @@ ITEM_FLOW = ("createItem", "getItem", "updateItem", "replaceItem", "deleteItem")
 
 
 @pytest.mark.slow
+# In a process of its own: after the rest of the slow suite in one process it fails with
+# Hypothesis' FlakyStrategyDefinition (not understood yet; it passes alone every time).
+@pytest.mark.isolated
 def test_schemathesis_stateful_phase_follows_the_declared_links(
     app_factory: Callable[..., Flask],
 ) -> None:
