@@ -39,8 +39,7 @@ dev: install
 ## the slow ones (real servers, browser, fuzzing) one at a time, then the fast suite on PostgreSQL.
 test: install-dev lint browser pooler
 	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
-	$(BIN)/python -m pytest -m "slow and not isolated"
-	$(BIN)/python -m pytest -m isolated
+	$(BIN)/python -m pytest -m slow
 	$(MAKE) test-postgres
 
 ## The fast suite against a fresh PostgreSQL database on 127.0.0.1:5432 (skipped if unreachable,
