@@ -12,7 +12,6 @@ from api.errors import ApiError, json_error
 from api.namespaces.auth import ns
 from api.ratelimit import failed_logins, note_failed_login
 from api.scopes import SCOPES, ScopeError, as_string, grant, parse
-from api.security import decode_token
 from api.services import auth as auth_service
 
 GRANT_TYPES = ("password", "refresh_token")
@@ -164,14 +163,7 @@ def _refresh_grant(form: dict[str, str]) -> Any:
 def _narrowed(refresh_token: str, requested: list[str]) -> str:
     """The requested scopes, if within those of the refresh token (RFC 6749 §6)."""
     try:
-        config = current_app.config
-        claims = decode_token(
-            refresh_token,
-            secret=config["JWT_SECRET_KEY"],
-            kind="refresh",
-            issuer=config["JWT_ISSUER"],
-            audience=config["JWT_AUDIENCE"],
-        )
+        claims = auth_service.decode_refresh_token(refresh_token)
     except jwt.InvalidTokenError:
         raise OAuthError("invalid_grant", "Invalid or expired refresh token") from None
     held = set(claims["scope"].split()) if "scope" in claims else set(SCOPES)

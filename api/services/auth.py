@@ -263,6 +263,18 @@ def revoke(claims: dict[str, Any]) -> None:
     db.session.commit()
 
 
+def decode_refresh_token(refresh_token: str) -> dict[str, Any]:
+    """The claims of a valid refresh token of this server, or `jwt.InvalidTokenError`."""
+    config = current_app.config
+    return decode_token(
+        refresh_token,
+        secret=config["JWT_SECRET_KEY"],
+        kind="refresh",
+        issuer=config["JWT_ISSUER"],
+        audience=config["JWT_AUDIENCE"],
+    )
+
+
 def refresh(refresh_token: str, *, scope: str | None = None) -> dict[str, Any]:
     """Rotate a refresh token.
 
@@ -271,15 +283,8 @@ def refresh(refresh_token: str, *, scope: str | None = None) -> dict[str, Any]:
     and revokes its whole family. `scope` narrows the new pair (the caller checked it is within
     the old one's); absent, the pair keeps the old one's scopes.
     """
-    config = current_app.config
     try:
-        claims = decode_token(
-            refresh_token,
-            secret=config["JWT_SECRET_KEY"],
-            kind="refresh",
-            issuer=config["JWT_ISSUER"],
-            audience=config["JWT_AUDIENCE"],
-        )
+        claims = decode_refresh_token(refresh_token)
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "Refresh token has expired") from None
     except jwt.InvalidTokenError:
