@@ -75,7 +75,7 @@ def on_starting(server: Any) -> None:
     """Migrate and create the default admin once, in the master, before workers fork."""
     from api import create_app
     from api.cli import prepare_database
-    from api.config import load_config
+    from api.core.config import load_config
 
     config = load_config()
     _check_writable(config["DATA_DIR"], config["UPLOAD_FOLDER"])
@@ -84,13 +84,13 @@ def on_starting(server: Any) -> None:
 
 def when_ready(server: object) -> None:
     """With METRICS_BIND, the master serves every worker's metrics on that separate address."""
-    from api.config import load_config
+    from api.core.config import load_config
 
     config = load_config()
     if config["METRICS_ENABLED"] and config["METRICS_BIND"]:
         from prometheus_client import start_http_server
 
-        from api.observability import metrics_registry
+        from api.core.observability import metrics_registry
 
         host, _, port = config["METRICS_BIND"].rpartition(":")
         start_http_server(

@@ -1,7 +1,7 @@
 """The Backend API: a Flask-RESTX application with `auth`, `user` and `admin` namespaces.
 
 `create_app(config)` builds the application; `config` overrides anything read from the
-environment (see `api/config.py`).
+environment (see `api/core/config.py`).
 """
 
 from collections.abc import Mapping
@@ -14,14 +14,15 @@ from flask.wrappers import Request, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from api import jsonio, observability, page_cache, ratelimit
 from api.cli import register_cli
-from api.config import ROOT, finalize_config, load_config
-from api.docs_ui import docs_blueprint
-from api.errors import ApiError, register_error_handlers
-from api.extensions import cors, db, migrate
+from api.core import observability
+from api.core.config import ROOT, finalize_config, load_config
+from api.core.extensions import cors, db, migrate
+from api.http import jsonio, page_cache, ratelimit
+from api.http.errors import ApiError, register_error_handlers
+from api.http.schemas import MAX_ID
 from api.namespaces import create_api_blueprint
-from api.schemas import MAX_ID
+from api.openapi.ui import docs_blueprint
 
 # The doc UIs run only their own static scripts; their inline styles (React style attributes,
 # ReDoc's styled-components) still need 'unsafe-inline' in style-src. Everything else gets nothing.

@@ -7,8 +7,8 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
-from api import connection_budget
-from api.config import ROOT
+from api.core import connection_budget
+from api.core.config import ROOT
 
 
 def prepare_database(app: Flask, *, workers: int = 1, threads: int = 1) -> None:
@@ -149,7 +149,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("purge-revoked-tokens")
     def purge_revoked_tokens() -> None:
         """Forget expired revocations and refresh tokens, and day-old idempotency keys."""
-        from api.idempotency import purge_expired
+        from api.http.idempotency import purge_expired
         from api.services.auth import purge_expired_tokens
         from api.services.password_reset import purge
 

@@ -7,7 +7,7 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Logging is the application's (JSON lines, see api/observability.py): alembic's fileConfig()
+# Logging is the application's (JSON lines, see api/core/observability.py): alembic's fileConfig()
 # would replace the root handlers and disable the app's loggers, also in the gunicorn master
 # that runs migrations before forking its workers.
 logger = logging.getLogger("alembic.env")

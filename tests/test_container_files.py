@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.config import ROOT
+from api.core.config import ROOT
 
 DOCKERIGNORE = (ROOT / ".dockerignore").read_text().splitlines()
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -60,7 +60,7 @@ def test_tests_caches_and_tooling_stay_out_of_the_image() -> None:
         "package.json", ".env", "api/__pycache__/x.cpython-311.pyc", "test-artifacts/a.png",
     ):  # fmt: skip
         assert not sent_to_build(path), path
-    for path in ("api/docs_ui/static/redoc/redoc.standalone.js", "migrations/env.py", "app.py"):
+    for path in ("api/openapi/ui/static/redoc/redoc.standalone.js", "migrations/env.py", "app.py"):
         assert sent_to_build(path), path
 
 

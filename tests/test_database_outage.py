@@ -142,7 +142,7 @@ def test_health_reports_redis_ok_when_it_answers(app_factory: Any) -> None:
 def test_database_waits_are_bounded_well_inside_gunicorns_timeout() -> None:
     """Connecting, waiting for a pooled connection and running a statement are all bounded, so
     a request answers (503 at worst) before gunicorn's 30 s worker timeout kills it."""
-    from api.config import engine_options, load_config
+    from api.core.config import engine_options, load_config
 
     config = {**load_config(), "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@db/app"}
     options = engine_options(config)

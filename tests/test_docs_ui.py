@@ -7,9 +7,9 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from api.config import ROOT
+from api.core.config import ROOT
 
-REDOC_BUNDLE = ROOT / "api" / "docs_ui" / "static" / "redoc" / "redoc.standalone.js"
+REDOC_BUNDLE = ROOT / "api" / "openapi" / "ui" / "static" / "redoc" / "redoc.standalone.js"
 # sha256 of bundles/redoc.standalone.js in the npm package redoc@3.0.1 (`npm pack redoc@3.0.1`).
 REDOC_SHA256 = "8c70c2de83d33e33a75b225e573d6d9fe851f066f824b44b1637d831d52d7543"
 

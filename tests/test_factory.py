@@ -43,7 +43,7 @@ def test_development_secret_is_generated_once_and_reused(tmp_path):
 def test_postgres_urls_use_psycopg_driver(tmp_path):
     app = create_app(build_test_config(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://"))
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
-    from api.config import normalize_database_url
+    from api.core.config import normalize_database_url
 
     assert normalize_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"

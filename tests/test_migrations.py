@@ -20,7 +20,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from api import create_app
-from api.config import ROOT
+from api.core.config import ROOT
 from models import db
 from tests.services import throwaway_database
 

@@ -3,7 +3,7 @@ form-encoded, answering §5.1 tokens and §5.2 errors."""
 
 import pytest
 
-from api.scopes import ADMIN_SCOPES, USER_SCOPES, as_string
+from api.core.scopes import ADMIN_SCOPES, USER_SCOPES, as_string
 from tests.conftest import register
 
 TOKEN_URL = "/api/auth/token"

@@ -1,4 +1,4 @@
-"""Unit tests for the Swagger 2.0 -> OpenAPI 3.0.3 converter in ``api.openapi``."""
+"""Unit tests for the Swagger 2.0 -> OpenAPI 3.0.3 converter in ``api.openapi.converter``."""
 
 import copy
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from api.openapi import to_openapi3
+from api.openapi.converter import to_openapi3
 
 Json = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""The spec reads like a hand-written SDK's source (api/openapi_sdk.py): named enums with value
+"""The spec reads like a hand-written SDK's source (api/openapi/sdk.py): named enums with value
 names, one schema per concept, no names that generators rename, bounds and formats everywhere,
 shared parameters and headers, every operation complete. Checked on the committed openapi.json
 (tests/test_openapi_spec.py checks it equals what the server serves)."""
@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from api.openapi_sdk import RESERVED_NAMES, _enum_varnames
+from api.openapi.sdk import RESERVED_NAMES, _enum_varnames
 from tests.spec import RAW_SPEC, SPEC
 
 SCHEMAS = RAW_SPEC["components"]["schemas"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 from tests.contract import SPEC_PATH, ContractViolation
 from tests.spec import SPEC, schema_of
 

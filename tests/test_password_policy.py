@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api.security import hash_password
+from api.core.security import hash_password
 from models import User, db
 from tests.conftest import Account, login
 from tests.factories import random_email, random_name, random_password

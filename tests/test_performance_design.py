@@ -7,7 +7,7 @@ import os
 import pytest
 from sqlalchemy import func, select, text
 
-from api.security import hash_password, verify_password
+from api.core.security import hash_password, verify_password
 from api.services import items as item_service
 from models import Item, ItemCount, db
 from tests.conftest import build_test_config

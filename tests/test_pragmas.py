@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.pool import QueuePool
 
 from api import create_app
-from api.config import engine_options, load_config
+from api.core.config import engine_options, load_config
 from models import Item, db
 
 SECRET = "pragma-test-secret-key-0123456789abcdef"

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
-from api.ratelimit import rate_limit
+from api.http.ratelimit import rate_limit
 from tests.conftest import ADMIN, Account, build_test_config, login, register
 from tests.spec import inline_shared
 from tests.test_auth import assert_error

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from api.deps import INTERACTIVE_EXTENSION
-from api.scopes import SCOPES
+from api.core.scopes import SCOPES
+from api.http.auth import INTERACTIVE_EXTENSION
 from tests.conftest import register
 from tests.spec import SPEC
 from tests.test_sdk import tiny_png

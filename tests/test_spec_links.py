@@ -10,7 +10,7 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 
-from api.openapi import LinkSpec, add_links
+from api.openapi.converter import LinkSpec, add_links
 from tests.conftest import register
 from tests.spec import RAW_SPEC, SPEC
 
@@ -43,7 +43,7 @@ def test_spec_with_links_is_valid_openapi() -> None:
         ("createItem", "201", {"getItem", "updateItem", "replaceItem", "deleteItem"}),
         ("getItem", "200", {"getItem", "updateItem", "replaceItem", "deleteItem"}),
         ("updateItem", "200", {"getItem", "updateItem", "replaceItem", "deleteItem"}),
-        # No link to refreshToken: see `_session_links` in api/docs.py.
+        # No link to refreshToken: see `_session_links` in api/http/operations.py.
         ("register", "201", {"getCurrentUser"}),
         ("login", "200", {"getCurrentUser"}),
         ("refreshToken", "200", {"getCurrentUser"}),

@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 import pytest
 
-from api.security import create_access_token
+from api.core.security import create_access_token
 from models import User, db
 from tests.conftest import login, register
 

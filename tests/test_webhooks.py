@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from standardwebhooks import WebhookVerificationError
 
 from api import create_app
-from api.config import load_config
+from api.core.config import load_config
 from api.webhooks import EVENT_TYPES
 from api.webhooks.worker import Worker, schedule_span
 from models import Item, Upload, WebhookEvent, db
@@ -686,7 +686,7 @@ def test_a_ping_body_matches_its_schema(
 
 
 def _readme_block(language: str) -> str:
-    from api.config import ROOT
+    from api.core.config import ROOT
 
     text = (ROOT / "README.md").read_text()
     section = text.split("## Webhooks", 1)[1].split("\n## ", 1)[0]

@@ -8,10 +8,13 @@ from flask import Blueprint, Response, current_app, has_request_context, request
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
-from api.docs import declare_unavailable, document
-from api.docs_ui import install as install_docs_ui
-from api.errors import error_response
-from api.jsonio import output_json
+from api.core.observability import REQUEST_ID_HEADER
+from api.core.scopes import OAUTH2_SCHEME, SCOPES
+from api.http.errors import error_response
+from api.http.jsonio import output_json
+from api.http.operations import declare_unavailable, document
+from api.http.ratelimit import document_limits
+from api.http.schemas import SHARED_MODELS
 from api.namespaces import (  # noqa: F401 (uploads: see below)
     admin,
     auth,
@@ -23,10 +26,7 @@ from api.namespaces import (  # noqa: F401 (uploads: see below)
     user,
     webhooks,
 )
-from api.observability import REQUEST_ID_HEADER
-from api.ratelimit import document_limits
-from api.schemas import SHARED_MODELS
-from api.scopes import OAUTH2_SCHEME, SCOPES
+from api.openapi.ui import install as install_docs_ui
 from api.webhooks import spec as webhook_spec
 
 # `uploads` adds its resources to the `user` and `admin` namespaces when imported.
@@ -72,7 +72,7 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 """
 
 
-# Every operation accepts and echoes a request id (see api/observability.py).
+# Every operation accepts and echoes a request id (see api/core/observability.py).
 REQUEST_ID_DOC = {
     "params": {
         REQUEST_ID_HEADER: {
@@ -133,7 +133,7 @@ def create_api_blueprint() -> Blueprint:
     )
     api.representations["application/json"] = output_json
     install_docs_ui(api)  # Swagger UI on the OpenAPI 3 document, not the Swagger 2.0 one
-    # Masks are disabled (see api/docs.py `returns`), so their error responses do not apply.
+    # Masks are disabled (see api/http/operations.py `returns`), so their error responses do not apply.
     api.error_handlers.pop(ParseError, None)
     api.error_handlers.pop(MaskError, None)
     for model in SHARED_MODELS:
@@ -165,9 +165,9 @@ def _document_shared(resource: type) -> None:
 
 def openapi_document(api: Api) -> dict[str, Any]:
     """The OpenAPI 3 document, converted from the Swagger 2.0 one Flask-RESTX generates."""
-    from api.docs import LINKS
-    from api.openapi import add_links, to_openapi3
-    from api.openapi_sdk import finish
+    from api.http.operations import LINKS
+    from api.openapi.converter import add_links, to_openapi3
+    from api.openapi.sdk import finish
 
     swagger = Api.__schema__.fget(api)  # type: ignore[attr-defined]
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors

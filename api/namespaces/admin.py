@@ -3,19 +3,12 @@ from typing import Any
 from flask import Response
 from flask_restx import Namespace, Resource, fields
 
-from api.deps import admin_required, current_user
-from api.docs import described, errors, json_body, returns
-from api.http import (
-    IF_MATCH,
-    IF_NONE_MATCH,
-    PAGE_ETAG_HEADER,
-    PAGINATION_HEADERS,
-    etag_for,
-    page_response,
-    require_match,
-)
-from api.page_cache import cached_list
-from api.schemas import (
+from api.http.auth import admin_required, current_user
+from api.http.conditional import IF_MATCH, IF_NONE_MATCH, PAGE_ETAG_HEADER, etag_for, require_match
+from api.http.operations import described, errors, json_body, returns
+from api.http.page_cache import cached_list
+from api.http.pagination import PAGINATION_HEADERS, page_response
+from api.http.schemas import (
     MAX_ID,
     UNKNOWN_PARAMETERS,
     BoundedInt,

@@ -6,11 +6,11 @@ from flask import g, request
 from flask_restx import Namespace, Resource, fields
 from werkzeug.exceptions import HTTPException
 
-from api.deps import current_user, token_required
-from api.docs import errors, json_body, returns
-from api.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_weakness
-from api.ratelimit import failed_logins, signed_in_account
-from api.schemas import message_model, user_model
+from api.core.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_weakness
+from api.http.auth import current_user, token_required
+from api.http.operations import errors, json_body, returns
+from api.http.ratelimit import failed_logins, signed_in_account
+from api.http.schemas import message_model, user_model
 from api.services import auth as auth_service
 
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")

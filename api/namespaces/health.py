@@ -6,8 +6,8 @@ import redis
 from flask import current_app
 from flask_restx import Namespace, Resource, fields
 
-from api.docs import RETRY_AFTER
-from api.errors import UNAVAILABLE_RETRY_AFTER
+from api.http.errors import UNAVAILABLE_RETRY_AFTER
+from api.http.operations import RETRY_AFTER
 from models import db
 
 ns = Namespace("health", description="Service health", path="/")

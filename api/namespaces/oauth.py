@@ -7,11 +7,11 @@ import jwt
 from flask import current_app, request
 from flask_restx import Resource, fields, reqparse
 
-from api.docs import errors, returns
-from api.errors import ApiError, json_error
+from api.core.scopes import SCOPES, ScopeError, as_string, grant, parse
+from api.http.errors import ApiError, json_error
+from api.http.operations import errors, returns
+from api.http.ratelimit import failed_logins, note_failed_login
 from api.namespaces.auth import ns
-from api.ratelimit import failed_logins, note_failed_login
-from api.scopes import SCOPES, ScopeError, as_string, grant, parse
 from api.services import auth as auth_service
 
 GRANT_TYPES = ("password", "refresh_token")

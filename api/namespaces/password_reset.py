@@ -5,9 +5,9 @@ from typing import Any
 from flask import Response, current_app, jsonify
 from flask_restx import Resource, fields
 
-from api.docs import errors, json_body, returns
+from api.http.operations import errors, json_body, returns
+from api.http.schemas import message_model
 from api.namespaces.auth import ns
-from api.schemas import message_model
 from api.services import password_reset as reset_service
 
 reset_request_model = ns.model(

@@ -6,13 +6,13 @@ from typing import Any
 from flask import Response
 from flask_restx import Resource, fields
 
-from api.deps import admin_required, current_user, token_required
-from api.docs import errors, json_body, returns
-from api.errors import validation_error
-from api.http import PAGINATION_HEADERS, page_response
+from api.core.scopes import SCOPES
+from api.http.auth import admin_required, current_user, token_required
+from api.http.errors import validation_error
+from api.http.operations import errors, json_body, returns
+from api.http.pagination import PAGINATION_HEADERS, page_response
+from api.http.schemas import MAX_ID, BoundedInt, NullableDateTime, page_model, pagination_parser
 from api.namespaces import admin, user
-from api.schemas import MAX_ID, BoundedInt, NullableDateTime, page_model, pagination_parser
-from api.scopes import SCOPES
 from api.services import tokens as token_service
 
 MAX_DAYS = token_service.MAX_DAYS

@@ -10,7 +10,7 @@ from flask import Response, request
 from flask_restx import Resource, fields, reqparse
 from werkzeug.datastructures import FileStorage
 
-from api.deps import (
+from api.http.auth import (
     admin_required,
     current_user,
     optional_user,
@@ -18,13 +18,11 @@ from api.deps import (
     token_optional,
     token_required,
 )
-from api.docs import RETRY_AFTER, errors, json_body, returns
-from api.errors import ApiError
-from api.http import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
-from api.idempotency import idempotent
-from api.namespaces.admin import ns as admin_ns
-from api.namespaces.user import ns
-from api.schemas import (
+from api.http.errors import ApiError
+from api.http.idempotency import idempotent
+from api.http.operations import RETRY_AFTER, errors, json_body, returns
+from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
+from api.http.schemas import (
     MAX_ID,
     BinaryFile,
     BoundedInt,
@@ -33,7 +31,9 @@ from api.schemas import (
     error_model,
     page_model,
 )
-from api.schemas import pagination_parser as _pagination_parser
+from api.http.schemas import pagination_parser as _pagination_parser
+from api.namespaces.admin import ns as admin_ns
+from api.namespaces.user import ns
 from api.services import direct_uploads
 from api.services import uploads as upload_service
 

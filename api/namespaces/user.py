@@ -3,20 +3,13 @@ from typing import Any
 from flask import Response
 from flask_restx import Namespace, Resource, fields
 
-from api.deps import current_user, optional_user, token_optional, token_required
-from api.docs import described, errors, json_body, returns
-from api.http import (
-    IF_MATCH,
-    IF_NONE_MATCH,
-    PAGE_ETAG_HEADER,
-    PAGINATION_HEADERS,
-    REPLAYED_HEADER,
-    etag_for,
-    require_match,
-)
-from api.idempotency import idempotent
-from api.page_cache import cached_list
-from api.schemas import (
+from api.http.auth import current_user, optional_user, token_optional, token_required
+from api.http.conditional import IF_MATCH, IF_NONE_MATCH, PAGE_ETAG_HEADER, etag_for, require_match
+from api.http.idempotency import idempotent
+from api.http.operations import described, errors, json_body, returns
+from api.http.page_cache import cached_list
+from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER
+from api.http.schemas import (
     MAX_ID,
     UNKNOWN_PARAMETERS,
     item_list_parser,

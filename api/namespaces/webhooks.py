@@ -10,10 +10,10 @@ from flask import Response
 from flask_restx import Namespace, Resource, fields
 
 import api.webhooks.outbox  # noqa: F401  (registers the outbox's session hooks)
-from api.deps import current_user, token_required
-from api.docs import errors, json_body, returns
-from api.http import PAGINATION_HEADERS, page_response
-from api.schemas import MAX_ID, NullableDateTime, NullableString, page_model, pagination_parser
+from api.http.auth import current_user, token_required
+from api.http.operations import errors, json_body, returns
+from api.http.pagination import PAGINATION_HEADERS, page_response
+from api.http.schemas import MAX_ID, NullableDateTime, NullableString, page_model, pagination_parser
 from api.services import webhooks as webhook_service
 from api.webhooks import EVENT_TYPES
 

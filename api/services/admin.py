@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 from api.services import audit, tokens
 from api.services.pagination import Page, escape_like, paginate
 from api.webhooks import outbox

@@ -11,12 +11,10 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from api.errors import ApiError, validation_error
-from api.observability import log_event
-from api.passwords import password_weakness
-from api.ratelimit import note_failed_login
-from api.scopes import as_string, role_scopes
-from api.security import (
+from api.core.observability import log_event
+from api.core.passwords import password_weakness
+from api.core.scopes import as_string, role_scopes
+from api.core.security import (
     IssuedToken,
     create_token,
     decode_token,
@@ -25,6 +23,8 @@ from api.security import (
     hash_password,
     verify_password,
 )
+from api.http.errors import ApiError, validation_error
+from api.http.ratelimit import note_failed_login
 from models import RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -36,7 +36,7 @@ INVALID_CREDENTIALS = "Invalid username or password"
 
 def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
     """Why `password` may not be set for this account, or None: the one check every place
-    that sets a password calls (see api/passwords.py for the policy)."""
+    that sets a password calls (see api/core/passwords.py for the policy)."""
     return password_weakness(password, (username, email))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 from api.services import uploads
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.storage import ObjectMissing, StorageUnavailable, storage

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_
 
-from api.errors import ApiError
-from api.schemas import MAX_ID
+from api.http.errors import ApiError
+from api.http.schemas import MAX_ID
 from api.services.pagination import Page, escape_like
 from models import Item, ItemCount, Principal, db
 from models.item import fold

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from api.errors import ApiError, validation_error
-from api.observability import log_event
-from api.security import hash_password
+from api.core.observability import log_event
+from api.core.security import hash_password
+from api.http.errors import ApiError, validation_error
 from api.services import audit
 from api.services import mail as mailer
 from api.services import tokens as token_service

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import insert, select
 
-from api.security import hash_password
+from api.core.security import hash_password
 from models import Item, User, db, utcnow
 from models.item import fold
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from api.errors import ApiError, validation_error
-from api.scopes import ScopeError, grant
+from api.core.scopes import ScopeError, grant
+from api.http.errors import ApiError, validation_error
 from api.services import audit
 from api.services.pagination import Page, paginate
 from models import PersonalAccessToken, Principal, User, db, utcnow

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 from api.services import audit
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.services.pagination import Page, paginate

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 from api.services import audit
 from api.services.pagination import Page, paginate
 from api.webhooks import ADMIN_ONLY_EVENTS, PING_EVENT, secrets, ssrf

@@ -24,7 +24,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from api.schemas import item_model, user_model
+from api.http.schemas import item_model, user_model
 from api.webhooks import ADMIN_ONLY_EVENTS
 from models import Item, Upload, User, WebhookDelivery, WebhookEvent, WebhookSubscription
 from models.base import utcnow

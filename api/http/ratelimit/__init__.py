@@ -20,7 +20,7 @@ else the name as typed. An attempt is counted *before* it runs and given back un
 so N concurrent wrong passwords against a limit of L let exactly L through.
 
 Counts live in a file every worker on the host shares, or in Redis (`REDIS_URL`, with a fallback
-to the file during an outage): see `api/ratelimit/storage.py`. Every limited response carries the
+to the file during an outage): see `api/http/ratelimit/storage.py`. Every limited response carries the
 IETF `RateLimit` / `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers) and
 `X-RateLimit-Limit/-Remaining/-Reset` (the tightest policy); a 429 adds `Retry-After`.
 `RATELIMIT_ENABLED=false` turns all of it off (no hooks at all).
@@ -43,11 +43,12 @@ from flask import Flask, Response, current_app, g, request
 from limits import parse
 from sqlalchemy import func, select
 
-from api import observability
-from api.config import RATE_LIMIT_DEFAULTS
-from api.docs import RETRY_AFTER, document
-from api.errors import ApiError
-from api.ratelimit.storage import (
+from api.core import observability
+from api.core.config import RATE_LIMIT_DEFAULTS
+from api.core.security import configure_hashing
+from api.http.errors import ApiError
+from api.http.operations import RETRY_AFTER, document
+from api.http.ratelimit.storage import (
     Count,
     Counters,
     Hit,
@@ -55,8 +56,7 @@ from api.ratelimit.storage import (
     ResilientCounters,
     SharedFileCounters,
 )
-from api.schemas import error_model
-from api.security import configure_hashing
+from api.http.schemas import error_model
 from models import User, db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -104,7 +104,7 @@ ROUTE_LIMITS: dict[str, tuple[str, ...]] = {
 }
 LOGIN_POLICIES = ("login_account", "login_address")
 
-log = logging.getLogger("api.ratelimit")
+log = logging.getLogger("api.http.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ class Limiter:
 
     def _jwt_user(self, token: str) -> str | None:
         """The user of a JWT signed with our key and not expired, else None (address only).
-        Only picks a counter: authentication itself is `api/deps.py`'s job."""
+        Only picks a counter: authentication itself is `api/http/auth.py`'s job."""
         try:
             signing_input, _, signature = token.rpartition(".")
             expected = hmac.new(self.secret, signing_input.encode(), hashlib.sha256).digest()

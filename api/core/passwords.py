@@ -14,7 +14,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from zxcvbn.matching import L33T_TABLE, relevant_l33t_subtable
 
-from api.security import MAX_PASSWORD_BYTES
+from api.core.security import MAX_PASSWORD_BYTES
 
 MIN_PASSWORD_CHARS = 8
 # zxcvbn's scale: 0-1 fall to an online guessing attack (under 10^6 guesses), 2 resists a

@@ -1,6 +1,6 @@
 """OAuth2 scopes: what a token may do, and what each role may grant itself.
 
-Pure data and set arithmetic (no Flask): `api/deps.py` enforces and documents them, the token
+Pure data and set arithmetic (no Flask): `api/http/auth.py` enforces and documents them, the token
 services (`api/services/tokens.py`, `api/services/auth.py`) decide what a token receives.
 """
 

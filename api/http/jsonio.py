@@ -14,7 +14,7 @@ from flask.json.provider import JSONProvider
 from flask.wrappers import Request, Response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 
 OPTIONS = orjson.OPT_NON_STR_KEYS
 DEFAULT_MAX_DEPTH = 32

@@ -23,10 +23,10 @@ from flask_restx.utils import unpack
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import current_user
-from api.docs import ERROR_DESCRIPTIONS, document
-from api.errors import ApiError
-from api.schemas import error_model
+from api.http.auth import current_user
+from api.http.errors import ApiError
+from api.http.operations import ERROR_DESCRIPTIONS, document
+from api.http.schemas import error_model
 from models import IdempotencyKey, db, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])

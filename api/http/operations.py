@@ -14,11 +14,11 @@ from flask import Response, request
 from flask_restx import Model, Namespace, fields
 from flask_restx.utils import merge, unpack
 
-from api.errors import validation_error
-from api.http import ETAG_HEADER, etag_of, not_modified
-from api.marshalling import serializer
-from api.openapi import PATH_PARAMETER, LinkSpec
-from api.schemas import error_model
+from api.http.conditional import ETAG_HEADER, etag_of, not_modified
+from api.http.errors import validation_error
+from api.http.marshalling import serializer
+from api.http.schemas import error_model
+from api.openapi.converter import PATH_PARAMETER, LinkSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +44,7 @@ _RETRY_DOC = {"headers": RETRY_AFTER}
 
 
 def declare_unavailable(resource: Any) -> None:
-    """Every operation can answer 503 while a dependency is down (see api/errors.py): declared
+    """Every operation can answer 503 while a dependency is down (see api/http/errors.py): declared
     once per resource here rather than on each method. A method's own 503 (health) wins."""
     document(resource, responses={"503": (ERROR_DESCRIPTIONS[503], error_model, _RETRY_DOC)})
 
@@ -126,7 +126,7 @@ def _reject_nul(payload: dict[str, Any], model: Model) -> None:
 
 
 def _has_nul(value: Any) -> bool:
-    """Any string inside `value` (depth is already bounded by api/jsonio.py) holds a NUL."""
+    """Any string inside `value` (depth is already bounded by api/http/jsonio.py) holds a NUL."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
@@ -185,7 +185,7 @@ def returns(
 
 
 # --- OpenAPI links: the natural next calls after a response ---------------------------------
-# Keyed by the source operationId; applied by api/openapi.py `add_links` when the spec is built.
+# Keyed by the source operationId; applied by api/openapi/converter.py `add_links` when the spec is built.
 # Links to operations this build does not have are left out (e.g. upload metadata/deletion).
 
 _ID = ((PATH_PARAMETER, "$response.body#/id"),)

@@ -150,7 +150,7 @@ def _metrics() -> Response:
     """Prometheus text (OpenMetrics when the scraper asks for it), behind METRICS_TOKEN if set."""
     token = current_app.config.get("METRICS_TOKEN")
     if token and not _bearer_matches(request.headers.get("Authorization", ""), token):
-        from api.errors import ApiError  # api.errors imports this module
+        from api.http.errors import ApiError  # api.http.errors imports this module
 
         raise ApiError(
             401,

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ALLOWED_EXTENSIONS = "png,jpg,jpeg,gif,webp,pdf,txt,csv,json,zip"
 # Values that must never sign tokens in production.
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "your-secret-key"}
-# Rate limits ("N per second|minute|hour|day"); what each counts: api/ratelimit/__init__.py.
+# Rate limits ("N per second|minute|hour|day"); what each counts: api/http/ratelimit/__init__.py.
 RATE_LIMIT_DEFAULTS = {
     "ADDRESS_RATE_LIMIT": "6000 per minute",
     "USER_RATE_LIMIT": "6000 per minute",
@@ -120,7 +120,7 @@ def load_config() -> dict[str, Any]:
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "5")),
         "DB_STATEMENT_TIMEOUT_MS": int(env("DB_STATEMENT_TIMEOUT_MS", "20000")),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
-        # Bytes of rendered item list pages cached per worker (0 disables); api/page_cache.py.
+        # Bytes of rendered item list pages cached per worker (0 disables); api/http/page_cache.py.
         "LIST_CACHE_BYTES": int(env("LIST_CACHE_BYTES", str(8 * 1024 * 1024))),
         "METRICS_ENABLED": _bool(env("METRICS_ENABLED"), default=True),
         "METRICS_TOKEN": env("METRICS_TOKEN") or None,  # bearer token scrapers must send
@@ -191,7 +191,7 @@ POOLERS = {"none", "pgbouncer"}
 def check_admin_password(config: dict[str, Any], *, production: bool) -> None:
     """Development falls back to the seed's default admin password; production has none (the
     admin is then not created, see `ensure_admin`) and refuses a weak one outright."""
-    from api.passwords import DEFAULT_ADMIN_PASSWORD, password_weakness
+    from api.core.passwords import DEFAULT_ADMIN_PASSWORD, password_weakness
 
     password = config.get("ADMIN_PASSWORD")
     if not password:

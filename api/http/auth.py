@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 import jwt
 from flask import current_app, g, request
 
-from api.docs import ERROR_DESCRIPTIONS, document
-from api.errors import ApiError
-from api.schemas import error_model
-from api.scopes import BEARER_SCHEME, OAUTH2_SCHEME, SCOPES, effective, ordered
-from api.security import decode_access_token
+from api.core.scopes import BEARER_SCHEME, OAUTH2_SCHEME, SCOPES, effective, ordered
+from api.core.security import decode_access_token
+from api.http.errors import ApiError
+from api.http.operations import ERROR_DESCRIPTIONS, document
+from api.http.schemas import error_model
 from api.services import auth as auth_service
 from api.services import tokens as token_service
 from models import Principal

@@ -21,7 +21,7 @@ from flask import Flask, current_app, request
 from flask_restx import Model
 from sqlalchemy import select
 
-from api.http import RenderedPage, render_page, send_page
+from api.http.pagination import RenderedPage, render_page, send_page
 from api.services.pagination import Page
 from models import ItemChanges, db
 

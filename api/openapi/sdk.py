@@ -1,7 +1,7 @@
 """Finish the OpenAPI 3 document so generated SDKs read like hand-written ones and security
 linters (Spectral's OWASP ruleset, Redocly) pass.
 
-`api/openapi.py` translates what Flask-RESTX emits; this pass adds what Swagger 2.0 cannot say
+`api/openapi/converter.py` translates what Flask-RESTX emits; this pass adds what Swagger 2.0 cannot say
 and what generators need, without changing any path or `operationId` (SDK method names):
 
 - every enum is a named component with value names (`x-enum-varnames`, read by
