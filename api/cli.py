@@ -27,6 +27,7 @@ def prepare_database(app: Flask, *, workers: int = 1, threads: int = 1) -> None:
             username=config["ADMIN_USERNAME"],
             email=config["ADMIN_EMAIL"],
             password=config["ADMIN_PASSWORD"],
+            rounds=config["BCRYPT_ROUNDS"],
             # Only development's seed default may be weak; production refuses it.
             enforce_policy=config["APP_ENV"] == "production",
         )
@@ -83,6 +84,7 @@ def register_cli(app: Flask) -> None:
                 username=name,
                 email=email or config["ADMIN_EMAIL"],
                 password=password or config["ADMIN_PASSWORD"],
+                rounds=config["BCRYPT_ROUNDS"],
                 # A password typed here always meets the policy; the seed default only in dev.
                 enforce_policy=bool(password) or config["APP_ENV"] == "production",
             )
@@ -111,7 +113,13 @@ def register_cli(app: Flask) -> None:
         from api.services.seed import seed
 
         with click.progressbar(length=item_count, label="Seeding items") as bar:
-            result = seed(items=item_count, users=user_count, batch=batch, progress=bar.update)
+            result = seed(
+                items=item_count,
+                users=user_count,
+                rounds=current_app.config["BCRYPT_ROUNDS"],
+                batch=batch,
+                progress=bar.update,
+            )
         click.echo(f"Seeded {result['items']} items for {result['users']} demo users.")
 
     @app.cli.command("purge-uploads")

@@ -7,6 +7,11 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
+# Ids are SQL INTEGER columns (32-bit on PostgreSQL, which also casts LIMIT/OFFSET to INTEGER):
+# a larger id, or a page whose offset is larger, would make the database driver fail (a 500)
+# instead of being an ordinary 400 (query) or 404 (path). The HTTP layer bounds its input by it.
+MAX_ID = 2**31 - 1
+
 # Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -47,7 +47,7 @@ def app_factory(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
         with app.app_context():
             db.drop_all()
             db.create_all()
-            ensure_admin(**ADMIN)
+            ensure_admin(**ADMIN, rounds=app.config["BCRYPT_ROUNDS"])
         apps.append(app)
         return app
 

@@ -3,6 +3,8 @@
 import os
 import secrets
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -278,3 +280,72 @@ def _read_secret(path: Path) -> str:
             return value
         time.sleep(0.02)
     raise RuntimeError(f"{path} is empty; delete it to generate a new key")
+
+
+# --- What the services need, handed to them as arguments (they never read the app) ---------
+@dataclass(frozen=True)
+class AuthSettings:
+    jwt_secret: str
+    issuer: str
+    audience: str
+    access_expires: int
+    refresh_expires: int
+    reuse_interval: int  # seconds a rotated refresh token may be replayed (lost responses)
+    bcrypt_rounds: int
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> "AuthSettings":
+        return cls(
+            jwt_secret=config["JWT_SECRET_KEY"],
+            issuer=config["JWT_ISSUER"],
+            audience=config["JWT_AUDIENCE"],
+            access_expires=config["ACCESS_TOKEN_EXPIRES"],
+            refresh_expires=config["REFRESH_TOKEN_EXPIRES"],
+            reuse_interval=config["REFRESH_REUSE_INTERVAL"],
+            bcrypt_rounds=config["BCRYPT_ROUNDS"],
+        )
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    secret: str  # signs download links and direct-upload tokens
+    max_bytes: int
+    allowed_extensions: frozenset[str]
+    url_expires: int
+    quota_files: int
+    quota_mb: int
+
+    @property
+    def max_mb(self) -> int:
+        return self.max_bytes // (1024 * 1024)
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> "UploadSettings":
+        raw = config["ALLOWED_EXTENSIONS"]
+        return cls(
+            secret=config["SECRET_KEY"],
+            max_bytes=config["MAX_UPLOAD_BYTES"],
+            allowed_extensions=frozenset(
+                ext.strip().lower().lstrip(".") for ext in raw.split(",") if ext.strip()
+            ),
+            url_expires=config["UPLOAD_URL_EXPIRES"],
+            quota_files=config["UPLOAD_QUOTA_FILES"],
+            quota_mb=config["UPLOAD_QUOTA_MB"],
+        )
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    secret: str  # encrypts subscription secrets at rest
+    allow_private: bool
+    max_per_user: int
+    rotation_grace: int
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> "WebhookSettings":
+        return cls(
+            secret=config["SECRET_KEY"],
+            allow_private=config["WEBHOOKS_ALLOW_PRIVATE"],
+            max_per_user=config["WEBHOOKS_MAX_PER_USER"],
+            rotation_grace=config["WEBHOOKS_ROTATION_GRACE"],
+        )

@@ -1,6 +1,7 @@
 """One error shape for the whole API: `{"error": "<message>", "errors"?: {"<field>": "<why>"}}`.
 
-Every exception ends up in `error_response`: our own `ApiError`, Flask-RESTX validation aborts
+Every exception ends up in `error_response`: our own `ApiError`, a service's refusal
+(`api/services/errors.py`, mapped by `STATUS_OF`), Flask-RESTX validation aborts
 (which carry their details in `exc.data`), Werkzeug's HTTP errors (404, 405, 413, 415, ...),
 database integrity errors, a database that cannot be reached (503 with `Retry-After`) and
 anything unexpected (logged, answered with a bare 500).
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from api.services import errors as domain
 from models import db
 
 # Clearer wording than Werkzeug's defaults, which speak of browsers and proxies.
@@ -44,6 +46,27 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors
         self.headers = headers or {}
+
+
+# The one place a service's refusal becomes a status.
+STATUS_OF: dict[type[domain.ServiceError], int] = {
+    domain.Invalid: 400,
+    domain.NotAuthenticated: 401,
+    domain.Forbidden: 403,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.TooLarge: 413,
+    domain.UnsupportedType: 415,
+    domain.Unavailable: 503,
+}
+
+
+def _service_error(exc: domain.ServiceError) -> Response:
+    status = next(STATUS_OF[kind] for kind in type(exc).__mro__ if kind in STATUS_OF)
+    headers = {}
+    if isinstance(exc, domain.Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    return json_error(status, exc.message, exc.errors, headers)
 
 
 def validation_error(errors: dict[str, str], message: str = "Validation failed") -> ApiError:
@@ -80,6 +103,8 @@ def _printable(text: str) -> str:
 def error_response(exc: BaseException) -> Response:
     if isinstance(exc, ApiError):
         return json_error(exc.status, exc.message, exc.errors, exc.headers)
+    if isinstance(exc, domain.ServiceError):
+        return _service_error(exc)
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     if isinstance(exc, IntegrityError):

@@ -185,7 +185,8 @@ def returns(
 
 
 # --- OpenAPI links: the natural next calls after a response ---------------------------------
-# Keyed by the source operationId; applied by api/openapi/converter.py `add_links` when the spec is built.
+# Keyed by the source operationId; applied by `add_links` (api/openapi/converter.py) when the
+# spec is built.
 # Links to operations this build does not have are left out (e.g. upload metadata/deletion).
 
 _ID = ((PATH_PARAMETER, "$response.body#/id"),)

@@ -6,6 +6,8 @@ from typing import Any
 from flask import request
 from flask_restx import Model, abort, fields, inputs, reqparse
 
+from models.base import MAX_ID
+
 
 class StringMap(fields.Raw):
     """An object of string values, e.g. the per-field reasons of a validation error."""
@@ -112,12 +114,6 @@ def page_model(name: str, item: Model) -> Model:
             ),
         },
     )
-
-
-# Ids are SQL INTEGER columns (32-bit on PostgreSQL, which also casts LIMIT/OFFSET to INTEGER):
-# a larger id, or a page whose offset is larger, would make the database driver fail (a 500)
-# instead of being an ordinary 400 (query) or 404 (path).
-MAX_ID = 2**31 - 1
 
 
 class BoundedInt:

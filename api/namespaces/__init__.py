@@ -133,7 +133,7 @@ def create_api_blueprint() -> Blueprint:
     )
     api.representations["application/json"] = output_json
     install_docs_ui(api)  # Swagger UI on the OpenAPI 3 document, not the Swagger 2.0 one
-    # Masks are disabled (see api/http/operations.py `returns`), so their error responses do not apply.
+    # Masks are disabled (see `returns` in api/http/operations.py): their errors do not apply.
     api.error_handlers.pop(ParseError, None)
     api.error_handlers.pop(MaskError, None)
     for model in SHARED_MODELS:

@@ -7,11 +7,13 @@ from flask_restx import Namespace, Resource, fields
 from werkzeug.exceptions import HTTPException
 
 from api.core.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_weakness
+from api.http import settings
 from api.http.auth import current_user, token_required
 from api.http.operations import errors, json_body, returns
-from api.http.ratelimit import failed_logins, signed_in_account
+from api.http.ratelimit import failed_logins, note_failed_login, signed_in_account
 from api.http.schemas import message_model, user_model
 from api.services import auth as auth_service
+from api.services.errors import WrongCurrentPassword
 
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
@@ -138,10 +140,14 @@ class Register(Resource):
         ignored.
         """
         body = ns.payload
+        config = settings.auth()
         user = auth_service.register(
-            username=body["username"], email=body["email"], password=body["password"]
+            username=body["username"],
+            email=body["email"],
+            password=body["password"],
+            rounds=config.bcrypt_rounds,
         )
-        return auth_service.token_response(user), 201
+        return auth_service.token_response(user, config), 201
 
 
 @ns.route("/login")
@@ -158,8 +164,11 @@ class Login(Resource):
         (429 with `Retry-After`), so failures elsewhere never lock the owner out.
         """
         body = ns.payload
-        user = auth_service.authenticate(identifier=body["username"], password=body["password"])
-        return auth_service.token_response(user)
+        config = settings.auth()
+        user = auth_service.authenticate(
+            identifier=body["username"], password=body["password"], rounds=config.bcrypt_rounds
+        )
+        return auth_service.token_response(user, config)
 
 
 @ns.route("/refresh")
@@ -178,7 +187,7 @@ class Refresh(Resource):
         means the token was stolen. After logout, a password change or deactivation, no
         token of the login is honoured again.
         """
-        return auth_service.refresh(ns.payload["refresh_token"])
+        return auth_service.refresh(ns.payload["refresh_token"], settings.auth())
 
 
 @ns.route("/me")
@@ -205,7 +214,7 @@ class Logout(Resource):
         The access token and every refresh token of the same login are refused from now on,
         on every server instance.
         """
-        auth_service.revoke(g.token_claims)
+        auth_service.revoke(g.token_claims, settings.auth())
         return {"message": "Logged out"}
 
 
@@ -223,10 +232,15 @@ class ChangePassword(Resource):
 
         Every token issued before the change stops working; the response holds a fresh one.
         """
-        body = ns.payload
-        user = auth_service.change_password(
-            user_id=current_user().id,
-            current_password=body["current_password"],
-            new_password=body["new_password"],
-        )
-        return auth_service.token_response(user)
+        body, config = ns.payload, settings.auth()
+        try:
+            user = auth_service.change_password(
+                user_id=current_user().id,
+                current_password=body["current_password"],
+                new_password=body["new_password"],
+                rounds=config.bcrypt_rounds,
+            )
+        except WrongCurrentPassword:
+            note_failed_login()  # a wrong current password counts like a failed login
+            raise
+        return auth_service.token_response(user, config)

@@ -8,11 +8,13 @@ from flask import current_app, request
 from flask_restx import Resource, fields, reqparse
 
 from api.core.scopes import SCOPES, ScopeError, as_string, grant, parse
-from api.http.errors import ApiError, json_error
+from api.http import settings
+from api.http.errors import json_error
 from api.http.operations import errors, returns
 from api.http.ratelimit import failed_logins, note_failed_login
 from api.namespaces.auth import ns
 from api.services import auth as auth_service
+from api.services.errors import NotAuthenticated
 
 GRANT_TYPES = ("password", "refresh_token")
 OAUTH_ERRORS = ("invalid_request", "invalid_grant", "unsupported_grant_type", "invalid_scope")
@@ -135,17 +137,19 @@ def _password_grant(form: dict[str, str]) -> Any:
     scopes = parse(form["scope"])
 
     try:
-        user = auth_service.authenticate(identifier=form["username"], password=form["password"])
-    except ApiError as error:
-        if error.status != 401:
-            raise
+        user = auth_service.authenticate(
+            identifier=form["username"],
+            password=form["password"],
+            rounds=settings.auth().bcrypt_rounds,
+        )
+    except NotAuthenticated as error:
         note_failed_login()  # a 400 invalid_grant counts like a failed login's 401
-        raise OAuthError("invalid_grant", error.message, error.headers) from None
+        raise OAuthError("invalid_grant", error.message) from None
     try:
         scope = as_string(grant(scopes, is_admin=user.is_admin))
     except ScopeError as error:
         raise OAuthError("invalid_scope", str(error)) from None
-    return _token_body(auth_service.token_response(user, scope=scope))
+    return _token_body(auth_service.token_response(user, settings.auth(), scope=scope))
 
 
 def _refresh_grant(form: dict[str, str]) -> Any:
@@ -154,8 +158,8 @@ def _refresh_grant(form: dict[str, str]) -> Any:
     if (requested := parse(form["scope"])) is not None:
         scope = _narrowed(form["refresh_token"], requested)
     try:
-        issued = auth_service.refresh(form["refresh_token"], scope=scope)
-    except ApiError as error:
+        issued = auth_service.refresh(form["refresh_token"], settings.auth(), scope=scope)
+    except NotAuthenticated as error:
         raise OAuthError("invalid_grant", error.message) from None
     return _token_body(issued)
 
@@ -163,7 +167,7 @@ def _refresh_grant(form: dict[str, str]) -> Any:
 def _narrowed(refresh_token: str, requested: list[str]) -> str:
     """The requested scopes, if within those of the refresh token (RFC 6749 §6)."""
     try:
-        claims = auth_service.decode_refresh_token(refresh_token)
+        claims = auth_service.decode_refresh_token(refresh_token, settings.auth())
     except jwt.InvalidTokenError:
         raise OAuthError("invalid_grant", "Invalid or expired refresh token") from None
     held = set(claims["scope"].split()) if "scope" in claims else set(SCOPES)

@@ -10,6 +10,7 @@ from flask import Response, request
 from flask_restx import Resource, fields, reqparse
 from werkzeug.datastructures import FileStorage
 
+from api.http import settings
 from api.http.auth import (
     admin_required,
     current_user,
@@ -126,7 +127,7 @@ def storage_errors(func: Any) -> Any:
 
 
 def _represent(upload: Any) -> dict[str, Any]:
-    return upload_service.represent(upload)
+    return upload_service.represent(upload, settings.uploads())
 
 
 @ns.route("/upload", endpoint="upload")
@@ -148,7 +149,9 @@ class UploadFile(Resource):
         an upload beyond it is 409 until some are deleted. The response's `url` is a
         short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
         """
-        upload = upload_service.save_upload(owner=current_user(), file=request.files.get("file"))
+        upload = upload_service.save_upload(
+            owner=current_user(), file=request.files.get("file"), settings=settings.uploads()
+        )
         return _represent(upload), 201
 
 
@@ -169,7 +172,10 @@ class DirectUpload(Resource):
         """
         body = ns.payload
         return direct_uploads.start(
-            owner=current_user(), filename=body["filename"], size=body["size"]
+            owner=current_user(),
+            filename=body["filename"],
+            size=body["size"],
+            settings=settings.uploads(),
         )
 
 
@@ -189,7 +195,9 @@ class DirectUploadComplete(Resource):
         its SHA-256, and returns the upload like `uploadFile`. A file that fails a check is
         deleted. Calling it again returns the same upload.
         """
-        upload, created = direct_uploads.finalize(owner=current_user(), token=ns.payload["token"])
+        upload, created = direct_uploads.finalize(
+            owner=current_user(), token=ns.payload["token"], settings=settings.uploads()
+        )
         return _represent(upload), 201 if created else 200
 
 
@@ -277,7 +285,10 @@ class UploadedFile(Resource):
         args = request.args
         if "expires" in args or "signature" in args:
             upload = upload_service.get_for_signed_link(
-                filename, expires=args.get("expires", ""), signature=args.get("signature", "")
+                filename,
+                expires=args.get("expires", ""),
+                signature=args.get("signature", ""),
+                secret=settings.uploads().secret,
             )
         elif (user := optional_user()) is None:
             if request.headers.get("Authorization"):  # a token without `uploads:read`: 403

@@ -10,6 +10,7 @@ from flask import Response
 from flask_restx import Namespace, Resource, fields
 
 import api.webhooks.outbox  # noqa: F401  (registers the outbox's session hooks)
+from api.http import settings
 from api.http.auth import current_user, token_required
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
@@ -174,6 +175,7 @@ class WebhookList(Resource):
             url=body["url"],
             events=body["events"],
             description=body.get("description"),
+            settings=settings.webhooks(),
         )
         return {**subscription.to_dict(), "secret": secret}, 201
 
@@ -208,6 +210,7 @@ class WebhookDetail(Resource):
         return webhook_service.update(
             webhook_id,
             actor=current_user(),
+            settings=settings.webhooks(),
             url=body.get("url"),
             events=body.get("events"),
             description=body.get("description"),
@@ -241,7 +244,9 @@ class WebhookSecret(Resource):
         default) deliveries carry two signatures, one per secret, so you can switch without
         rejecting any; then only the new one signs. Owner or admin only.
         """
-        subscription, secret = webhook_service.rotate_secret(webhook_id, actor=current_user())
+        subscription, secret = webhook_service.rotate_secret(
+            webhook_id, actor=current_user(), settings=settings.webhooks()
+        )
         return {**subscription.to_dict(), "secret": secret}
 
 

@@ -1,8 +1,8 @@
 """Finish the OpenAPI 3 document so generated SDKs read like hand-written ones and security
 linters (Spectral's OWASP ruleset, Redocly) pass.
 
-`api/openapi/converter.py` translates what Flask-RESTX emits; this pass adds what Swagger 2.0 cannot say
-and what generators need, without changing any path or `operationId` (SDK method names):
+`api/openapi/converter.py` translates what Flask-RESTX emits; this pass adds what Swagger 2.0
+cannot say and what generators need, without changing any path or `operationId` (SDK method names):
 
 - every enum is a named component with value names (`x-enum-varnames`, read by
   openapi-generator, openapi-python-client and datamodel-code-generator), one per concept;

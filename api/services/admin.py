@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 
-from api.http.errors import ApiError
 from api.services import audit, tokens
+from api.services.errors import Conflict, NotFound
 from api.services.pagination import Page, escape_like, paginate
 from api.webhooks import outbox
 from models import Item, Principal, User, db
@@ -44,7 +44,7 @@ def stats() -> dict[str, Any]:
 def get_item(item_id: int) -> Item:
     item = db.session.get(Item, item_id)
     if item is None:
-        raise ApiError(404, "Item not found")
+        raise NotFound("Item not found")
     return item
 
 
@@ -91,7 +91,7 @@ def list_users(*, page: int, per_page: int, q: str | None, sort: str) -> Page:
 def _get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise ApiError(404, "User not found")
+        raise NotFound("User not found")
     return user
 
 
@@ -103,7 +103,7 @@ def update_user(
 ) -> User:
     user = _get_user(user_id)
     if user.id == actor.id and (is_admin is False or is_active is False):
-        raise ApiError(409, "Administrators cannot demote or deactivate themselves")
+        raise Conflict("Administrators cannot demote or deactivate themselves")
     changes: dict[str, bool] = {}
     if is_admin is not None and is_admin != user.is_admin:
         changes["is_admin"] = is_admin
@@ -121,7 +121,7 @@ def update_user(
     statement = statement.execution_options(synchronize_session=False)
     if db.session.execute(statement).rowcount != 1:
         db.session.rollback()
-        raise ApiError(409, LAST_ADMIN)
+        raise Conflict(LAST_ADMIN)
     if is_active is False:
         tokens.revoke_all_for_user(user.id)  # personal access tokens too
         # The guarded UPDATE above is a Core statement, which the outbox's ORM hook cannot see:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from flask import current_app
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from api.core.config import AuthSettings
 from api.core.observability import log_event
 from api.core.passwords import password_weakness
 from api.core.scopes import as_string, role_scopes
@@ -23,8 +23,13 @@ from api.core.security import (
     hash_password,
     verify_password,
 )
-from api.http.errors import ApiError, validation_error
-from api.http.ratelimit import note_failed_login
+from api.services.errors import (
+    Conflict,
+    Invalid,
+    NotAuthenticated,
+    ServiceError,
+    WrongCurrentPassword,
+)
 from models import RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -40,11 +45,7 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
     return password_weakness(password, (username, email))
 
 
-def _rounds() -> int:
-    return current_app.config["BCRYPT_ROUNDS"]
-
-
-def register(*, username: str, email: str, password: str) -> User:
+def register(*, username: str, email: str, password: str, rounds: int) -> User:
     email = email.strip().lower()
     problems = {}
     if not USERNAME_RE.fullmatch(username):
@@ -54,7 +55,7 @@ def register(*, username: str, email: str, password: str) -> User:
     if reason := password_problem(password, username=username, email=email):
         problems["password"] = reason
     if problems:
-        raise validation_error(problems)
+        raise Invalid(problems)
     taken = db.session.execute(
         select(User.username, User.email).where(
             or_(func.lower(User.username) == username.lower(), User.email == email)
@@ -62,9 +63,9 @@ def register(*, username: str, email: str, password: str) -> User:
     ).first()
     if taken is not None:
         field = "username" if taken.username.lower() == username.lower() else "email"
-        raise ApiError(409, f"That {field} is already registered", errors={field: "already taken"})
+        raise Conflict(f"That {field} is already registered", errors={field: "already taken"})
     user = User(
-        username=username, email=email, password_hash=hash_password(password, rounds=_rounds())
+        username=username, email=email, password_hash=hash_password(password, rounds=rounds)
     )
     return _insert_user(user)
 
@@ -75,11 +76,11 @@ def _insert_user(user: User) -> User:
         db.session.commit()
     except IntegrityError:  # lost a race with a concurrent registration
         db.session.rollback()
-        raise ApiError(409, "That username or email is already registered") from None
+        raise Conflict("That username or email is already registered") from None
     return user
 
 
-def authenticate(*, identifier: str, password: str) -> User:
+def authenticate(*, identifier: str, password: str, rounds: int) -> User:
     """Return the active user with these credentials, or raise one indistinct 401.
 
     A missing user still costs one bcrypt check, so timing does not reveal which part failed.
@@ -87,28 +88,32 @@ def authenticate(*, identifier: str, password: str) -> User:
     column = User.email if "@" in identifier else func.lower(User.username)
     user = db.session.scalar(select(User).where(column == identifier.strip().lower()))
     if user is None:
-        verify_password(password, dummy_hash(_rounds()))
+        verify_password(password, dummy_hash(rounds))
         log_event("login_failed", logging.WARNING, username=identifier[:80], reason="unknown")
-        raise ApiError(401, INVALID_CREDENTIALS)
+        raise NotAuthenticated(INVALID_CREDENTIALS)
     if not verify_password(password, user.password_hash) or not user.is_active:
         reason = "inactive" if user.is_active is False else "password"
         log_event("login_failed", logging.WARNING, user_id=user.id, reason=reason)
-        raise ApiError(401, INVALID_CREDENTIALS)
+        raise NotAuthenticated(INVALID_CREDENTIALS)
     user.last_login = utcnow()
     db.session.commit()
     log_event("login", user_id=user.id)
     return user
 
 
-def token_response(user: User, *, scope: str | None = None) -> dict[str, Any]:
+def token_response(
+    user: User, settings: AuthSettings, *, scope: str | None = None
+) -> dict[str, Any]:
     """A new login: an access token and a refresh token of a new family (rotation, which
     continues a family, goes through `refresh`). `scope` narrows it to some OAuth2 scopes (the
     refresh token keeps them for its successors); absent, the tokens carry every scope of the
     user's role."""
     now, family_id = utcnow(), str(uuid.uuid4())
-    access, refresh_token = _issue_pair(user, family_id, now=now, scope=scope)
+    access, refresh_token = _issue_pair(user, family_id, settings, now=now, scope=scope)
     db.session.add(
-        TokenFamily(id=family_id, user_id=user.id, created_at=now, expires_at=_kept_until(now))
+        TokenFamily(
+            id=family_id, user_id=user.id, created_at=now, expires_at=_kept_until(now, settings)
+        )
     )
     _record_refresh_token(user, family_id, refresh_token)
     db.session.commit()
@@ -118,6 +123,7 @@ def token_response(user: User, *, scope: str | None = None) -> dict[str, Any]:
 def _issue_pair(
     user: User,
     family_id: str,
+    settings: AuthSettings,
     *,
     now: datetime,
     parent_jti: str | None = None,
@@ -126,16 +132,15 @@ def _issue_pair(
     """Sign an access and a refresh token. Rotating `parent_jti` at `now` always yields the
     same two tokens (ids derived from the parent, whole-second times), which is how a retry
     within the reuse interval gets the same pair back without any token being stored."""
-    config = current_app.config
-    secret = config["JWT_SECRET_KEY"]
+    secret = settings.jwt_secret
     common = {
         "user_id": user.id,
         "version": user.token_version,
         "family_id": family_id,
         "secret": secret,
         "now": now,
-        "issuer": config["JWT_ISSUER"],
-        "audience": config["JWT_AUDIENCE"],
+        "issuer": settings.issuer,
+        "audience": settings.audience,
         "scope": scope,
     }
 
@@ -144,8 +149,8 @@ def _issue_pair(
         return create_token(kind=kind, expires_in=expires_in, jti=jti, **common)
 
     return (
-        sign("access", config["ACCESS_TOKEN_EXPIRES"]),
-        sign("refresh", config["REFRESH_TOKEN_EXPIRES"]),
+        sign("access", settings.access_expires),
+        sign("refresh", settings.refresh_expires),
     )
 
 
@@ -175,13 +180,10 @@ def _token_body(
     }
 
 
-def _kept_until(now: datetime) -> datetime:
+def _kept_until(now: datetime, settings: AuthSettings) -> datetime:
     """How long a family's row (and so its revocation) must be kept: past the expiry of any
     token issued from it at `now`."""
-    config = current_app.config
-    return now + timedelta(
-        seconds=max(config["ACCESS_TOKEN_EXPIRES"], config["REFRESH_TOKEN_EXPIRES"])
-    )
+    return now + timedelta(seconds=max(settings.access_expires, settings.refresh_expires))
 
 
 # Built once (this runs on every authenticated request): the user, and whether the token
@@ -213,7 +215,7 @@ def user_for_claims(claims: dict[str, Any]) -> Any | None:
     return user
 
 
-def _lock_live_family(family_id: str, user_id: int, now: datetime) -> bool:
+def _lock_live_family(family_id: str, user_id: int, now: datetime, settings: AuthSettings) -> bool:
     """Take the family's row lock (PostgreSQL: the row; SQLite: the database) if the family is
     live. Every rotation and revocation starts here, so they never interleave."""
     return bool(
@@ -224,12 +226,12 @@ def _lock_live_family(family_id: str, user_id: int, now: datetime) -> bool:
                 TokenFamily.user_id == user_id,
                 TokenFamily.revoked_at.is_(None),
             )
-            .values(expires_at=_kept_until(now))
+            .values(expires_at=_kept_until(now, settings))
         ).rowcount
     )
 
 
-def _revoke_family(family_id: str, *, user_id: int, now: datetime) -> None:
+def _revoke_family(family_id: str, *, user_id: int, now: datetime, settings: AuthSettings) -> None:
     """Kill a login for good: its row says revoked for as long as any of its tokens lives."""
     found = db.session.execute(
         update(TokenFamily)
@@ -241,7 +243,7 @@ def _revoke_family(family_id: str, *, user_id: int, now: datetime) -> None:
             id=family_id,
             user_id=user_id,
             created_at=now,
-            expires_at=_kept_until(now),
+            expires_at=_kept_until(now, settings),
             revoked_at=now,
         )
         try:
@@ -254,28 +256,29 @@ def _revoke_family(family_id: str, *, user_id: int, now: datetime) -> None:
     )
 
 
-def revoke(claims: dict[str, Any]) -> None:
+def revoke(claims: dict[str, Any], settings: AuthSettings) -> None:
     """Log out: the access token and its whole login family (refresh tokens included)."""
     now = utcnow()
-    _revoke_family(claims["fid"], user_id=int(claims["sub"]), now=now)
+    _revoke_family(claims["fid"], user_id=int(claims["sub"]), now=now, settings=settings)
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     db.session.merge(RevokedToken(jti=claims["jti"], expires_at=expires_at))
     db.session.commit()
 
 
-def decode_refresh_token(refresh_token: str) -> dict[str, Any]:
+def decode_refresh_token(refresh_token: str, settings: AuthSettings) -> dict[str, Any]:
     """The claims of a valid refresh token of this server, or `jwt.InvalidTokenError`."""
-    config = current_app.config
     return decode_token(
         refresh_token,
-        secret=config["JWT_SECRET_KEY"],
+        secret=settings.jwt_secret,
         kind="refresh",
-        issuer=config["JWT_ISSUER"],
-        audience=config["JWT_AUDIENCE"],
+        issuer=settings.issuer,
+        audience=settings.audience,
     )
 
 
-def refresh(refresh_token: str, *, scope: str | None = None) -> dict[str, Any]:
+def refresh(
+    refresh_token: str, settings: AuthSettings, *, scope: str | None = None
+) -> dict[str, Any]:
     """Rotate a refresh token.
 
     Presented again within `REFRESH_REUSE_INTERVAL` seconds of its rotation (a client retrying
@@ -284,24 +287,26 @@ def refresh(refresh_token: str, *, scope: str | None = None) -> dict[str, Any]:
     the old one's); absent, the pair keeps the old one's scopes.
     """
     try:
-        claims = decode_refresh_token(refresh_token)
+        claims = decode_refresh_token(refresh_token, settings)
     except jwt.ExpiredSignatureError:
-        raise ApiError(401, "Refresh token has expired") from None
+        raise NotAuthenticated("Refresh token has expired") from None
     except jwt.InvalidTokenError:
-        raise ApiError(401, "Invalid refresh token") from None
+        raise NotAuthenticated("Invalid refresh token") from None
     now, user_id, family_id = utcnow(), int(claims["sub"]), claims["fid"]
     try:
-        if not _lock_live_family(family_id, user_id, now):
-            raise ApiError(401, "Refresh token has been revoked; please log in again")
-        body = _rotate(claims, now, scope)
-    except ApiError:
+        if not _lock_live_family(family_id, user_id, now, settings):
+            raise NotAuthenticated("Refresh token has been revoked; please log in again")
+        body = _rotate(claims, now, scope, settings)
+    except ServiceError:
         db.session.commit()  # a revocation must stick; either way the lock is released
         raise
     db.session.commit()
     return body
 
 
-def _rotate(claims: dict[str, Any], now: datetime, scope: str | None) -> dict[str, Any]:
+def _rotate(
+    claims: dict[str, Any], now: datetime, scope: str | None, settings: AuthSettings
+) -> dict[str, Any]:
     """With the family locked: rotate the token, replay a recent rotation, or detect reuse."""
     jti, family_id, user_id = claims["jti"], claims["fid"], int(claims["sub"])
     claimed = db.session.execute(
@@ -322,37 +327,37 @@ def _rotate(claims: dict[str, Any], now: datetime, scope: str | None) -> dict[st
             )
         )
         if used_at is None:  # never issued (or purged): nothing to replay, nothing to revoke
-            raise ApiError(401, "Invalid refresh token")
-        if now - used_at >= timedelta(seconds=current_app.config["REFRESH_REUSE_INTERVAL"]):
-            _revoke_family(family_id, user_id=user_id, now=now)
+            raise NotAuthenticated("Invalid refresh token")
+        if now - used_at >= timedelta(seconds=settings.reuse_interval):
+            _revoke_family(family_id, user_id=user_id, now=now, settings=settings)
             log_event("refresh_token_reuse", logging.WARNING, user_id=user_id)
-            raise ApiError(401, "Refresh token already used; the login is revoked, log in again")
+            raise NotAuthenticated("Refresh token already used; the login is revoked, log in again")
         rotated_at = used_at  # a retry: the same pair as the first time
     user = db.session.get(User, user_id)
     if user is None or not user.is_active or user.token_version != claims["ver"]:
-        raise ApiError(401, "Refresh token is no longer valid")
+        raise NotAuthenticated("Refresh token is no longer valid")
+    scope = scope or claims.get("scope")
     access, successor = _issue_pair(
-        user, family_id, now=rotated_at, parent_jti=jti, scope=scope or claims.get("scope")
+        user, family_id, settings, now=rotated_at, parent_jti=jti, scope=scope
     )
     if claimed:
         _record_refresh_token(user, family_id, successor)
-    return _token_body(user, access, successor, scope or claims.get("scope"))
+    return _token_body(user, access, successor, scope)
 
 
-def change_password(*, user_id: int, current_password: str, new_password: str) -> User:
+def change_password(*, user_id: int, current_password: str, new_password: str, rounds: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise ApiError(401, "Token is no longer valid")
+        raise NotAuthenticated("Token is no longer valid")
     if not verify_password(current_password, user.password_hash):
-        note_failed_login()  # counts as a failed login (api/ratelimit)
-        raise validation_error(
+        raise WrongCurrentPassword(
             {"current_password": "is incorrect"}, "Current password is incorrect"
         )
     if current_password == new_password:
-        raise validation_error({"new_password": "must differ from the current password"})
+        raise Invalid({"new_password": "must differ from the current password"})
     if reason := password_problem(new_password, username=user.username, email=user.email):
-        raise validation_error({"new_password": reason})
-    user.password_hash = hash_password(new_password, rounds=_rounds())
+        raise Invalid({"new_password": reason})
+    user.password_hash = hash_password(new_password, rounds=rounds)
     user.invalidate_tokens()
     db.session.commit()
     return user
@@ -376,7 +381,12 @@ class AdminPasswordRefused(RuntimeError):
 
 
 def ensure_admin(
-    *, username: str, email: str, password: str | None, enforce_policy: bool = True
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    rounds: int,
+    enforce_policy: bool = True,
 ) -> bool:
     """Create the admin if no user has that name; safe when several workers race.
 
@@ -394,7 +404,7 @@ def ensure_admin(
     admin = User(
         username=username,
         email=email.lower(),
-        password_hash=hash_password(password, rounds=_rounds()),
+        password_hash=hash_password(password, rounds=rounds),
         is_admin=True,
     )
     db.session.add(admin)

@@ -21,11 +21,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from api.http.errors import ApiError
+from api.core.config import UploadSettings
 from api.services import uploads
+from api.services.errors import Conflict, Forbidden, Invalid, ServiceError, UnsupportedType
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.storage import ObjectMissing, StorageUnavailable, storage
 from models import Principal, Upload, db
@@ -36,44 +36,46 @@ PURPOSE = b"direct-upload-token:v1"
 def _s3() -> Any:
     backend = storage()
     if backend.name != "s3":
-        raise ApiError(409, "Direct uploads need the object-store backend (STORAGE_BACKEND=s3)")
+        raise Conflict("Direct uploads need the object-store backend (STORAGE_BACKEND=s3)")
     return backend
 
 
-def _sign(payload: bytes) -> str:
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), PURPOSE, hashlib.sha256).digest()
+def _sign(payload: bytes, secret: str) -> str:
+    key = hmac.new(secret.encode(), PURPOSE, hashlib.sha256).digest()
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-def _token(claims: dict[str, Any]) -> str:
+def _token(claims: dict[str, Any], secret: str) -> str:
     payload = base64.urlsafe_b64encode(json.dumps(claims, sort_keys=True).encode()).decode()
-    return f"{payload}.{_sign(payload.encode())}"
+    return f"{payload}.{_sign(payload.encode(), secret)}"
 
 
-def _claims(token: str, *, user_id: int) -> dict[str, Any]:
+def _claims(token: str, *, user_id: int, secret: str) -> dict[str, Any]:
     payload, _, signature = token.partition(".")
     if not payload.isascii() or not hmac.compare_digest(
-        _sign(payload.encode()), signature.encode("ascii", "replace").decode()
+        _sign(payload.encode(), secret), signature.encode("ascii", "replace").decode()
     ):
-        raise ApiError(400, "Invalid upload token", errors={"token": "is not one we issued"})
+        raise Invalid({"token": "is not one we issued"}, "Invalid upload token")
     claims = json.loads(base64.urlsafe_b64decode(payload))
     if claims["user_id"] != user_id:
-        raise ApiError(403, "This upload token belongs to another user")
+        raise Forbidden("This upload token belongs to another user")
     if claims["expires"] < time.time() - 3600:  # an hour to finish after the POST expired
-        raise ApiError(400, "Upload token expired", errors={"token": "start a new upload"})
+        raise Invalid({"token": "start a new upload"}, "Upload token expired")
     return claims
 
 
-def start(*, owner: Principal, filename: str, size: int) -> dict[str, Any]:
+def start(
+    *, owner: Principal, filename: str, size: int, settings: UploadSettings
+) -> dict[str, Any]:
     backend = _s3()
-    extension = uploads.checked_extension(filename.strip())
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    extension = uploads.checked_extension(filename.strip(), settings)
+    limit = settings.max_bytes
     if size > limit:
-        raise uploads.too_large()
-    uploads.check_quota(owner.id, adding=size)
+        raise uploads.too_large(settings)
+    uploads.check_quota(owner.id, settings, adding=size)
     key = f"{uuid.uuid4().hex}.{extension}"
     content_type = content_type_for(extension)
-    ttl = uploads.link_ttl()
+    ttl = settings.url_expires
     post = backend.presigned_post(key, content_type=content_type, max_bytes=limit, expires_in=ttl)
     expires = int(time.time()) + ttl
     claims = {
@@ -86,14 +88,14 @@ def start(*, owner: Principal, filename: str, size: int) -> dict[str, Any]:
         "url": post["url"],
         "fields": post["fields"],
         "expires_at": datetime.fromtimestamp(expires, UTC),
-        "token": _token(claims),
+        "token": _token(claims, settings.secret),
     }
 
 
-def finalize(*, owner: Principal, token: str) -> tuple[Upload, bool]:
+def finalize(*, owner: Principal, token: str, settings: UploadSettings) -> tuple[Upload, bool]:
     """The upload (and True if this call created it; a repeated finalize returns it again)."""
     backend = _s3()
-    claims = _claims(token, user_id=owner.id)
+    claims = _claims(token, user_id=owner.id, secret=settings.secret)
     key = claims["key"]
     existing = db.session.scalar(select(Upload).where(Upload.stored_name == key))
     if existing is not None and existing.deleted_at is None:
@@ -101,18 +103,18 @@ def finalize(*, owner: Principal, token: str) -> tuple[Upload, bool]:
     try:
         size = backend.size(key)
     except ObjectMissing:
-        raise ApiError(409, "Nothing has been uploaded with this token yet") from None
+        raise Conflict("Nothing has been uploaded with this token yet") from None
     except StorageUnavailable:
         raise uploads.storage_unavailable() from None
-    if size > current_app.config["MAX_UPLOAD_BYTES"]:
+    if size > settings.max_bytes:
         uploads.forget_object(key)
-        raise uploads.too_large()
+        raise uploads.too_large(settings)
     extension = key.rsplit(".", 1)[1]
     digest, header = _digest(backend, key)
     if reason := mismatch(extension, header):
         uploads.forget_object(key)
-        raise ApiError(
-            415, "The file's content does not match its extension", errors={"file": reason}
+        raise UnsupportedType(
+            "The file's content does not match its extension", errors={"file": reason}
         )
     upload = Upload(
         user_id=owner.id,
@@ -123,8 +125,8 @@ def finalize(*, owner: Principal, token: str) -> tuple[Upload, bool]:
         content_type=content_type_for(extension),
     )
     try:
-        uploads.insert_within_quota(upload)
-    except ApiError:
+        uploads.insert_within_quota(upload, settings)
+    except ServiceError:
         db.session.rollback()
         uploads.forget_object(key)
         raise
@@ -140,7 +142,7 @@ def _digest(backend: Any, key: str) -> tuple[str, bytes]:
                 header += chunk[: HEADER_BYTES - len(header)]
             sha256.update(chunk)
     except ObjectMissing:
-        raise ApiError(409, "Nothing has been uploaded with this token yet") from None
+        raise Conflict("Nothing has been uploaded with this token yet") from None
     except StorageUnavailable:
         raise uploads.storage_unavailable() from None
     return sha256.hexdigest(), header

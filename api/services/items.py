@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_
 
-from api.http.errors import ApiError
-from api.http.schemas import MAX_ID
+from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
 from models import Item, ItemCount, Principal, db
+from models.base import MAX_ID
 from models.item import fold
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
@@ -100,7 +100,7 @@ def list_items(
     """
     keyset = after is not None
     if keyset and page != 1:
-        raise ApiError(400, "Validation failed", errors={"after": "cannot be combined with page"})
+        raise Invalid({"after": "cannot be combined with page"})
     query = _ORDERED[sort]
     if conditions := item_filters(**filters):
         query = query.where(*conditions)
@@ -149,9 +149,7 @@ def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
             raise ValueError("bad id")
         return _cursor_key(SORTS[sort][0].key, value), item_id
     except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error):
-        raise ApiError(
-            400, "Validation failed", errors={"after": "invalid cursor for this sort order"}
-        ) from None
+        raise Invalid({"after": "invalid cursor for this sort order"}) from None
 
 
 def _cursor_key(column: str, value: Any) -> Any:
@@ -184,7 +182,7 @@ def get_visible(item_id: int, *, viewer: Principal | None) -> Any:
     """
     item = db.session.connection().execute(_ITEM_BY_ID, {"item_id": item_id}).first()
     if item is None or not (item.is_active or can_manage(viewer, item)):
-        raise ApiError(404, "Item not found")
+        raise NotFound("Item not found")
     return item
 
 
@@ -203,11 +201,11 @@ def get_manageable(item_id: int, *, user: Principal) -> Item:
     """
     item = db.session.get(Item, item_id)
     if item is None or not (item.is_active or can_manage(user, item)):
-        raise ApiError(404, "Item not found")
+        raise NotFound("Item not found")
     if not can_manage(user, item):
-        raise ApiError(403, "Only the owner or an administrator may change this item")
+        raise Forbidden("Only the owner or an administrator may change this item")
     if not item.is_active and not user.is_admin:
-        raise ApiError(409, DELETED_READ_ONLY.format(id=item.id))
+        raise Conflict(DELETED_READ_ONLY.format(id=item.id))
     return item
 
 

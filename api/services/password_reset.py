@@ -18,11 +18,11 @@ from sqlalchemy import or_, select, update
 
 from api.core.observability import log_event
 from api.core.security import hash_password
-from api.http.errors import ApiError, validation_error
 from api.services import audit
 from api.services import mail as mailer
 from api.services import tokens as token_service
 from api.services.auth import EMAIL_RE, password_problem
+from api.services.errors import Invalid
 from models import OutboxMail, PasswordResetToken, RefreshToken, User, db, utcnow
 
 KIND = "password_reset"
@@ -68,7 +68,7 @@ def request_reset(email: str) -> None:
     """Queue a reset mail for `email`; identical work whether or not an account has it."""
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
-        raise validation_error({"email": "is not a valid email address"})
+        raise Invalid({"email": "is not a valid email address"})
     db.session.add(OutboxMail(kind=KIND, recipient=email))
     db.session.commit()
 
@@ -204,7 +204,7 @@ def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
     """Set a new password with a reset token: single use, then every session, refresh token
     and personal access token of the account is revoked."""
     if reason := password_problem(new_password):
-        raise validation_error({"new_password": reason})
+        raise Invalid({"new_password": reason})
     now = utcnow()
     token_hash = hash_token(token)
     # Mark it used atomically: of two concurrent confirmations exactly one wins.
@@ -219,14 +219,14 @@ def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
     ).rowcount
     if not claimed:
         db.session.rollback()
-        raise ApiError(400, INVALID_TOKEN, errors={"token": "is invalid, expired or used"})
+        raise Invalid({"token": "is invalid, expired or used"}, INVALID_TOKEN)
     reset = db.session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)
     )
     user = db.session.get(User, reset.user_id) if reset is not None else None
     if user is None or not user.is_active:
         db.session.commit()
-        raise ApiError(400, INVALID_TOKEN, errors={"token": "is invalid, expired or used"})
+        raise Invalid({"token": "is invalid, expired or used"}, INVALID_TOKEN)
     user.password_hash = hash_password(new_password, rounds=bcrypt_rounds)
     user.invalidate_tokens()  # every access and refresh JWT issued so far
     db.session.execute(

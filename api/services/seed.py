@@ -4,7 +4,6 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import insert, select
 
 from api.core.security import hash_password
@@ -19,10 +18,15 @@ DEMO_PASSWORD = "demo-password"
 
 
 def seed(
-    *, items: int, users: int, batch: int = 10_000, progress: Callable[[int], None] | None = None
+    *,
+    items: int,
+    users: int,
+    rounds: int,
+    batch: int = 10_000,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Create `users` demo users (`demo<N>` / `demo-password`) and `items` items owned by them."""
-    owner_ids = _demo_users(users)
+    owner_ids = _demo_users(users, rounds)
     rng = random.Random(items)
     start = utcnow() - timedelta(seconds=items)
     created = 0
@@ -51,8 +55,8 @@ def _item_row(n: int, start: object, owner_ids: list[int], rng: random.Random) -
     }
 
 
-def _demo_users(count: int) -> list[int]:
-    password_hash = hash_password(DEMO_PASSWORD, rounds=current_app.config["BCRYPT_ROUNDS"])
+def _demo_users(count: int, rounds: int) -> list[int]:
+    password_hash = hash_password(DEMO_PASSWORD, rounds=rounds)
     existing = set(db.session.scalars(select(User.username).where(User.username.like("demo%"))))
     new = [
         {"username": f"demo{n}", "email": f"demo{n}@example.com", "password_hash": password_hash}

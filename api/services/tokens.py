@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from api.core.scopes import ScopeError, grant
-from api.http.errors import ApiError, validation_error
 from api.services import audit
+from api.services.errors import Invalid, NotFound
 from api.services.pagination import Page, paginate
 from models import PersonalAccessToken, Principal, User, db, utcnow
 
@@ -62,7 +62,7 @@ def issue(*, user: Principal, name: str, scopes: list[str], expires_at: datetime
     elif expires_at > now + timedelta(days=MAX_DAYS):
         problems["expires_at"] = f"must be at most {MAX_DAYS} days from now"
     if problems:
-        raise validation_error(problems)
+        raise Invalid(problems)
     secret = PREFIX + secrets.token_urlsafe(32)
     token = PersonalAccessToken(
         user_id=user.id,
@@ -113,7 +113,7 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
         query = query.where(PersonalAccessToken.user_id == owner_id)
     token = db.session.scalar(query)
     if token is None:
-        raise ApiError(404, "Token not found")
+        raise NotFound("Token not found")
     # Conditional, so two concurrent revokes record one revocation.
     revoked = db.session.execute(
         update(PersonalAccessToken)
@@ -122,7 +122,7 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
     ).rowcount
     if not revoked:
         db.session.rollback()
-        raise ApiError(404, "Token not found")
+        raise NotFound("Token not found")
     audit.record(
         actor=actor,
         action="token.revoke",

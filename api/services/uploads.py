@@ -9,19 +9,29 @@ Ordering keeps the database and the store consistent through crashes and outages
 """
 
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from api.http.errors import ApiError
+from api.core.config import UploadSettings
 from api.services import audit
+from api.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
+)
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.services.pagination import Page, paginate
 from api.storage import ObjectMissing, StorageUnavailable, signing, storage
@@ -33,17 +43,12 @@ MB = 1024 * 1024
 _QUOTA_LOCK = 0x75706C64
 NO_FILE = "Send the file as a multipart/form-data field named 'file'."
 
-
-def allowed_extensions() -> set[str]:
-    raw = current_app.config["ALLOWED_EXTENSIONS"]
-    return {ext.strip().lower().lstrip(".") for ext in raw.split(",") if ext.strip()}
+log = logging.getLogger(__name__)
 
 
-def storage_unavailable() -> ApiError:
-    return ApiError(
-        503,
-        "File storage is unavailable right now; retry shortly",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+def storage_unavailable() -> Unavailable:
+    return Unavailable(
+        "File storage is unavailable right now; retry shortly", retry_after=RETRY_AFTER_SECONDS
     )
 
 
@@ -57,18 +62,17 @@ def clean_name(original: str, extension: str) -> str:
     return cleaned if _extension(cleaned) == extension else f"upload.{extension}"
 
 
-def checked_extension(original: str) -> str:
-    allowed = ", ".join(sorted(allowed_extensions()))
+def checked_extension(original: str, settings: UploadSettings) -> str:
+    allowed = ", ".join(sorted(settings.allowed_extensions))
     extension = _extension(original)
     if not extension:
-        raise ApiError(
-            415,
+        raise UnsupportedType(
             "The file name has no extension",
             errors={"file": f"the file name needs an extension that says its type ({allowed})"},
         )
-    if extension not in allowed_extensions():
-        raise ApiError(
-            415, f"File type '.{extension}' is not allowed", errors={"file": f"allowed: {allowed}"}
+    if extension not in settings.allowed_extensions:
+        raise UnsupportedType(
+            f"File type '.{extension}' is not allowed", errors={"file": f"allowed: {allowed}"}
         )
     return extension
 
@@ -95,37 +99,35 @@ class _TooLarge(Exception):
     pass
 
 
-def too_large() -> ApiError:
-    return ApiError(413, f"File too large (limit {current_app.config['MAX_UPLOAD_MB']} MB)")
+def too_large(settings: UploadSettings) -> ServiceError:
+    return TooLarge(f"File too large (limit {settings.max_mb} MB)")
 
 
-def save_upload(*, owner: Principal, file: Any) -> Upload:
+def save_upload(*, owner: Principal, file: Any, settings: UploadSettings) -> Upload:
     if not isinstance(file, FileStorage):
-        raise ApiError(400, "No file was sent", errors={"file": NO_FILE})
+        raise Invalid({"file": NO_FILE}, "No file was sent")
     original = (file.filename or "").strip()
     if not original:
-        raise ApiError(
-            400, "No file selected", errors={"file": "The file part has no file name; send one."}
-        )
-    extension = checked_extension(original)
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
+        raise Invalid({"file": "The file part has no file name; send one."}, "No file selected")
+    extension = checked_extension(original, settings)
+    limit = settings.max_bytes
     declared = _stream_size(file.stream)
     if declared is not None and declared > limit:
-        raise too_large()
+        raise too_large(settings)
     header = file.stream.read(HEADER_BYTES)
     file.stream.seek(0)
     if reason := mismatch(extension, header):
-        raise ApiError(
-            415, "The file's content does not match its extension", errors={"file": reason}
+        raise UnsupportedType(
+            "The file's content does not match its extension", errors={"file": reason}
         )
-    check_quota(owner.id, adding=declared or 0)  # early, cheap; enforced atomically below
+    check_quota(owner.id, settings, adding=declared or 0)  # early, cheap; enforced atomically below
     key = f"{uuid.uuid4().hex}.{extension}"
     content_type = content_type_for(extension)
     reader = _Metered(file.stream, limit)
     try:
         storage().save(key, reader, content_type=content_type)  # type: ignore[arg-type]
     except _TooLarge:
-        raise too_large() from None
+        raise too_large(settings) from None
     except StorageUnavailable:
         raise storage_unavailable() from None
     upload = Upload(
@@ -137,7 +139,7 @@ def save_upload(*, owner: Principal, file: Any) -> Upload:
         content_type=content_type,
     )
     try:
-        insert_within_quota(upload)
+        insert_within_quota(upload, settings)
     except BaseException:
         db.session.rollback()
         forget_object(key)
@@ -164,9 +166,10 @@ def _usage(user_id: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def check_quota(user_id: int, *, adding: int, already_added: bool = False) -> None:
-    config = current_app.config
-    max_files, max_mb = config["UPLOAD_QUOTA_FILES"], config["UPLOAD_QUOTA_MB"]
+def check_quota(
+    user_id: int, settings: UploadSettings, *, adding: int, already_added: bool = False
+) -> None:
+    max_files, max_mb = settings.quota_files, settings.quota_mb
     files, used = _usage(user_id)
     if not already_added:
         files, used = files + 1, used + adding
@@ -176,11 +179,11 @@ def check_quota(user_id: int, *, adding: int, already_added: bool = False) -> No
         raise _quota_error(f"at most {max_mb} MB per user; delete some files to upload more")
 
 
-def _quota_error(reason: str) -> ApiError:
-    return ApiError(409, "Upload quota exceeded", errors={"file": reason})
+def _quota_error(reason: str) -> ServiceError:
+    return Conflict("Upload quota exceeded", errors={"file": reason})
 
 
-def insert_within_quota(upload: Upload) -> None:
+def insert_within_quota(upload: Upload, settings: UploadSettings) -> None:
     """Insert and re-check the quota in one transaction that concurrent uploads of the same user
     cannot interleave with (an advisory lock on PostgreSQL; SQLite's write lock, which the
     INSERT takes, serialises all writers)."""
@@ -192,7 +195,7 @@ def insert_within_quota(upload: Upload) -> None:
         )
     db.session.add(upload)
     db.session.flush()
-    check_quota(upload.user_id, adding=upload.size, already_added=True)
+    check_quota(upload.user_id, settings, adding=upload.size, already_added=True)
     db.session.commit()
 
 
@@ -201,7 +204,7 @@ def forget_object(key: str) -> None:
     try:
         storage().delete(key)
     except StorageUnavailable:
-        current_app.logger.warning("Could not remove orphan object %s; purge will", key)
+        log.warning("Could not remove orphan object %s; purge will", key)
 
 
 def _visible(query: Any) -> Any:
@@ -210,13 +213,13 @@ def _visible(query: Any) -> Any:
 
 def _may_manage(upload: Upload, user: Principal) -> None:
     if not (user.is_admin or upload.user_id == user.id):
-        raise ApiError(403, "Only the owner or an administrator may access this upload")
+        raise Forbidden("Only the owner or an administrator may access this upload")
 
 
 def get_manageable(upload_id: int, *, user: Principal) -> Upload:
     upload = db.session.scalar(_visible(select(Upload).where(Upload.id == upload_id)))
     if upload is None:
-        raise ApiError(404, "No such upload")
+        raise NotFound("No such upload")
     _may_manage(upload, user)
     return upload
 
@@ -253,13 +256,9 @@ def delete_upload(upload: Upload, *, actor: Principal) -> None:
 # --- links and downloads ---------------------------------------------------------------
 
 
-def link_ttl() -> int:
-    return current_app.config["UPLOAD_URL_EXPIRES"]
-
-
-def represent(upload: Upload) -> dict[str, Any]:
+def represent(upload: Upload, settings: UploadSettings) -> dict[str, Any]:
     """The upload's fields plus a fresh signed `url` (give it only to the owner or an admin)."""
-    ttl = link_ttl()
+    ttl = settings.url_expires
     expires_at = int(time.time()) + ttl
     url = storage().presigned_url(
         upload.stored_name,
@@ -268,9 +267,7 @@ def represent(upload: Upload) -> dict[str, Any]:
         content_type=upload.content_type,
     )
     if url is None:
-        expires, signature = signing.sign(
-            current_app.config["SECRET_KEY"], upload.stored_name, expires_in=ttl
-        )
+        expires, signature = signing.sign(settings.secret, upload.stored_name, expires_in=ttl)
         expires_at = expires
         url = f"{download_path(upload)}?expires={expires}&signature={signature}"
     return {
@@ -287,10 +284,10 @@ def download_path(upload: Upload) -> str:
 
 def _by_stored_name(stored_name: str) -> Upload:
     if "\x00" in stored_name:  # never a stored name, and PostgreSQL cannot even compare it
-        raise ApiError(404, "File not found")
+        raise NotFound("File not found")
     upload = db.session.scalar(_visible(select(Upload).where(Upload.stored_name == stored_name)))
     if upload is None:
-        raise ApiError(404, "File not found")
+        raise NotFound("File not found")
     return upload
 
 
@@ -300,13 +297,11 @@ def get_for_download(stored_name: str, *, user: Principal) -> Upload:
     return upload
 
 
-def get_for_signed_link(stored_name: str, *, expires: str, signature: str) -> Upload:
+def get_for_signed_link(stored_name: str, *, expires: str, signature: str, secret: str) -> Upload:
     try:
-        signing.verify(
-            current_app.config["SECRET_KEY"], stored_name, expires=expires, given=signature
-        )
+        signing.verify(secret, stored_name, expires=expires, given=signature)
     except signing.LinkRefused as refused:
-        raise ApiError(403, str(refused)) from None
+        raise Forbidden(str(refused)) from None
     return _by_stored_name(stored_name)
 
 
@@ -316,7 +311,7 @@ def open_content(upload: Upload) -> Iterator[bytes]:
         chunks = storage().open(upload.stored_name)
         first = next(chunks, b"")  # fail here, before the 200 is sent, if the store is down
     except ObjectMissing:
-        raise ApiError(404, "File not found") from None
+        raise NotFound("File not found") from None
     except StorageUnavailable:
         raise storage_unavailable() from None
     return _prepend(first, chunks)

@@ -7,11 +7,11 @@ administrators; anyone else gets a 404 (its existence is not revealed).
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from api.http.errors import ApiError
+from api.core.config import WebhookSettings
 from api.services import audit
+from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, paginate
 from api.webhooks import ADMIN_ONLY_EVENTS, PING_EVENT, secrets, ssrf
 from api.webhooks.outbox import envelope, new_event_id
@@ -21,32 +21,36 @@ from models.base import utcnow
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
-def _checked_url(url: str) -> str:
-    config = current_app.config
+def _checked_url(url: str, settings: WebhookSettings) -> str:
     try:
-        ssrf.resolve(url, allow_private=config["WEBHOOKS_ALLOW_PRIVATE"])
+        ssrf.resolve(url, allow_private=settings.allow_private)
     except ssrf.UnsafeUrl as exc:
-        raise ApiError(400, "Webhook URL refused", errors={"url": str(exc)}) from None
+        raise Invalid({"url": str(exc)}, "Webhook URL refused") from None
     return url.strip()
 
 
 def _checked_events(events: list[str], actor: Principal) -> list[str]:
     wanted = list(dict.fromkeys(events))
     if not actor.is_admin and (denied := sorted(set(wanted) & ADMIN_ONLY_EVENTS)):
-        raise ApiError(403, f"Only administrators may subscribe to {', '.join(denied)}")
+        raise Forbidden(f"Only administrators may subscribe to {', '.join(denied)}")
     return wanted
 
 
-def _encrypt(secret: str) -> str:
-    return secrets.encrypt(secret, server_key=current_app.config["SECRET_KEY"])
+def _encrypt(secret: str, settings: WebhookSettings) -> str:
+    return secrets.encrypt(secret, server_key=settings.secret)
 
 
 def create(
-    *, actor: Principal, url: str, events: list[str], description: str | None
+    *,
+    actor: Principal,
+    url: str,
+    events: list[str],
+    description: str | None,
+    settings: WebhookSettings,
 ) -> tuple[WebhookSubscription, str]:
     """The new subscription and its secret (shown once). At most `WEBHOOKS_MAX_PER_USER` each."""
     events = _checked_events(events, actor)
-    url = _checked_url(url)
+    url = _checked_url(url, settings)
     # Lock the owner's row (PostgreSQL; SQLite has one writer anyway) so two concurrent
     # creations cannot both pass the per-user limit.
     db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
@@ -56,15 +60,15 @@ def create(
         url=url,
         events=events,
         description=description or "",
-        secret_encrypted=_encrypt(secret),
+        secret_encrypted=_encrypt(secret, settings),
     )
     db.session.add(subscription)
     db.session.flush()
-    limit = current_app.config["WEBHOOKS_MAX_PER_USER"]
+    limit = settings.max_per_user
     owned = db.session.scalar(select(func.count()).where(WebhookSubscription.user_id == actor.id))
     if (owned or 0) > limit:
         db.session.rollback()
-        raise ApiError(409, f"At most {limit} webhook subscriptions per user")
+        raise Conflict(f"At most {limit} webhook subscriptions per user")
     audit.record(
         actor=actor, action="webhook.create", target_type="webhook", target_id=subscription.id,
         url=url, events=events,
@@ -83,15 +87,17 @@ def list_subscriptions(*, actor: Principal, page: int, per_page: int) -> Page:
 def get(subscription_id: int, *, actor: Principal) -> WebhookSubscription:
     subscription = db.session.get(WebhookSubscription, subscription_id)
     if subscription is None or not (actor.is_admin or subscription.user_id == actor.id):
-        raise ApiError(404, "Webhook subscription not found")
+        raise NotFound("Webhook subscription not found")
     return subscription
 
 
-def update(subscription_id: int, *, actor: Principal, **changes: Any) -> WebhookSubscription:
+def update(
+    subscription_id: int, *, actor: Principal, settings: WebhookSettings, **changes: Any
+) -> WebhookSubscription:
     subscription = get(subscription_id, actor=actor)
     owner = db.session.get(User, subscription.user_id)
     if changes.get("url") is not None:
-        subscription.url = _checked_url(changes["url"])
+        subscription.url = _checked_url(changes["url"], settings)
     if changes.get("events") is not None:
         # What the owner may hear, not the editor: an admin cannot widen a user's scope.
         subscription.events = _checked_events(changes["events"], owner or actor)
@@ -122,13 +128,15 @@ def delete(subscription_id: int, *, actor: Principal) -> None:
     db.session.commit()
 
 
-def rotate_secret(subscription_id: int, *, actor: Principal) -> tuple[WebhookSubscription, str]:
+def rotate_secret(
+    subscription_id: int, *, actor: Principal, settings: WebhookSettings
+) -> tuple[WebhookSubscription, str]:
     subscription = get(subscription_id, actor=actor)
     secret = secrets.generate()
-    grace = current_app.config["WEBHOOKS_ROTATION_GRACE"]
+    grace = settings.rotation_grace
     subscription.previous_secret_encrypted = subscription.secret_encrypted if grace else None
     subscription.previous_secret_expires_at = utcnow() + timedelta(seconds=grace) if grace else None
-    subscription.secret_encrypted = _encrypt(secret)
+    subscription.secret_encrypted = _encrypt(secret, settings)
     audit.record(
         actor=actor, action="webhook.rotate_secret", target_type="webhook",
         target_id=subscription.id,
@@ -141,7 +149,7 @@ def ping(subscription_id: int, *, actor: Principal) -> WebhookDelivery:
     """Queue a `ping` event for this subscription only; the worker delivers it."""
     subscription = get(subscription_id, actor=actor)
     if not subscription.enabled:
-        raise ApiError(409, "The subscription is disabled; enable it first")
+        raise Conflict("The subscription is disabled; enable it first")
     now, event_id = utcnow(), new_event_id()
     data = {"subscription_id": subscription.id, "url": subscription.url}
     db.session.add(
@@ -184,11 +192,11 @@ def redeliver(subscription_id: int, delivery_id: int, *, actor: Principal) -> We
     subscription = get(subscription_id, actor=actor)
     original = db.session.get(WebhookDelivery, delivery_id)
     if original is None or original.subscription_id != subscription.id:
-        raise ApiError(404, "Delivery not found")
+        raise NotFound("Delivery not found")
     if not subscription.enabled:
-        raise ApiError(409, "The subscription is disabled; enable it first")
+        raise Conflict("The subscription is disabled; enable it first")
     if original.status == "pending":
-        raise ApiError(409, "This delivery is still pending; it will be retried")
+        raise Conflict("This delivery is still pending; it will be retried")
     queued = WebhookDelivery(
         event_id=original.event_id, subscription_id=subscription.id, created_at=utcnow()
     )

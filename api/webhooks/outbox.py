@@ -43,10 +43,11 @@ def envelope(event_id: str, event_type: str, at: datetime, data: dict[str, Any])
 
 def _upload(upload: Upload) -> dict[str, Any]:
     """The API's own representation (its signed `url` works as it does for the owner)."""
+    from api.http import settings
     from api.namespaces.uploads import upload_model
     from api.services.uploads import represent
 
-    return dict(marshal(represent(upload), upload_model))
+    return dict(marshal(represent(upload, settings.uploads()), upload_model))
 
 
 def _changed(obj: Any, *names: str) -> bool:

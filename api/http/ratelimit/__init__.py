@@ -20,9 +20,9 @@ else the name as typed. An attempt is counted *before* it runs and given back un
 so N concurrent wrong passwords against a limit of L let exactly L through.
 
 Counts live in a file every worker on the host shares, or in Redis (`REDIS_URL`, with a fallback
-to the file during an outage): see `api/http/ratelimit/storage.py`. Every limited response carries the
-IETF `RateLimit` / `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers) and
-`X-RateLimit-Limit/-Remaining/-Reset` (the tightest policy); a 429 adds `Retry-After`.
+to the file during an outage): see `api/http/ratelimit/storage.py`. Every limited response
+carries the IETF `RateLimit` / `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers)
+and `X-RateLimit-Limit/-Remaining/-Reset` (the tightest policy); a 429 adds `Retry-After`.
 `RATELIMIT_ENABLED=false` turns all of it off (no hooks at all).
 """
 
