@@ -90,7 +90,7 @@ def when_ready(server: object) -> None:
     if config["METRICS_ENABLED"] and config["METRICS_BIND"]:
         from prometheus_client import start_http_server
 
-        from api.core.observability import metrics_registry
+        from api.http.observability import metrics_registry
 
         host, _, port = config["METRICS_BIND"].rpartition(":")
         start_http_server(
@@ -123,4 +123,5 @@ def _write_json_error(sock: object, status_int: int, reason: str, mesg: str) -> 
     util.write_nonblock(sock, head + body)
 
 
+# Gunicorn has no hook for its own error pages; this server process runs only this app.
 util.write_error = _write_json_error

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from api.core.observability import JsonFormatter
+from api.core.logs import JsonFormatter
 from models import IdempotencyKey, RefreshToken, RevokedToken, Upload, User, db, utcnow
 from tests.conftest import ADMIN, Account, login
 from tests.factories import random_email, random_name, random_password

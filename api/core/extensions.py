@@ -1,24 +1,24 @@
-"""Extensions, created unbound here and bound to the app in `create_app`."""
+"""The extension objects, created unbound; `bind_extensions` in api/__init__.py binds them all."""
 
 import sqlite3
 from typing import Any
 
 from flask_cors import CORS
 from flask_migrate import Migrate
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from models import db
 
 cors = CORS()
 migrate = Migrate()
 
-__all__ = ["cors", "db", "migrate"]
+__all__ = ["cors", "db", "migrate", "sqlite_pragmas"]
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL + busy timeout let several gunicorn workers write without 'database is locked'."""
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL + busy timeout let several gunicorn workers write without 'database is locked'.
+
+    Listened for on this app's engines only (see `bind_extensions`), never on every `Engine`.
+    """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()

@@ -9,7 +9,7 @@ anything else looks at it.
 from typing import Any
 
 import orjson
-from flask import Flask, current_app, has_app_context, make_response
+from flask import current_app, has_app_context, make_response
 from flask.json.provider import JSONProvider
 from flask.wrappers import Request, Response
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -87,7 +87,3 @@ def output_json(data: Any, code: int, headers: dict[str, str] | None = None) -> 
     response.mimetype = "application/json"
     response.headers.extend(headers or {})
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.json = OrjsonProvider(app)

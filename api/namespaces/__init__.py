@@ -8,10 +8,10 @@ from flask import Blueprint, Response, current_app, has_request_context, request
 from flask_restx import Api
 from flask_restx.mask import MaskError, ParseError
 
-from api.core.observability import REQUEST_ID_HEADER
 from api.core.scopes import OAUTH2_SCHEME, SCOPES
 from api.http.errors import error_response
 from api.http.jsonio import output_json
+from api.http.observability import REQUEST_ID_HEADER
 from api.http.operations import declare_unavailable, document
 from api.http.ratelimit import document_limits
 from api.http.schemas import SHARED_MODELS
@@ -72,7 +72,7 @@ API_DESCRIPTION = """JSON REST API with JWT authentication, items, uploads and a
 """
 
 
-# Every operation accepts and echoes a request id (see api/core/observability.py).
+# Every operation accepts and echoes a request id (see api/http/observability.py).
 REQUEST_ID_DOC = {
     "params": {
         REQUEST_ID_HEADER: {

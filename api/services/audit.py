@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.core.observability import current_request_id, log_event
+from api.core.logs import current_request_id, log_event
 from api.services.pagination import Page, paginate
 from models import AuditEntry, Principal, db
 

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.core.config import AuthSettings
-from api.core.observability import log_event
+from api.core.logs import log_event
 from api.core.passwords import password_weakness
 from api.core.scopes import as_string, role_scopes
 from api.core.security import (

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from prometheus_client import Counter
 
-from api.core.observability import log_event
+from api.core.logs import log_event
 
 MAIL_EVENTS = Counter(
     "mail_deliveries_total",

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from api.core.observability import log_event
+from api.core.logs import log_event
 from api.core.security import hash_password
 from api.services import audit
 from api.services import mail as mailer

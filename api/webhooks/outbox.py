@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from api.http.schemas import item_model, user_model
 from api.webhooks import ADMIN_ONLY_EVENTS
-from models import Item, Upload, User, WebhookDelivery, WebhookEvent, WebhookSubscription
+from models import Item, Upload, User, WebhookDelivery, WebhookEvent, WebhookSubscription, db
 from models.base import utcnow
 
 Change = tuple[str, int | None, dict[str, Any]]  # (type, owner id, resource)
@@ -131,7 +131,8 @@ def write(connection: Connection, changes: list[Change]) -> None:
         connection.execute(insert(WebhookDelivery), deliveries)
 
 
-@event.listens_for(Session, "after_flush")
+# On this app's sessions only (`db.session`), not on every SQLAlchemy Session in the process.
+@event.listens_for(db.session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
     if changes := collect(session):
         write(session.connection(), changes)

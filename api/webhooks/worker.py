@@ -36,7 +36,7 @@ from flask import Flask
 from sqlalchemy import case, delete, false, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.core.observability import log_event
+from api.core.logs import log_event
 from api.webhooks import delivery, secrets
 from models import WebhookDelivery, WebhookEvent, WebhookSubscription, db
 from models.base import utcnow

@@ -43,9 +43,9 @@ from flask import Flask, Response, current_app, g, request
 from limits import parse
 from sqlalchemy import func, select
 
-from api.core import observability
 from api.core.config import RATE_LIMIT_DEFAULTS
-from api.core.security import configure_hashing
+from api.core.logs import log_event
+from api.http import observability
 from api.http.errors import ApiError
 from api.http.operations import RETRY_AFTER, document
 from api.http.ratelimit.storage import (
@@ -380,10 +380,10 @@ def _storage_changed(redis_up: bool, first_to_notice: bool, reason: str) -> None
     if not first_to_notice:
         return
     if redis_up:
-        observability.log_event("ratelimit_redis_recovered", logging.WARNING)
+        log_event("ratelimit_redis_recovered", logging.WARNING)
     else:
         observability.RATELIMIT_REDIS_OUTAGES.inc()
-        observability.log_event(
+        log_event(
             "ratelimit_redis_unavailable",
             logging.WARNING,
             reason=reason[:200],
@@ -392,7 +392,6 @@ def _storage_changed(redis_up: bool, first_to_notice: bool, reason: str) -> None
 
 
 def init_app(app: Flask) -> None:
-    configure_hashing(max_wait=app.config["BCRYPT_MAX_WAIT"])
     if not app.config["RATELIMIT_ENABLED"]:
         return
     limiter = Limiter(app)

@@ -1,19 +1,16 @@
-"""Request ids, structured (JSON) logs and Prometheus metrics.
+"""Request ids, the access log and Prometheus metrics.
 
 Every request gets an id (the client's `X-Request-ID` when it is sane, else a new one), echoed
-in the response, in every log line and in error bodies. Each request ends with one JSON log line.
+in the response, in every log line and in error bodies. Each request ends with one JSON log line
+(formatted by api/core/logs.py).
 """
 
 import hmac
-import logging
 import os
 import re
 import time
 import uuid
-from datetime import UTC, datetime
-from typing import Any
 
-import orjson
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -26,10 +23,10 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import choose_encoder
 
+from api.core.logs import configure_logging, logger
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
-
-logger = logging.getLogger("api")
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
 LATENCY = Histogram(
@@ -46,54 +43,6 @@ RATELIMIT_REDIS_UP = Gauge(
 RATELIMIT_REDIS_OUTAGES = Counter(
     "ratelimit_redis_outages_total", "Redis outages the rate limiter fell back through"
 )
-
-
-def current_request_id() -> str | None:
-    return g.get("request_id")
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id and event fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        payload: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", None)
-        if request_id:
-            payload["request_id"] = request_id
-        payload.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(payload, default=str).decode()
-
-
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            record.request_id = g.get("request_id")
-        except RuntimeError:  # outside a request
-            record.request_id = None
-        return True
-
-
-def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """An application event (login, admin action, ...) as one structured log line."""
-    logger.log(level, event, extra={"fields": {"event": event, **fields}})
-
-
-def configure_logging(level: str) -> None:
-    """Add one JSON handler to the root logger (once), leaving the host's handlers alone."""
-    root = logging.getLogger()
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
-        handler.addFilter(RequestIdFilter())
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 def init_app(app: Flask) -> None:
