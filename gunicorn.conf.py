@@ -10,11 +10,14 @@ from typing import Any
 
 from gunicorn import util
 
-bind = f"0.0.0.0:{os.environ.get('FLASK_RUN_PORT', '5000')}"
+from api.core.config import server_settings
+
+_SERVER = server_settings()
+bind = f"0.0.0.0:{_SERVER['PORT']}"
 # Threads keep a ~0.2 s bcrypt login from blocking the other requests of its worker.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+workers = _SERVER["WORKERS"]
+threads = _SERVER["THREADS"]
 keepalive = 5
 # Each worker gets its own SO_REUSEPORT socket, so the kernel spreads connections over the
 # workers; with one shared socket a single gthread worker can take every keep-alive client.
@@ -27,7 +30,7 @@ graceful_timeout = 8
 control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = _SERVER["LOG_LEVEL"]
 # Bounded request lines and headers; what exceeds them gets the JSON error below.
 limit_request_line = 8190
 limit_request_field_size = 8190
@@ -94,7 +97,9 @@ def when_ready(server: object) -> None:
 
         host, _, port = config["METRICS_BIND"].rpartition(":")
         start_http_server(
-            int(port), addr=host.strip("[]") or "127.0.0.1", registry=metrics_registry()
+            int(port),
+            addr=host.strip("[]") or "127.0.0.1",
+            registry=metrics_registry(config["PROMETHEUS_MULTIPROC_DIR"]),
         )
 
 

@@ -43,6 +43,18 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def server_settings() -> dict[str, Any]:
+    """What gunicorn.conf.py needs before any app exists: port, workers, threads, log level."""
+    load_dotenv(ROOT / ".env")
+    env = os.environ.get
+    return {
+        "PORT": int(env("FLASK_RUN_PORT", "5000")),
+        "WORKERS": int(env("WEB_CONCURRENCY", "2")),
+        "THREADS": int(env("GUNICORN_THREADS", "8")),
+        "LOG_LEVEL": env("LOG_LEVEL", "info").lower(),
+    }
+
+
 def load_config() -> dict[str, Any]:
     """Read the environment once; `create_app(config)` overrides any key afterwards."""
     load_dotenv(ROOT / ".env")
@@ -122,6 +134,8 @@ def load_config() -> dict[str, Any]:
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "5")),
         "DB_STATEMENT_TIMEOUT_MS": int(env("DB_STATEMENT_TIMEOUT_MS", "20000")),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),
+        # Set by gunicorn.conf.py before the app loads (prometheus_client reads it at import).
+        "PROMETHEUS_MULTIPROC_DIR": env("PROMETHEUS_MULTIPROC_DIR") or None,
         # Bytes of rendered item list pages cached per worker (0 disables); api/http/page_cache.py.
         "LIST_CACHE_BYTES": int(env("LIST_CACHE_BYTES", str(8 * 1024 * 1024))),
         "METRICS_ENABLED": _bool(env("METRICS_ENABLED"), default=True),

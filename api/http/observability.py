@@ -6,7 +6,6 @@ in the response, in every log line and in error bodies. Each request ends with o
 """
 
 import hmac
-import os
 import re
 import time
 import uuid
@@ -84,11 +83,11 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
-def metrics_registry() -> CollectorRegistry:
+def metrics_registry(multiprocess_dir: str | None) -> CollectorRegistry:
     """The registry to expose: every worker's values when gunicorn runs in multiprocess mode."""
     from prometheus_client import REGISTRY
 
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if not multiprocess_dir:
         return REGISTRY
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
@@ -106,7 +105,7 @@ def _metrics() -> Response:
             "Metrics need the configured bearer token",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
-    registry = metrics_registry()
+    registry = metrics_registry(current_app.config["PROMETHEUS_MULTIPROC_DIR"])
     accept = request.headers.get("Accept", "")
     if "application/openmetrics-text" in accept:
         encoder, content_type = choose_encoder(accept)
