@@ -14,7 +14,7 @@ from flask import Response, request
 from flask_restx import Model, Namespace, fields
 from flask_restx.utils import merge, unpack
 
-from api.http.conditional import ETAG_HEADER, etag_of, not_modified
+from api.http.conditional import ETAG_HEADER, IF_NONE_MATCH, etag_of, not_modified
 from api.http.errors import validation_error
 from api.http.marshalling import serializer
 from api.http.schemas import error_model
@@ -83,6 +83,21 @@ def errors(*codes: int, **descriptions: str) -> Callable[[F], F]:
         return document(func, responses=responses)
 
     return decorator
+
+
+NOT_MODIFIED = "Not modified: your `If-None-Match` ETag is current"
+
+
+def conditional_list(ns: Namespace, parser: Any) -> Callable[[F], F]:
+    """A list read filtered by `parser`: a bad query is a 400 (414 when the URL is too long), and
+    a page whose ETag the client sent as `If-None-Match` is a 304. Put it under the auth
+    decorator; `returns` (below it) declares the page."""
+
+    def decorate(func: F) -> F:
+        func = ns.response(304, NOT_MODIFIED)(errors(400, 414)(func))
+        return ns.doc(params=IF_NONE_MATCH)(ns.expect(parser)(func))  # type: ignore[no-any-return]
+
+    return decorate
 
 
 def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:

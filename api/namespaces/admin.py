@@ -4,8 +4,14 @@ from flask import Response
 from flask_restx import Namespace, Resource, fields
 
 from api.http.auth import admin_required, current_user
-from api.http.conditional import IF_MATCH, IF_NONE_MATCH, PAGE_ETAG_HEADER, etag_for, require_match
-from api.http.operations import described, errors, json_body, returns
+from api.http.conditional import IF_MATCH, PAGE_ETAG_HEADER, etag_for, require_match
+from api.http.operations import (
+    conditional_list,
+    described,
+    errors,
+    json_body,
+    returns,
+)
 from api.http.page_cache import cached_list
 from api.http.pagination import PAGINATION_HEADERS, page_response
 from api.http.schemas import (
@@ -135,16 +141,13 @@ SELF_CHANGE = (
     "cannot be demoted or deactivated"
 )
 LIST_HEADERS = {**PAGINATION_HEADERS, **PAGE_ETAG_HEADER}
-NOT_MODIFIED = "Not modified: your `If-None-Match` ETag is current"
 
 
 @ns.route("/items")
 class AdminItems(Resource):
-    @ns.doc(id="adminListItems", params=IF_NONE_MATCH)
-    @ns.expect(items_parser)
+    @ns.doc(id="adminListItems")
     @admin_required
-    @errors(400, 414)
-    @ns.response(304, NOT_MODIFIED)
+    @conditional_list(ns, items_parser)
     @returns(
         admin_item_page_model,
         description="A page of all items, inactive included",
@@ -215,11 +218,9 @@ class AdminStats(Resource):
 
 @ns.route("/users")
 class AdminUsers(Resource):
-    @ns.doc(id="adminListUsers", params=IF_NONE_MATCH)
-    @ns.expect(users_parser)
+    @ns.doc(id="adminListUsers")
     @admin_required
-    @errors(400, 414)
-    @ns.response(304, NOT_MODIFIED)
+    @conditional_list(ns, users_parser)
     @returns(user_page_model, description="A page of users", headers=PAGINATION_HEADERS, etag=True)
     @described(UNKNOWN_PARAMETERS)
     def get(self) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -274,11 +275,9 @@ class AdminToggleUser(Resource):
 
 @ns.route("/audit")
 class AdminAudit(Resource):
-    @ns.doc(id="adminListAudit", params=IF_NONE_MATCH)
-    @ns.expect(audit_parser)
+    @ns.doc(id="adminListAudit")
     @admin_required
-    @errors(400, 414)
-    @ns.response(304, NOT_MODIFIED)
+    @conditional_list(ns, audit_parser)
     @returns(
         audit_page_model,
         description="A page of audit entries",

@@ -6,7 +6,14 @@ from flask_restx import Namespace, Resource, fields
 from api.http.auth import current_user, optional_user, token_optional, token_required
 from api.http.conditional import IF_MATCH, IF_NONE_MATCH, PAGE_ETAG_HEADER, etag_for, require_match
 from api.http.idempotency import idempotent
-from api.http.operations import described, errors, json_body, returns
+from api.http.operations import (
+    NOT_MODIFIED,
+    conditional_list,
+    described,
+    errors,
+    json_body,
+    returns,
+)
 from api.http.page_cache import cached_list
 from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER
 from api.http.schemas import (
@@ -22,7 +29,6 @@ from api.services import items as item_service
 ns = Namespace("user", description="Items and file uploads", path="/")
 
 LIST_HEADERS = {**PAGINATION_HEADERS, **PAGE_ETAG_HEADER}
-NOT_MODIFIED = "Not modified: your `If-None-Match` ETag is current"
 CHANGE_FEED = (
     "**Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed "
     "since then, oldest change first, by cursor. Keep the last page's newest `updated_at` and "
@@ -62,11 +68,9 @@ my_items_parser = my_item_list_parser()
 
 @ns.route("/items")
 class ItemList(Resource):
-    @ns.doc(id="listItems", params=IF_NONE_MATCH)
-    @ns.expect(items_parser)
+    @ns.doc(id="listItems")
     @token_optional(scopes=["items:read"])
-    @errors(400, 414)
-    @ns.response(304, NOT_MODIFIED)
+    @conditional_list(ns, items_parser)
     @returns(item_page_model, description="A page of active items", headers=LIST_HEADERS)
     @described(CHANGE_FEED, UNKNOWN_PARAMETERS)
     def get(self) -> Response:
@@ -112,7 +116,7 @@ class ItemDetail(Resource):
     @ns.doc(id="getItem", params=IF_NONE_MATCH)
     @token_optional(scopes=["items:read"])
     @errors(404, e404=GONE)
-    @ns.response(304, "Not modified: your `If-None-Match` ETag is current")
+    @ns.response(304, NOT_MODIFIED)
     @returns(item_model, description="The item", etag=True)
     def get(self, item_id: int) -> Any:
         """Get one item.
@@ -183,11 +187,9 @@ def _editable(item_id: int) -> Any:
 
 @ns.route("/me/items")
 class MyItems(Resource):
-    @ns.doc(id="listMyItems", params=IF_NONE_MATCH)
-    @ns.expect(my_items_parser)
+    @ns.doc(id="listMyItems")
     @token_required(scopes=["items:read"])
-    @errors(400, 414)
-    @ns.response(304, NOT_MODIFIED)
+    @conditional_list(ns, my_items_parser)
     @returns(
         item_page_model,
         description="A page of the caller's items, soft-deleted ones included unless "
