@@ -1,2 +1,2 @@
-"""Core pieces every layer may use: settings, extensions, hashing and tokens, scopes,
-logging and metrics. Nothing here handles a request."""
+"""Core pieces every layer may use: settings, extension objects, hashing and tokens, the
+password policy, scopes and logs. Nothing here handles a request."""

@@ -19,15 +19,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask_restx import marshal
+from flask import current_app
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from api.http.schemas import item_model, user_model
+from api.core.config import UploadSettings
 from api.webhooks import ADMIN_ONLY_EVENTS
 from models import Item, Upload, User, WebhookDelivery, WebhookEvent, WebhookSubscription, db
-from models.base import utcnow
+from models.base import isoformat, utcnow
 
 Change = tuple[str, int | None, dict[str, Any]]  # (type, owner id, resource)
 
@@ -43,11 +43,10 @@ def envelope(event_id: str, event_type: str, at: datetime, data: dict[str, Any])
 
 def _upload(upload: Upload) -> dict[str, Any]:
     """The API's own representation (its signed `url` works as it does for the owner)."""
-    from api.http import settings
-    from api.namespaces.uploads import upload_model
-    from api.services.uploads import represent
+    from api.services.uploads import represent  # it imports this module (webhook events)
 
-    return dict(marshal(represent(upload, settings.uploads()), upload_model))
+    data = represent(upload, UploadSettings.of(current_app.config))
+    return {**data, "url_expires_at": isoformat(data["url_expires_at"])}
 
 
 def _changed(obj: Any, *names: str) -> bool:
@@ -56,7 +55,7 @@ def _changed(obj: Any, *names: str) -> bool:
 
 
 def _item_changes(item: Item) -> list[Change]:
-    data = dict(marshal(item, item_model))
+    data = item.to_dict()
     changes: list[Change] = []
     if _changed(item, "name", "description"):
         changes.append(("item.updated", item.user_id, data))
@@ -69,14 +68,14 @@ def collect(session: Session) -> list[Change]:
     changes: list[Change] = []
     for obj in session.new:
         if isinstance(obj, Item):
-            changes.append(("item.created", obj.user_id, dict(marshal(obj, item_model))))
+            changes.append(("item.created", obj.user_id, obj.to_dict()))
         elif isinstance(obj, Upload):
             changes.append(("upload.created", obj.user_id, _upload(obj)))
     for obj in session.dirty:
         if isinstance(obj, Item):
             changes.extend(_item_changes(obj))
         elif isinstance(obj, User) and _changed(obj, "is_active") and not obj.is_active:
-            changes.append(("user.deactivated", obj.id, dict(marshal(obj, user_model))))
+            changes.append(("user.deactivated", obj.id, obj.to_dict()))
     for obj in session.deleted:
         if isinstance(obj, Upload):
             changes.append(("upload.deleted", obj.user_id, _upload(obj)))
@@ -86,7 +85,7 @@ def collect(session: Session) -> list[Change]:
 def record_user_deactivated(connection: Connection, user: User) -> None:
     """For a deactivation made by a Core statement (the last-admin guard's conditional UPDATE),
     which the `after_flush` hook does not see."""
-    write(connection, [("user.deactivated", user.id, dict(marshal(user, user_model)))])
+    write(connection, [("user.deactivated", user.id, user.to_dict())])
 
 
 _SUBSCRIBERS = (
