@@ -20,7 +20,7 @@ from werkzeug.test import encode_multipart
 
 from api.observability import JsonFormatter
 from models import IdempotencyKey, RefreshToken, RevokedToken, Upload, User, db, utcnow
-from tests.conftest import ADMIN, Account, login
+from tests.helpers import ADMIN, Account, login
 from tests.factories import random_email, random_name, random_password
 from tests.spec import SPEC
 

@@ -11,7 +11,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families
 
 from api import create_app
-from tests.conftest import build_test_config
+from tests.helpers import build_test_config
 
 TOKEN = "metrics-token-0123456789abcdef-0123456789"
 PROMETHEUS_TEXT = "text/plain; version=1.0.0; charset=utf-8"

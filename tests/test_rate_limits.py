@@ -17,10 +17,17 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from api.ratelimit import rate_limit
-from tests.conftest import ADMIN, Account, build_test_config, login, register
-from tests.spec import inline_shared
-from tests.test_auth import assert_error
-from tests.test_uploads import upload
+from tests.helpers import (
+    ADMIN,
+    Account,
+    assert_error,
+    build_test_config,
+    fail_login,
+    login,
+    register,
+    upload,
+)
+from tests.spec import inline_shared, operations
 
 LOGIN = "/api/auth/login"
 ATTACKER, OWNER = "203.0.113.9", "198.51.100.20"
@@ -44,10 +51,6 @@ def policies(response: Any) -> dict[str, dict[str, int]]:
             values = dict(param.split("=") for param in params)
             out.setdefault(json.loads(name), {}).update({k: int(v) for k, v in values.items()})
     return out
-
-
-def fail_login(client: FlaskClient, username: str, **kwargs: Any) -> Any:
-    return client.post(LOGIN, json={"username": username, "password": "wrong-password-1"}, **kwargs)
 
 
 class TestEveryRoute:
@@ -292,19 +295,13 @@ class TestOffSwitch:
 
 class TestDeclared:
     @pytest.fixture
-    def spec(self, client: FlaskClient) -> dict[str, Any]:
-        return inline_shared(client.get("/api/openapi.json").get_json())
+    def spec(self, served_spec: dict[str, Any]) -> dict[str, Any]:
+        return inline_shared(served_spec)
 
     def test_every_operation_declares_its_429(self, spec: dict[str, Any]) -> None:
-        operations = [
-            (path, method, operation)
-            for path, item in spec["paths"].items()
-            for method, operation in item.items()
-            if method in {"get", "post", "put", "patch", "delete"}
-        ]
-        assert len(operations) > 20
-        for path, method, operation in operations:
-            limited = operation["responses"].get("429")
+        assert len(operations(spec)) > 20
+        for path, method, op in operations(spec):
+            limited = op["responses"].get("429")
             assert limited, f"{method} {path} does not declare 429"
             schema = limited["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
@@ -314,10 +311,10 @@ class TestDeclared:
     def test_every_response_declares_the_rate_limit_headers(self, spec: dict[str, Any]) -> None:
         expected = {"RateLimit", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining"}
         for item in spec["paths"].values():
-            for method, operation in item.items():
+            for method, op in item.items():
                 if method == "parameters":
                     continue
-                for response in operation["responses"].values():
+                for response in op["responses"].values():
                     assert expected <= response.get("headers", {}).keys()
 
     def test_named_limits_are_listed_on_their_operations(self, spec: dict[str, Any]) -> None:
