@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 
 from api.errors import ApiError
 from tests.contract import ContractViolation
-from tests.spec import RAW_SPEC, SPEC, SPEC_PATH, operations, schema_of
+from tests.spec import RAW_SPEC, SPEC, SPEC_PATH, operation, operations, schema_of
 
 PUBLIC_OPERATIONS = {
     "getHealth",
@@ -137,3 +137,15 @@ def test_export_command_writes_the_served_document(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["export-openapi", "--output", str(target)])
     assert result.exit_code == 0, result.output
     assert json.loads(target.read_text()) == RAW_SPEC
+
+
+def test_refresh_and_audit_operations_exist_and_metrics_does_not() -> None:
+    refresh = operation("/api/auth/refresh", "post")
+    assert refresh["operationId"] == "refreshToken"
+    assert "401" in refresh["responses"]
+    audit = operation("/api/admin/audit", "get")
+    assert audit["operationId"] == "adminListAudit"
+    assert {"page", "per_page", "action", "actor_id"} <= {p["name"] for p in audit["parameters"]}
+    token_schema = SPEC["components"]["schemas"]["AuthToken"]
+    assert "refresh_token" in token_schema["required"]
+    assert not any("metrics" in path for path in SPEC["paths"])

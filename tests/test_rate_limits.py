@@ -27,7 +27,7 @@ from tests.helpers import (
     register,
     upload,
 )
-from tests.spec import inline_shared, operations
+from tests.spec import inline_shared, operation, operations
 
 LOGIN = "/api/auth/login"
 ATTACKER, OWNER = "203.0.113.9", "198.51.100.20"
@@ -329,3 +329,50 @@ class TestDeclared:
         response = client.get("/api/items", headers={"Origin": "https://app.example.com"})
         exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
         assert {"RateLimit", "RateLimit-Policy", "Retry-After", "X-RateLimit-Remaining"} <= exposed
+
+
+# --- the headers on every answer ---------------------------------------------------------
+
+
+class TestRateLimitHeaders:
+    def test_login_responses_carry_rate_limit_headers(
+        self, app_factory: Callable[..., Flask]
+    ) -> None:
+        app = app_factory(LOGIN_RATE_LIMIT="5 per minute")
+        client = app.test_client()
+        ok = client.post("/api/auth/login", json=ADMIN)
+        assert ok.status_code == 200
+        assert ok.headers["X-RateLimit-Limit"] == "5"
+        assert ok.headers["X-RateLimit-Remaining"] == "5"  # successes are not counted
+        assert int(ok.headers["X-RateLimit-Reset"]) > 0
+        assert "Retry-After" not in ok.headers  # only a 429 tells the client to wait
+
+        bad = {"username": ADMIN["username"], "password": "not-the-password"}
+        remaining = []
+        for _ in range(5):
+            response = client.post("/api/auth/login", json=bad)
+            assert response.status_code == 401
+            assert response.headers["X-RateLimit-Limit"] == "5"
+            remaining.append(int(response.headers["X-RateLimit-Remaining"]))
+        assert remaining == [4, 3, 2, 1, 0]
+
+        limited = client.post("/api/auth/login", json=bad)
+        assert_error(limited, 429)
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert 0 < int(limited.headers["Retry-After"]) <= 60
+        # Even the right password is refused while limited.
+        assert_error(client.post("/api/auth/login", json=ADMIN), 429)
+
+    def test_default_limit_comes_from_config(self, client: FlaskClient) -> None:
+        response = client.post("/api/auth/login", json={"username": "ghost", "password": "x"})
+        assert response.status_code == 401
+        assert response.headers["X-RateLimit-Limit"] == "10"
+
+    def test_every_route_is_limited_per_address(self, client: FlaskClient) -> None:
+        response = client.get("/api/items")
+        assert response.status_code == 200
+        assert response.headers["X-RateLimit-Limit"] == "6000"  # ADDRESS_RATE_LIMIT
+        assert response.headers["RateLimit-Policy"] == '"address";q=6000;w=60'
+
+    def test_login_429_declares_retry_after(self) -> None:
+        assert "Retry-After" in operation("/api/auth/login", "post")["responses"]["429"]["headers"]
