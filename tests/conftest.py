@@ -1,11 +1,11 @@
-"""Fixtures: `app` (fresh database per test) -> `client` -> token helpers.
+"""Fixtures: `app` (fresh database per test) -> `client` -> the accounts (`admin`, `user`, ...),
+and the servers and databases some tests need. The functions they use are in tests/helpers.py.
 
 Set TEST_DATABASE_URL to run the suite against another database (e.g. PostgreSQL).
 """
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,24 +16,16 @@ from api import create_app
 from api.services.auth import ensure_admin
 from models import db
 from tests.contract import ContractClient
-from tests.factories import random_email, random_name, random_password
-
-ADMIN = {"username": "admin", "password": "admin-password-1", "email": "admin@example.com"}
-
-
-def build_test_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL", "sqlite://"),
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "BCRYPT_ROUNDS": 4,
-        "DATA_DIR": str(tmp_path),
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "ADMIN_USERNAME": ADMIN["username"],
-        "ADMIN_PASSWORD": ADMIN["password"],
-        "ADMIN_EMAIL": ADMIN["email"],
-        **overrides,
-    }
+from tests.factories import random_name
+from tests.helpers import (
+    ADMIN,
+    Account,
+    MakeItem,
+    MakeUser,
+    build_test_config,
+    login,
+    register,
+)
 
 
 @pytest.fixture
@@ -66,44 +58,23 @@ def app(app_factory: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A test client that checks every response against openapi.json (tests/contract.py)."""
     return app.test_client()
 
 
-@dataclass
-class Account:
-    """A registered user as the tests see it: its public fields, password and auth headers."""
-
-    id: int
-    username: str
-    email: str
-    password: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+@pytest.fixture
+def raw_client(app: Flask) -> FlaskClient:
+    """A client without the contract check, for deliberately undocumented outcomes (a provoked
+    500, answers to undocumented methods, docs assets)."""
+    return FlaskClient(app, app.response_class)
 
 
-def login(client: FlaskClient, username: str, password: str) -> Account:
-    response = client.post("/api/auth/login", json={"username": username, "password": password})
-    assert response.status_code == 200, response.get_json()
-    body = response.get_json()
-    user = body["user"]
-    return Account(user["id"], user["username"], user["email"], password, body["token"])
-
-
-def register(client: FlaskClient, **fields: Any) -> Account:
-    payload = {
-        "username": random_name(),
-        "email": random_email(),
-        "password": random_password(),
-        **fields,
-    }
-    response = client.post("/api/auth/register", json=payload)
-    assert response.status_code == 201, response.get_json()
-    body = response.get_json()
-    user = body["user"]
-    return Account(user["id"], user["username"], user["email"], payload["password"], body["token"])
+@pytest.fixture
+def served_spec(client: FlaskClient) -> dict[str, Any]:
+    """The OpenAPI document as the app serves it."""
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
 
 
 @pytest.fixture
@@ -122,12 +93,12 @@ def other_user(client: FlaskClient) -> Account:
 
 
 @pytest.fixture
-def make_user(client: FlaskClient) -> Callable[..., Account]:
+def make_user(client: FlaskClient) -> MakeUser:
     return lambda **fields: register(client, **fields)
 
 
 @pytest.fixture
-def make_item(client: FlaskClient) -> Callable[..., dict[str, Any]]:
+def make_item(client: FlaskClient) -> MakeItem:
     def create(account: Account, name: str | None = None, **fields: Any) -> dict[str, Any]:
         payload = {"name": name or random_name("item"), **fields}
         response = client.post("/api/items", json=payload, headers=account.headers)
@@ -153,3 +124,30 @@ def s3_server() -> Iterator[Any]:
 
     with running_s3_server() as server:
         yield server
+
+
+@pytest.fixture
+def shared_database_url(tmp_path: Any) -> str:
+    """A database that several threads really share, for races: TEST_DATABASE_URL, or a SQLite
+    file (each connection to the default in-memory SQLite is a database of its own)."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shared.db'}"
+
+
+def _throwaway_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    from tests.services import throwaway_database
+
+    with throwaway_database(request.module.__name__.rsplit(".", 1)[-1]) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A throwaway PostgreSQL database for one test (dropped afterwards), so it never meets the
+    tables of the rest of the suite; locally skipped when PostgreSQL is unreachable."""
+    yield from _throwaway_database(request)
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """`postgres_url`, shared by the tests of a module."""
+    yield from _throwaway_database(request)

@@ -4,10 +4,9 @@ The test client validates each response to a documented operation with openapi-c
 undocumented status code, a missing field or a wrong type fails the test that made the request.
 """
 
-import json
+import copy
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -16,7 +15,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from openapi_core.templating.paths.exceptions import PathError
 from werkzeug.test import TestResponse
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+from tests.spec import RAW_SPEC
 
 
 class ContractViolation(AssertionError):
@@ -33,15 +32,14 @@ class _SentRequest(WerkzeugOpenAPIRequest):
 
 @cache
 def openapi() -> OpenAPI:
-    return OpenAPI.from_dict(json.loads(SPEC_PATH.read_text()))
+    return OpenAPI.from_dict(copy.deepcopy(RAW_SPEC))  # a copy: the tests read RAW_SPEC too
 
 
 @cache
 def _declared_statuses() -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
     """(path pattern, method, statuses declared by name) of every operation."""
-    spec = json.loads(SPEC_PATH.read_text())
     found = []
-    for path, item in spec["paths"].items():
+    for path, item in RAW_SPEC["paths"].items():
         pattern = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
         for method, operation in item.items():
             if isinstance(operation, dict) and "responses" in operation:

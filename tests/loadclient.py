@@ -49,30 +49,6 @@ class Connection:
         self.conn.close()
 
 
-def register(url: str, username: str, password: str = "load-test-password") -> dict[str, Any]:
-    """Register a user; returns the token response body."""
-    conn = Connection(url)
-    try:
-        body = {"username": username, "email": f"{username}@example.com", "password": password}
-        status, data = conn.request("POST", "/api/auth/register", body)
-    finally:
-        conn.close()
-    assert status == 201, (status, data)
-    return data
-
-
-def login(url: str, username: str, password: str) -> str:
-    conn = Connection(url)
-    try:
-        status, data = conn.request(
-            "POST", "/api/auth/login", {"username": username, "password": password}
-        )
-    finally:
-        conn.close()
-    assert status == 200, (status, data)
-    return data["token"]
-
-
 def report(line: str) -> None:
     """Figures for `pytest -s` (stdout is captured otherwise)."""
     sys.stdout.write(line + "\n")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.live import free_port
+from tests.live import free_port, terminate
 from tests.services import ensure_postgres, unavailable
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -96,12 +96,7 @@ def pgbouncer(pool_size: int = 20) -> Iterator[int]:
         _wait_for_port(port, process, log)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process, timeout=10)
         shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,43 +43,39 @@ def _postgres_admin() -> Any:
     return psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
 
 
-def ensure_postgres() -> None:
-    import psycopg
-
+def _ensure(probe: Callable[[], object], down: type[Exception], start: str, what: str) -> None:
+    """Probe a service; if it is down, start it (as root, with `start`: its executable first)
+    and wait up to 20 s for the probe to pass."""
     try:
-        _postgres_admin().close()
+        probe()
         return
-    except psycopg.OperationalError:
-        _try_start(START_POSTGRES, "pg_ctlcluster")
+    except down:
+        _try_start(start, start.split()[0])
     deadline = time.monotonic() + 20
     while True:
         try:
-            _postgres_admin().close()
+            probe()
             return
-        except psycopg.OperationalError as exc:
+        except down as exc:
             if time.monotonic() > deadline:
-                unavailable(f"PostgreSQL is not reachable ({PG_ADMIN_DSN}): {exc}")
+                unavailable(f"{what} is not reachable: {exc}")
             time.sleep(0.5)
+
+
+def ensure_postgres() -> None:
+    import psycopg
+
+    def probe() -> None:
+        _postgres_admin().close()
+
+    _ensure(probe, psycopg.OperationalError, START_POSTGRES, f"PostgreSQL ({PG_ADMIN_DSN})")
 
 
 def ensure_redis() -> None:
     import redis
 
     with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=3) as client:
-        try:
-            client.ping()
-            return
-        except redis.RedisError:
-            _try_start(START_REDIS, "redis-server")
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.RedisError as exc:
-                if time.monotonic() > deadline:
-                    unavailable(f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}: {exc}")
-                time.sleep(0.5)
+        _ensure(client.ping, redis.RedisError, START_REDIS, f"Redis on {REDIS_HOST}:{REDIS_PORT}")
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""The committed openapi.json, read once for every test module that walks it.
+"""The committed openapi.json, read once for every test module that walks it (and for the
+contract check of every response, tests/contract.py).
 
 `SPEC` has the shared parameters, headers and responses (`components/parameters`, `headers`,
 `responses`) inlined where they are referenced, so a test reads an operation's parameters and
@@ -11,6 +12,7 @@ from typing import Any
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 RAW_SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+METHODS = ("get", "put", "post", "patch", "delete")
 _INLINED = ("#/components/parameters/", "#/components/headers/", "#/components/responses/")
 
 
@@ -39,3 +41,28 @@ def schema_of(schema: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in schema:
         return RAW_SPEC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     return schema
+
+
+def operations(document: dict[str, Any] = SPEC) -> list[tuple[str, str, dict[str, Any]]]:
+    """(path, method, operation) of every operation in `document` (the committed spec unless
+    another, e.g. the served one, is given), in the document's order."""
+    return [
+        (path, method, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
+
+
+def operation(path: str, method: str) -> dict[str, Any]:
+    """The operation at `method` `path` of the committed spec."""
+    return SPEC["paths"][path][method]
+
+
+def header_params(op: dict[str, Any]) -> set[str]:
+    """The names of the headers an operation declares as parameters."""
+    return {p["name"] for p in op.get("parameters", []) if p.get("in") == "header"}
+
+
+def operation_by_id(operation_id: str) -> dict[str, Any]:
+    return next(op for _, _, op in operations() if op["operationId"] == operation_id)

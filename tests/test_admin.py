@@ -1,19 +1,22 @@
 """The admin namespace through HTTP: `/api/admin/...` as anonymous, normal user and admin."""
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import ADMIN, Account, login
-
-ITEM_FIELDS = {"id", "name", "description", "is_active", "created_at", "updated_at", "user_id"}
-USER_FIELDS = {"id", "username", "email", "is_admin", "is_active", "created_at", "last_login"}
-PAGE_FIELDS = {"items", "total", "page", "per_page"}
-
-MakeItem = Callable[..., dict[str, Any]]
-MakeUser = Callable[..., Account]
+from tests.helpers import (
+    ADMIN,
+    ITEM_FIELDS,
+    PAGE_FIELDS,
+    USER_FIELDS,
+    Account,
+    MakeItem,
+    MakeUser,
+    assert_error,
+    login,
+    names,
+)
 
 # Every admin operation, with a body that would be valid for an admin.
 ADMIN_ROUTES = [
@@ -29,22 +32,8 @@ ADMIN_ROUTES = [
 ROUTE_IDS = [f"{method.upper()} {path}" for method, path, _ in ADMIN_ROUTES]
 
 
-def assert_error(response: Any, status: int, *fields: str) -> dict[str, Any]:
-    assert response.status_code == status, response.data
-    assert response.is_json, response.data
-    body = response.get_json()
-    assert isinstance(body.get("error"), str) and body["error"]
-    for field in fields:
-        assert field in body.get("errors", {}), body
-    return body
-
-
 def ids(body: dict[str, Any]) -> list[int]:
     return [entry["id"] for entry in body["items"]]
-
-
-def names(body: dict[str, Any]) -> list[str]:
-    return [entry["name"] for entry in body["items"]]
 
 
 def fill(value: Any, item_id: int, user_id: int) -> Any:

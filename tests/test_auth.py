@@ -5,39 +5,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN, login, register
-from tests.factories import random_email, random_name, random_password
+from tests.factories import random_user
+from tests.helpers import ADMIN, USER_FIELDS, assert_error, bearer, fail_login, login, register
 
 REGISTER = "/api/auth/register"
 LOGIN = "/api/auth/login"
 ME = "/api/auth/me"
 LOGOUT = "/api/auth/logout"
 CHANGE_PASSWORD = "/api/auth/change-password"
-
-USER_FIELDS = {"id", "username", "email", "is_admin", "is_active", "created_at", "last_login"}
-
-
-def valid_payload(**overrides: Any) -> dict[str, Any]:
-    return {
-        "username": random_name(),
-        "email": random_email(),
-        "password": random_password(),
-        **overrides,
-    }
-
-
-def assert_error(response: Any, status: int, *fields: str) -> dict[str, Any]:
-    """An error response: the status, JSON `{"error": str}` and, if given, these `errors` keys."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    if fields:
-        assert isinstance(body.get("errors"), dict), body
-        for field in fields:
-            assert field in body["errors"], body
-            assert isinstance(body["errors"][field], str) and body["errors"][field]
-    return body
 
 
 def assert_token_body(body: dict[str, Any]) -> None:
@@ -56,15 +31,11 @@ def parse_utc(value: str) -> datetime:
     return parsed
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 # --- register -------------------------------------------------------------------------------
 
 
 def test_register_returns_201_with_token_and_user(client):
-    payload = valid_payload()
+    payload = random_user()
     response = client.post(REGISTER, json=payload)
     assert response.status_code == 201
     body = response.get_json()
@@ -80,21 +51,21 @@ def test_register_returns_201_with_token_and_user(client):
 
 
 def test_register_token_works_immediately(client):
-    body = client.post(REGISTER, json=valid_payload()).get_json()
+    body = client.post(REGISTER, json=random_user()).get_json()
     response = client.get(ME, headers=bearer(body["token"]))
     assert response.status_code == 200
     assert response.get_json()["id"] == body["user"]["id"]
 
 
 def test_registered_user_can_log_in(client):
-    payload = valid_payload()
+    payload = random_user()
     assert client.post(REGISTER, json=payload).status_code == 201
     account = login(client, payload["username"], payload["password"])
     assert account.username == payload["username"]
 
 
 def test_register_stores_email_lowercased(client):
-    response = client.post(REGISTER, json=valid_payload(email="Mixed.Case@Example.COM"))
+    response = client.post(REGISTER, json=random_user(email="Mixed.Case@Example.COM"))
     assert response.status_code == 201
     assert response.get_json()["user"]["email"] == "mixed.case@example.com"
 
@@ -112,7 +83,7 @@ def test_register_stores_email_lowercased(client):
     ids=["3-chars", "80-chars", "mixed", "underscores", "digits", "all-classes"],
 )
 def test_register_accepts_valid_usernames(client, username):
-    response = client.post(REGISTER, json=valid_payload(username=username))
+    response = client.post(REGISTER, json=random_user(username=username))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["user"]["username"] == username
 
@@ -155,7 +126,7 @@ def test_register_accepts_valid_usernames(client, username):
     ],
 )
 def test_register_rejects_invalid_usernames(client, username):
-    response = client.post(REGISTER, json=valid_payload(username=username))
+    response = client.post(REGISTER, json=random_user(username=username))
     assert_error(response, 400, "username")
 
 
@@ -189,7 +160,7 @@ def test_register_rejects_invalid_usernames(client, username):
     ],
 )
 def test_register_rejects_invalid_emails(client, email):
-    response = client.post(REGISTER, json=valid_payload(email=email))
+    response = client.post(REGISTER, json=random_user(email=email))
     assert_error(response, 400, "email")
 
 
@@ -205,7 +176,7 @@ def test_register_rejects_invalid_emails(client, email):
     ids=["8-chars", "72-ascii", "72-bytes-2byte-chars", "72-bytes-3byte-chars", "spaces"],
 )
 def test_register_accepts_passwords_of_8_to_72_bytes(client, password):
-    payload = valid_payload(password=password)
+    payload = random_user(password=password)
     response = client.post(REGISTER, json=payload)
     assert response.status_code == 201, response.get_json()
     assert login(client, payload["username"], password).id == response.get_json()["user"]["id"]
@@ -233,12 +204,12 @@ def test_register_accepts_passwords_of_8_to_72_bytes(client, password):
     ],
 )
 def test_register_rejects_passwords_outside_8_to_72_bytes(client, password):
-    response = client.post(REGISTER, json=valid_payload(password=password))
+    response = client.post(REGISTER, json=random_user(password=password))
     assert_error(response, 400, "password")
 
 
 def test_register_duplicate_username_is_409(client, user):
-    response = client.post(REGISTER, json=valid_payload(username=user.username))
+    response = client.post(REGISTER, json=random_user(username=user.username))
     body = assert_error(response, 409)
     assert "username" in body.get("errors", {}) or "username" in body["error"].lower()
 
@@ -246,33 +217,33 @@ def test_register_duplicate_username_is_409(client, user):
 @pytest.mark.parametrize("transform", [str.upper, str.capitalize, str.swapcase])
 def test_register_username_differing_only_in_case_is_409(client, transform):
     original = register(client, username="CaseUser_x")
-    response = client.post(REGISTER, json=valid_payload(username=transform(original.username)))
+    response = client.post(REGISTER, json=random_user(username=transform(original.username)))
     assert_error(response, 409)
 
 
 def test_register_duplicate_email_is_409(client, user):
-    response = client.post(REGISTER, json=valid_payload(email=user.email))
+    response = client.post(REGISTER, json=random_user(email=user.email))
     body = assert_error(response, 409)
     assert "email" in body.get("errors", {}) or "email" in body["error"].lower()
 
 
 def test_register_duplicate_email_differing_in_case_is_409(client, user):
-    response = client.post(REGISTER, json=valid_payload(email=user.email.upper()))
+    response = client.post(REGISTER, json=random_user(email=user.email.upper()))
     assert_error(response, 409)
 
 
 def test_register_admin_username_is_taken(client):
-    assert_error(client.post(REGISTER, json=valid_payload(username=ADMIN["username"])), 409)
+    assert_error(client.post(REGISTER, json=random_user(username=ADMIN["username"])), 409)
 
 
 def test_register_failed_duplicate_creates_nothing(client, admin, user):
-    client.post(REGISTER, json=valid_payload(username=user.username))
+    client.post(REGISTER, json=random_user(username=user.username))
     stats = client.get("/api/admin/stats", headers=admin.headers).get_json()
     assert stats["users"]["total"] == 2  # admin + user
 
 
 def test_register_ignores_is_admin(client, admin):
-    payload = valid_payload(is_admin=True, is_active=False)
+    payload = random_user(is_admin=True, is_active=False)
     response = client.post(REGISTER, json=payload)
     assert response.status_code == 201
     created = response.get_json()["user"]
@@ -285,7 +256,7 @@ def test_register_ignores_is_admin(client, admin):
 
 
 def test_register_ignores_other_extra_fields(client):
-    payload = valid_payload(
+    payload = random_user(
         id=9999,
         created_at="2000-01-01T00:00:00+00:00",
         last_login="2000-01-01T00:00:00+00:00",
@@ -306,13 +277,13 @@ def test_register_ignores_other_extra_fields(client):
     "value", [None, 123, 1.5, True, [], {}, ["alice"]], ids=lambda v: type(v).__name__
 )
 def test_register_rejects_wrong_json_types(client, field, value):
-    response = client.post(REGISTER, json=valid_payload(**{field: value}))
+    response = client.post(REGISTER, json=random_user(**{field: value}))
     assert_error(response, 400, field)
 
 
 @pytest.mark.parametrize("field", ["username", "email", "password"])
 def test_register_rejects_missing_field(client, field):
-    payload = valid_payload()
+    payload = random_user()
     del payload[field]
     assert_error(client.post(REGISTER, json=payload), 400, field)
 
@@ -605,10 +576,6 @@ def test_change_password_requires_token(client):
 
 
 # --- rate limiting of failed logins -----------------------------------------------------------
-
-
-def fail_login(client: Any, username: str, **kwargs: Any) -> Any:
-    return client.post(LOGIN, json={"username": username, "password": "wrong-password-1"}, **kwargs)
 
 
 def test_failed_logins_are_rate_limited_per_username(app_factory):

@@ -21,11 +21,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from flask import Flask
 
-from tests.conftest import ADMIN, register
-from tests.live import ADMIN_PASSWORD, LiveServer, running_server
-from tests.spec import SPEC
-
-METHODS = ("get", "put", "post", "patch", "delete")
+from tests.helpers import ADMIN, register
+from tests.live import ADMIN_PASSWORD, LiveServer, call, login_token, new_account, running_server
+from tests.spec import SPEC, operations
 
 
 @dataclass(frozen=True)
@@ -52,20 +50,16 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_operations() -> list[Operation]:
-    operations = []
-    for path, item in SPEC["paths"].items():
-        for method in METHODS:
-            if method not in item:
-                continue
-            op = item[method]
-            parameters = (*item.get("parameters", ()), *op.get("parameters", ()))
-            content = op.get("requestBody", {}).get("content", {})
-            body_type = next(iter(content), None)
-            schema = resolve(content[body_type]["schema"]) if body_type else None
-            operations.append(
-                Operation(op["operationId"], method.upper(), path, parameters, body_type, schema)
-            )
-    return operations
+    found = []
+    for path, method, op in operations():
+        parameters = (*SPEC["paths"][path].get("parameters", ()), *op.get("parameters", ()))
+        content = op.get("requestBody", {}).get("content", {})
+        body_type = next(iter(content), None)
+        schema = resolve(content[body_type]["schema"]) if body_type else None
+        found.append(
+            Operation(op["operationId"], method.upper(), path, parameters, body_type, schema)
+        )
+    return found
 
 
 OPERATIONS = load_operations()
@@ -477,8 +471,7 @@ class LiveContext:
     admin_token: str
 
     def login_user(self) -> str:
-        body = {"username": "corpus", "password": "corpus-password-1"}
-        return post(self.server, "/api/auth/login", body)["token"]
+        return login_token(self.server, "corpus", "corpus-password-1")
 
 
 def http_send(server: LiveServer, req: Req, token: str | None = None) -> Answer:
@@ -509,13 +502,6 @@ CORPUS_ACCOUNT = {
 }
 
 
-def post(server: LiveServer, path: str, body: dict[str, Any], token: str | None = None) -> Any:
-    req = Req("setup", "POST", path, json.dumps(body).encode(), "application/json")
-    answer = http_send(server, req, token)
-    assert answer.status in (200, 201), answer
-    return json.loads(answer.body)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveContext]:
     with running_server(
@@ -523,11 +509,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveContext]:
         # thousands of requests a minute from one address: the corpus, not the limits, is tested
         RATELIMIT_ENABLED="false",
     ) as server:
-        admin = post(server, "/api/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})
-        user = post(server, "/api/auth/register", CORPUS_ACCOUNT)
-        item = post(server, "/api/items", {"name": "corpus item"}, user["token"])
-        assert item["id"] == 1
-        yield LiveContext(server, user["token"], admin["token"])
+        admin_token = login_token(server, "admin", ADMIN_PASSWORD)
+        user = new_account(server, **CORPUS_ACCOUNT)
+        item = call(server, "POST", "/api/items", {"name": "corpus item"}, token=user["token"])
+        assert item.expect(201)["id"] == 1
+        yield LiveContext(server, user["token"], admin_token)
 
 
 def live_token(live: LiveContext, op: Operation) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from tests.factories import random_name
-from tests.live import ADMIN_PASSWORD, LiveServer, running_server
-from tests.loadclient import Connection, login, register, report
+from tests.live import ADMIN_PASSWORD, LiveServer, login_token, new_account, running_server
+from tests.loadclient import Connection, report
 from tests.pooler import pgbouncer, through
 from tests.services import throwaway_database
 
@@ -54,7 +54,7 @@ def assert_clean_log(server: LiveServer) -> None:
 
 
 def test_concurrent_item_creation_is_exact(server: LiveServer) -> None:
-    users = [register(server.url, random_name("load")) for _ in range(USERS)]
+    users = [new_account(server, username=random_name("load")) for _ in range(USERS)]
     created: Counter[int] = Counter()  # user id -> acknowledged creations
     statuses: Counter[int] = Counter()
     read_statuses: Counter[int] = Counter()
@@ -74,7 +74,7 @@ def test_concurrent_item_creation_is_exact(server: LiveServer) -> None:
                 with lock:
                     statuses[status] += 1
                     if status == 201 and data["user_id"] == account["user"]["id"]:
-                        created[account["user"]["id"]] += 1
+                        created[account["id"]] += 1
                     else:
                         failures.append(f"create -> {status}: {str(data)[:200]}")
         finally:
@@ -118,13 +118,13 @@ def test_concurrent_item_creation_is_exact(server: LiveServer) -> None:
     assert set(read_statuses) == {200} and reads > 0
 
     # the stored counts are exact: per user and overall
-    admin_token = login(server.url, "admin", ADMIN_PASSWORD)
+    admin_token = login_token(server, "admin", ADMIN_PASSWORD)
     conn = Connection(server.url)
     try:
         for account in users:
             status, data = conn.request("GET", "/api/me/items?per_page=1", token=account["token"])
             assert status == 200
-            assert data["total"] == created[account["user"]["id"]]
+            assert data["total"] == created[account["id"]]
         status, stats = conn.request("GET", "/api/admin/stats", token=admin_token)
         assert status == 200
         assert stats["total"] == stats["active"] == creates
@@ -158,7 +158,7 @@ def _race(server: LiveServer, bodies: list[dict[str, Any]]) -> Counter[int]:
 
 
 def _count_users(server: LiveServer, query: str) -> int:
-    token = login(server.url, "admin", ADMIN_PASSWORD)
+    token = login_token(server, "admin", ADMIN_PASSWORD)
     conn = Connection(server.url, token)
     try:
         status, data = conn.request("GET", f"/api/admin/users?per_page=100&q={query}")

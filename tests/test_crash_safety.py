@@ -17,22 +17,22 @@ from pathlib import Path
 import pytest
 
 from tests.factories import random_name
-from tests.live import ADMIN_PASSWORD, LiveServer, running_server, start_server, stop_server
-from tests.loadclient import Connection, login, register, report
+from tests.live import (
+    ADMIN_PASSWORD,
+    LiveServer,
+    login_token,
+    new_account,
+    running_server,
+    start_server,
+    stop_server,
+    worker_pids,
+)
+from tests.loadclient import Connection, report
 
 pytestmark = pytest.mark.slow
 
 WRITERS = 8
 USERS = 4
-
-
-def worker_pids(master: int) -> set[int]:
-    """The master's child processes (its workers)."""
-    children: set[int] = set()
-    for task in Path(f"/proc/{master}/task").iterdir():
-        text = (task / "children").read_text()
-        children.update(int(pid) for pid in text.split())
-    return children
 
 
 def wait_for(condition: object, timeout: float = 15) -> None:
@@ -92,7 +92,7 @@ class WriteLoad:
 
 
 def stored_item_ids(server: LiveServer) -> set[int]:
-    token = login(server.url, "admin", ADMIN_PASSWORD)
+    token = login_token(server, "admin", ADMIN_PASSWORD)
     conn = Connection(server.url, token)
     ids: set[int] = set()
     try:
@@ -113,20 +113,20 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     server = start_server(data_dir, workers=2, threads=4)
     try:
-        tokens = [register(server.url, random_name("crash"))["token"] for _ in range(USERS)]
+        tokens = [new_account(server, username=random_name("crash"))["token"] for _ in range(USERS)]
         load = WriteLoad(server.url, tokens)
         load.start()
         wait_for(lambda: load.count() >= 500)
 
         # 1. kill -9 one worker in the middle of the load; the master starts a new one
         master = server.process.pid
-        workers_before = worker_pids(master)
+        workers_before = worker_pids(server)
         assert len(workers_before) == 2
         victim = min(workers_before)
         os.kill(victim, signal.SIGKILL)
         killed_worker_at = load.count()
-        wait_for(lambda: victim not in worker_pids(master) and len(worker_pids(master)) == 2)
-        respawned = worker_pids(master) - workers_before
+        wait_for(lambda: victim not in worker_pids(server) and len(worker_pids(server)) == 2)
+        respawned = worker_pids(server) - workers_before
         assert respawned, "gunicorn did not respawn the killed worker"
         wait_for(lambda: load.count() >= killed_worker_at + 500)
 

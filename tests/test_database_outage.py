@@ -2,12 +2,9 @@
 a few seconds, `/api/health` names the dependency that is down, the pool recovers by itself when
 the database is back, and no acknowledged write is lost."""
 
-import json
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +13,12 @@ import pytest
 from flask import Flask
 
 from api import create_app
-from tests.conftest import ADMIN, build_test_config, login
 from tests.contract import ContractClient
-from tests.live import ADMIN_PASSWORD, free_port, running_server
+from tests.helpers import ADMIN, build_test_config, login
+from tests.live import ADMIN_PASSWORD, call, free_port, login_token, running_server
 from tests.private_postgres import private_postgres
-from tests.spec import SPEC
+from tests.spec import SPEC, operations
 
-METHODS = ("get", "put", "post", "patch", "delete")
 # Well inside gunicorn's 30 s timeout; a stopped server refuses at once.
 ANSWER_WITHIN_SECONDS = 5
 
@@ -58,10 +54,8 @@ def example_body(op: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def every_operation() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in SPEC["paths"].items():
-        for method, op in item.items():
-            if method in METHODS:
-                yield method, re.sub(r"\{[a-z_]+\}", "1", path), op
+    for path, method, op in operations():
+        yield method, re.sub(r"\{[a-z_]+\}", "1", path), op
 
 
 def test_every_operation_answers_503_when_the_database_is_down(
@@ -157,27 +151,6 @@ def test_database_waits_are_bounded_well_inside_gunicorns_timeout() -> None:
 # --- a real PostgreSQL stopped and restarted under gunicorn (slow) -------------------------------
 
 
-def call(
-    url: str, method: str = "GET", body: Any = None, token: str | None = None, **headers: str
-) -> tuple[int, Any, Any, float]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    for name, value in headers.items():
-        request.add_header(name.replace("_", "-"), value)
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status, answer_headers, raw = response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        status, answer_headers, raw = error.code, error.headers, error.read()
-    elapsed = time.monotonic() - started
-    return status, answer_headers, json.loads(raw) if raw else None, elapsed
-
-
 class Writer(threading.Thread):
     """Creates items without pause through the outage; remembers every acknowledged one."""
 
@@ -194,13 +167,13 @@ class Writer(threading.Thread):
         while not self.stop.is_set():
             number += 1
             name = f"write-{number}"
-            status, _, body, _ = call(
-                f"{self.base}/api/items", "POST", {"name": name}, self.token,
-                Idempotency_Key=f"outage-{number}",
+            reply = call(
+                self.base, "POST", "/api/items", {"name": name}, token=self.token,
+                headers={"Idempotency-Key": f"outage-{number}"},
             )  # fmt: skip
-            self.statuses.add(status)
-            if status == 201:
-                self.acknowledged[body["id"]] = name
+            self.statuses.add(reply.status)
+            if reply.status == 201:
+                self.acknowledged[reply.body["id"]] = name
             else:
                 self.refused += 1
                 time.sleep(0.05)
@@ -217,11 +190,7 @@ def test_postgres_outage_answers_503_recovers_and_loses_no_acknowledged_write(
         ) as server,
     ):
         base = server.url
-        status, _, login, _ = call(
-            f"{base}/api/auth/login", "POST", {"username": "admin", "password": ADMIN_PASSWORD}
-        )
-        assert status == 200, login
-        token = login["token"]
+        token = login_token(base, "admin", ADMIN_PASSWORD)
         writer = Writer(base, token)
         writer.start()
         time.sleep(1.0)
@@ -243,17 +212,19 @@ def test_postgres_outage_answers_503_recovers_and_loses_no_acknowledged_write(
         ]  # fmt: skip
         for _ in range(3):  # every worker and thread, not just the first connection
             for method, path, body in checks:
-                status, headers, answer, elapsed = call(f"{base}{path}", method, body, token)
-                assert_unavailable(status, headers, answer, f"{method} {path}")
-                assert elapsed < ANSWER_WITHIN_SECONDS, (method, path, elapsed)
-        status, headers, health, elapsed = call(f"{base}/api/health")
-        assert (status, health["database"], health["status"]) == (503, "unreachable", "unhealthy")
-        assert int(headers["Retry-After"]) > 0 and elapsed < ANSWER_WITHIN_SECONDS
+                reply = call(base, method, path, body, token=token)
+                assert_unavailable(reply.status, reply.headers, reply.body, f"{method} {path}")
+                assert reply.seconds < ANSWER_WITHIN_SECONDS, (method, path, reply.seconds)
+        health = call(base, "GET", "/api/health")
+        assert (health.status, health.body["database"], health.body["status"]) == (
+            503, "unreachable", "unhealthy",
+        )  # fmt: skip
+        assert int(health.headers["Retry-After"]) > 0 and health.seconds < ANSWER_WITHIN_SECONDS
         acknowledged_before_restart = len(writer.acknowledged)
 
         postgres.start()
         deadline = time.monotonic() + 10
-        while call(f"{base}/api/health")[0] != 200:
+        while call(base, "GET", "/api/health").status != 200:
             assert time.monotonic() < deadline, "the service did not recover within 10 s"
             time.sleep(0.2)
         recovered = time.monotonic()
@@ -266,7 +237,7 @@ def test_postgres_outage_answers_503_recovers_and_loses_no_acknowledged_write(
         assert writer.refused > 0, "the writer never saw the outage"
         assert writer.statuses <= {201, 503}, writer.statuses  # never a 500
         for item_id, name in writer.acknowledged.items():
-            status, _, item, _ = call(f"{base}/api/items/{item_id}", token=token)
-            assert (status, item["name"]) == (200, name), (item_id, status, item)
+            reply = call(base, "GET", f"/api/items/{item_id}", token=token)
+            assert (reply.status, reply.body["name"]) == (200, name), (item_id, reply.status)
         assert server.process.poll() is None
         assert "WORKER TIMEOUT" not in server.log()

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from tests.conftest import Account, register
+from tests.factories import PNG_BYTES
+from tests.helpers import Account, assert_error, fetch_link, register
 from tests.objectstore import S3Server
-from tests.test_uploads import PNG_BYTES, assert_error, fetch_link
 
 pytestmark = pytest.mark.slow
 

@@ -5,37 +5,14 @@ import re
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 
 from api import create_app
 from api.services import auth as auth_service
 from models import db
-from tests.conftest import build_test_config
+from tests.helpers import assert_error, build_test_config
 
 MIB = 1024 * 1024
-
-
-def assert_json_error(response: Any, status: int, *fields: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert isinstance(body, dict)
-    assert isinstance(body["error"], str) and body["error"]
-    text = response.get_data(as_text=True)
-    assert "<html" not in text.lower()
-    assert "Traceback" not in text
-    if fields:
-        assert isinstance(body.get("errors"), dict), body
-        for field in fields:
-            assert isinstance(body["errors"].get(field), str) and body["errors"][field], body
-    return body
-
-
-@pytest.fixture
-def raw_client(app):
-    """A client without the openapi.json response check, for responses to undocumented methods."""
-    return FlaskClient(app, app.response_class)
 
 
 # --- 404 ---------------------------------------------------------------------------------------
@@ -60,13 +37,13 @@ def raw_client(app):
     ids=lambda p: p if len(p) < 40 else "very-long-url",
 )
 def test_unknown_routes_are_json_404(client, path):
-    assert_json_error(client.get(path), 404)
+    assert_error(client.get(path), 404)
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_unknown_routes_are_json_404_for_every_method(client, method):
-    assert_json_error(client.open("/api/does-not-exist", method=method, json={}), 404)
-    assert_json_error(client.open("/does-not-exist", method=method), 404)
+    assert_error(client.open("/api/does-not-exist", method=method, json={}), 404)
+    assert_error(client.open("/does-not-exist", method=method), 404)
 
 
 # --- 405 ---------------------------------------------------------------------------------------
@@ -87,7 +64,7 @@ def test_unknown_routes_are_json_404_for_every_method(client, method):
 )
 def test_wrong_method_is_json_405_with_allow(raw_client, method, path, allowed):
     response = raw_client.open(path, method=method)
-    assert_json_error(response, 405)
+    assert_error(response, 405)
     allow = {value.strip() for value in response.headers["Allow"].split(",")}
     assert allowed <= allow
     assert method not in allow
@@ -113,12 +90,12 @@ JSON_ENDPOINTS = [
 def test_malformed_json_is_400(client, user, path, needs_token, raw):
     headers = user.headers if needs_token else {}
     response = client.post(path, data=raw, content_type="application/json", headers=headers)
-    assert_json_error(response, 400)
+    assert_error(response, 400)
 
 
 def test_malformed_json_error_names_the_body(client):
     response = client.post("/api/auth/login", data="{", content_type="application/json")
-    body = assert_json_error(response, 400)
+    body = assert_error(response, 400)
     assert body.get("errors"), body
 
 
@@ -136,20 +113,20 @@ def test_malformed_json_error_names_the_body(client):
 def test_wrong_content_type_is_415(client, user, path, needs_token, content_type, data):
     headers = user.headers if needs_token else {}
     response = client.post(path, data=data, content_type=content_type, headers=headers)
-    assert_json_error(response, 415)
+    assert_error(response, 415)
 
 
 def test_form_fields_via_form_helper_are_415(client):
     response = client.post(
         "/api/auth/login", data={"username": "admin", "password": "admin-password-1"}
     )
-    assert_json_error(response, 415)
+    assert_error(response, 415)
 
 
 def test_missing_body_is_415_or_400(client):
     response = client.post("/api/auth/login")
     assert response.status_code in (400, 415)
-    assert_json_error(response, response.status_code)
+    assert_error(response, response.status_code)
 
 
 def test_json_content_type_with_charset_is_accepted(client):
@@ -167,7 +144,7 @@ def test_json_body_over_1_mib_is_413(client, user, path, needs_token):
     headers = user.headers if needs_token else {}
     payload = json.dumps({"name": "x" * (MIB + 10), "username": "alice", "password": "p"})
     response = client.post(path, data=payload, content_type="application/json", headers=headers)
-    assert_json_error(response, 413)
+    assert_error(response, 413)
 
 
 def test_json_body_just_under_1_mib_is_not_413(client, user):
@@ -176,7 +153,7 @@ def test_json_body_just_under_1_mib_is_not_413(client, user):
     response = client.post(
         "/api/items", data=payload, content_type="application/json", headers=user.headers
     )
-    assert_json_error(response, 400, "name")
+    assert_error(response, 400, "name")
 
 
 def test_413_does_not_create_anything(client, user):
@@ -184,7 +161,7 @@ def test_413_does_not_create_anything(client, user):
     response = client.post(
         "/api/items", data=payload, content_type="application/json", headers=user.headers
     )
-    assert_json_error(response, 413)
+    assert_error(response, 413)
     assert client.get("/api/me/items", headers=user.headers).get_json()["total"] == 0
 
 
@@ -195,23 +172,23 @@ def test_validation_errors_are_keyed_by_field(client):
     response = client.post(
         "/api/auth/register", json={"username": "x", "email": "nope", "password": "short"}
     )
-    body = assert_json_error(response, 400, "username")
+    body = assert_error(response, 400, "username")
     assert set(body["errors"]) <= {"username", "email", "password"}
     assert all(isinstance(reason, str) for reason in body["errors"].values())
 
 
 def test_missing_fields_are_all_reported(client):
-    body = assert_json_error(client.post("/api/auth/register", json={}), 400)
+    body = assert_error(client.post("/api/auth/register", json={}), 400)
     assert {"username", "email", "password"} <= set(body["errors"])
 
 
 def test_item_validation_errors_are_keyed_by_field(client, user):
     response = client.post("/api/items", json={"name": ""}, headers=user.headers)
-    assert_json_error(response, 400, "name")
+    assert_error(response, 400, "name")
     response = client.post("/api/items", json={"name": "x" * 256}, headers=user.headers)
-    assert_json_error(response, 400, "name")
+    assert_error(response, 400, "name")
     response = client.post("/api/items", json={"description": "no name"}, headers=user.headers)
-    assert_json_error(response, 400, "name")
+    assert_error(response, 400, "name")
 
 
 @pytest.mark.parametrize(
@@ -227,7 +204,7 @@ def test_item_validation_errors_are_keyed_by_field(client, user):
     ],
 )
 def test_bad_query_parameters_are_400_with_errors(client, query, field):
-    assert_json_error(client.get(f"/api/items?{query}"), 400, field)
+    assert_error(client.get(f"/api/items?{query}"), 400, field)
 
 
 # --- unexpected failures ----------------------------------------------------------------------
@@ -242,7 +219,7 @@ def test_unexpected_exception_is_json_500_without_details(app, raw_client, monke
     response = raw_client.post(
         "/api/auth/login", json={"username": "admin", "password": "admin-password-1"}
     )
-    body = assert_json_error(response, 500)
+    body = assert_error(response, 500)
     assert "secret internal detail" not in response.get_data(as_text=True)
     assert "RuntimeError" not in body["error"]
 
@@ -287,13 +264,13 @@ def test_error_responses_are_json_not_html(client, method, path, kwargs):
     response = client.open(path, method=method, **kwargs)
     assert 400 <= response.status_code < 500
     assert response.headers["Content-Type"].startswith("application/json")
-    assert_json_error(response, response.status_code)
+    assert_error(response, response.status_code)
 
 
 def test_405_is_json_not_html(raw_client):
     response = raw_client.put("/api/health")
     assert response.headers["Content-Type"].startswith("application/json")
-    assert_json_error(response, 405)
+    assert_error(response, 405)
 
 
 # --- security headers ---------------------------------------------------------------------------
@@ -393,7 +370,7 @@ def test_cors_header_for_an_origin(client):
 
 def test_cors_header_on_error_responses(client):
     response = client.get("/api/auth/me", headers={"Origin": "https://app.example"})
-    assert_json_error(response, 401)
+    assert_error(response, 401)
     assert response.headers.get("Access-Control-Allow-Origin") in ("*", "https://app.example")
 
 

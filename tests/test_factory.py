@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from api import create_app
-from tests.conftest import build_test_config
+from tests.helpers import build_test_config
 
 
 def test_testing_config_is_applied(app):

@@ -7,25 +7,30 @@ stateful). Zero failures allowed. `FUZZ_EXAMPLES` sets the examples per operatio
 runs 500); reports go to `test-artifacts/` (JUnit XML plus the CLI's text output).
 """
 
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.live import ADMIN_PASSWORD, ROOT, LiveServer, running_server
+from tests.live import (
+    ADMIN_PASSWORD,
+    ROOT,
+    LiveServer,
+    call,
+    login_token,
+    new_account,
+    running_server,
+)
+from tests.spec import SPEC_PATH, operations
 
 pytestmark = pytest.mark.slow
 
-SPEC_PATH = ROOT / "openapi.json"
 ARTIFACTS = ROOT / "test-artifacts"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CHECKS = (
@@ -44,22 +49,7 @@ TOKEN_KILLER = "logout"
 
 
 def spec_operations() -> set[str]:
-    spec = json.loads(SPEC_PATH.read_text())
-    return {
-        f"{method.upper()} {path}"
-        for path, item in spec["paths"].items()
-        for method in item
-        if method in {"get", "put", "post", "patch", "delete", "head", "options"}
-    }
-
-
-def post_json(url: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
+    return {f"{method.upper()} {path}" for path, method, _ in operations()}
 
 
 @dataclass
@@ -147,12 +137,14 @@ def fuzz_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 def token_for(server: LiveServer, role: str) -> str:
     if role == "admin":
-        body = {"username": "admin", "password": ADMIN_PASSWORD}
-        return post_json(f"{server.url}/api/auth/login", body)["token"]
+        return login_token(server, "admin", ADMIN_PASSWORD)
     account = {"username": "fuzzer", "email": "fuzzer@example.com", "password": "fuzz-password-1"}
-    token = post_json(f"{server.url}/api/auth/register", account)["token"]
+    token = new_account(server, **account)["token"]
     # Something of the user's own for the item operations to find.
-    post_json(f"{server.url}/api/items", {"name": "fuzz item", "description": "seed"}, token)
+    item = call(
+        server, "POST", "/api/items", {"name": "fuzz item", "description": "seed"}, token=token
+    )
+    assert item.status == 201, item.raw
     return token
 
 

@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Account
-from tests.factories import random_email, random_name, random_password
+from tests.factories import random_name, random_user
+from tests.helpers import Account, assert_error
 from tests.live import running_server
 
 MAX_JSON_BYTES = 1024 * 1024
@@ -42,16 +42,6 @@ def nested_object(depth: int) -> Any:
 
 def deep_text(depth: int, open_: str = "[", close: str = "]") -> bytes:
     return (open_ * depth + close * depth).encode()
-
-
-def assert_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, (response.status_code, response.get_data()[:300])
-    assert response.content_type.startswith("application/json")
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    if field is not None:
-        assert field in body.get("errors", {}), body
-    return body
 
 
 def json_routes(account: Account) -> list[tuple[str, dict[str, str]]]:
@@ -197,7 +187,7 @@ def send_chunked(url: str, path: str, chunks: list[bytes], token: str | None = N
 @pytest.mark.slow
 def test_chunked_json_over_the_limit_is_a_413_on_gunicorn(tmp_path: Any) -> None:
     with running_server(tmp_path / "server", workers=1, threads=2) as server:
-        account = {"username": "chunky", "email": random_email(), "password": random_password()}
+        account = random_user(username="chunky")
         status, _, body = send_chunked(
             server.url, "/api/auth/register", [json.dumps(account).encode()]
         )
@@ -226,12 +216,7 @@ def test_nul_in_an_unknown_field_is_ignored_like_the_field(
     response = client.post("/api/items", json=body, headers=user.headers)
     assert response.status_code == 201, response.get_json()
     assert "extra" not in response.get_json()
-    payload = {
-        "username": random_name(),
-        "email": random_email(),
-        "password": random_password(),
-        "is_admin\u0000": "\u0000",
-    }
+    payload = random_user(**{"is_admin\u0000": "\u0000"})
     assert client.post("/api/auth/register", json=payload).status_code == 201
 
 

@@ -5,8 +5,7 @@ it. And a malformed `If-Match` is a 400, not a (false) 412."""
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Account
-from tests.test_items import MakeItem, assert_error
+from tests.helpers import Account, MakeItem, assert_error
 
 WRITES = [
     ("put", {"name": "mine now"}),

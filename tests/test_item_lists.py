@@ -14,12 +14,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.services import items as item_service
-from tests.conftest import Account
+from tests.helpers import Account, assert_error, assert_index_backed, names, plan_of
 from tests.spec import inline_shared, schema_of
-from tests.test_items import assert_error
-from tests.test_performance_design import plan_of
 
-MakeItem = Callable[..., dict[str, Any]]
 LISTS = ("/api/items", "/api/me/items", "/api/admin/items")
 SORTS = ("-created_at", "created_at", "name", "-name", "-updated_at", "updated_at")
 
@@ -28,11 +25,6 @@ SORTS = ("-created_at", "created_at", "name", "-name", "-updated_at", "updated_a
 def as_owner(user: Account, admin: Account) -> Callable[[str], dict[str, str]]:
     """Headers to read a list as the user who owns the items (the admin list needs the admin)."""
     return lambda path: admin.headers if path.startswith("/api/admin") else user.headers
-
-
-def names(response: Any) -> list[str]:
-    assert response.status_code == 200, response.get_json()
-    return [item["name"] for item in response.get_json()["items"]]
 
 
 def walk(client: FlaskClient, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -317,9 +309,7 @@ INDEXED = [
 @pytest.mark.parametrize(("filters", "sort"), INDEXED)
 def test_new_sorts_and_the_owners_sorts_are_index_backed(app, filters, sort):
     query = item_service._ORDERED[sort].where(*item_service.item_filters(**filters)).limit(21)
-    plan = plan_of(app, query)
-    assert "Index" in plan or "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("\n")[0], plan
+    assert_index_backed(plan_of(app, query))
 
 
 def test_the_change_feed_query_is_index_backed(app):
@@ -329,7 +319,7 @@ def test_the_change_feed_query_is_index_backed(app):
     conditions = item_service.item_filters(is_active=True, updated_since=since)
     plan = plan_of(app, item_service._ORDERED["updated_at"].where(*conditions).limit(21))
     assert "ix_items_active_updated" in plan, plan
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("\n")[0], plan
+    assert_index_backed(plan)
 
 
 # --- the page cache: keyed on validated arguments, bounded in bytes (issue 10, finding 2) -------

@@ -1,30 +1,13 @@
 """Items through HTTP: `/api/items`, `/api/items/<id>` and `/api/me/items`, as clients see them."""
 
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Account
-
-ITEM_FIELDS = {"id", "name", "description", "is_active", "created_at", "updated_at", "user_id"}
-PAGE_FIELDS = {"items", "total", "page", "per_page"}
-
-MakeItem = Callable[..., dict[str, Any]]
-
-
-def assert_error(response: Any, status: int, *fields: str) -> dict[str, Any]:
-    """A JSON error of the given status; with `fields`, a validation error naming them."""
-    assert response.status_code == status, response.data
-    assert response.is_json, response.data
-    body = response.get_json()
-    assert isinstance(body.get("error"), str) and body["error"]
-    for field in fields:
-        assert field in body.get("errors", {}), body
-    return body
+from tests.helpers import ITEM_FIELDS, PAGE_FIELDS, Account, MakeItem, assert_error, names
 
 
 def assert_page(body: dict[str, Any], *, total: int, page: int = 1, per_page: int = 20) -> None:
@@ -33,10 +16,6 @@ def assert_page(body: dict[str, Any], *, total: int, page: int = 1, per_page: in
     assert body["page"] == page
     assert body["per_page"] == per_page
     assert isinstance(body["items"], list)
-
-
-def names(body: dict[str, Any]) -> list[str]:
-    return [item["name"] for item in body["items"]]
 
 
 def parse_ts(value: str) -> datetime:

@@ -5,16 +5,14 @@ The race runs many rounds on a database file shared by threads (on PostgreSQL wi
 `scripts/test-postgres.sh`, which sets TEST_DATABASE_URL), each request in its own connection.
 """
 
-import os
-import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import ADMIN, Account, login, register
+from tests.helpers import ADMIN, Account, login, race, register
 
 ROUNDS = 40
 ATTACKS = [
@@ -24,10 +22,10 @@ ATTACKS = [
 ]
 
 
-@pytest.fixture
-def shared_app(app_factory: Any, tmp_path: Any) -> Flask:
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'admins.db'}"
-    return app_factory(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
+def patch_user(app: Flask, actor: Account, target: int, body: dict) -> Callable[[], int]:
+    """The status of `actor` patching user `target`, from a client (and connection) of its own."""
+    url = f"/api/admin/users/{target}"
+    return lambda: app.test_client().patch(url, json=body, headers=actor.headers).status_code
 
 
 def active_admins(client: FlaskClient, headers: dict[str, str]) -> int:
@@ -35,28 +33,10 @@ def active_admins(client: FlaskClient, headers: dict[str, str]) -> int:
     return sum(1 for u in users if u["is_admin"] and u["is_active"])
 
 
-def race(app: Flask, first: tuple[Account, int, dict], second: tuple[Account, int, dict]) -> list:
-    """Both requests released at once, each from its own thread (and database connection)."""
-    barrier = threading.Barrier(2)
-    results: list[Any] = [None, None]
-
-    def send(index: int, actor: Account, target: int, body: dict) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.patch(f"/api/admin/users/{target}", json=body, headers=actor.headers)
-        results[index] = response.status_code
-
-    threads = [
-        threading.Thread(target=send, args=(i, *args)) for i, args in enumerate((first, second))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def test_two_admins_removing_each_other_at_once_leave_one_active_admin(shared_app: Flask):
+def test_two_admins_removing_each_other_at_once_leave_one_active_admin(
+    app_factory: Any, shared_database_url: str
+) -> None:
+    shared_app = app_factory(SQLALCHEMY_DATABASE_URI=shared_database_url, RATELIMIT_ENABLED=False)
     client = shared_app.test_client()
     root = login(client, ADMIN["username"], ADMIN["password"])
     outcomes: Counter[tuple[int, int]] = Counter()
@@ -67,7 +47,10 @@ def test_two_admins_removing_each_other_at_once_leave_one_active_admin(shared_ap
         )
         assert promoted.status_code == 200
         body_a, body_b = ATTACKS[round_number % len(ATTACKS)]
-        statuses = race(shared_app, (root, other.id, body_a), (other, root.id, body_b))
+        statuses = race(
+            patch_user(shared_app, root, other.id, body_a),
+            patch_user(shared_app, other, root.id, body_b),
+        )
         outcomes[tuple(sorted(statuses))] += 1
         # Never both: the loser is refused (409), or, if the winner deactivated it before its
         # request was even authenticated, its token is dead (401) or its rights gone (403).

@@ -2,16 +2,18 @@
 production requires before it serves metrics at all (issue 10 finding 11, issue 18 item 1).
 Aggregation across gunicorn workers is shown on a live server in test_metrics_live.py."""
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families
 
 from api import create_app
-from tests.conftest import build_test_config
+from tests.helpers import Account, MakeItem, assert_error, build_test_config
 
 TOKEN = "metrics-token-0123456789abcdef-0123456789"
 PROMETHEUS_TEXT = "text/plain; version=1.0.0; charset=utf-8"
@@ -124,3 +126,50 @@ def test_production_starts_with_guarded_or_disabled_metrics(
     app = create_app(production(tmp_path, **overrides))
     response = app.test_client().get("/metrics")
     assert response.status_code == (401 if "METRICS_TOKEN" in overrides else 404)
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0]))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+class TestMetrics:
+    def test_metrics_count_requests_by_endpoint_and_status(
+        self, client: FlaskClient, user: Account, make_item: MakeItem
+    ) -> None:
+        item = make_item(user)
+        before = client.get("/metrics").get_data(as_text=True)
+        for _ in range(3):
+            assert client.get("/api/items").status_code == 200
+        assert client.get("/api/items/999999").status_code == 404
+        assert client.get(f"/api/items/{item['id']}").status_code == 200
+
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        assert response.mimetype == "text/plain"
+        text = response.get_data(as_text=True)
+        assert "# TYPE http_requests_total counter" in text
+        assert "# TYPE http_request_duration_seconds histogram" in text
+        ok = {"method": "GET", "endpoint": "/api/items", "status": "200"}
+        assert metric_value(text, "http_requests_total", **ok) - metric_value(
+            before, "http_requests_total", **ok
+        ) == pytest.approx(3)
+        detail = {"method": "GET", "endpoint": "/api/items/<int:item_id>", "status": "404"}
+        assert metric_value(text, "http_requests_total", **detail) - metric_value(
+            before, "http_requests_total", **detail
+        ) == pytest.approx(1)
+        count = {"method": "GET", "endpoint": "/api/items"}
+        assert metric_value(text, "http_request_duration_seconds_count", **count) - metric_value(
+            before, "http_request_duration_seconds_count", **count
+        ) == pytest.approx(3)
+        assert 'http_request_duration_seconds_bucket{endpoint="/api/items"' in text
+        assert "/metrics" not in re.findall(r'endpoint="([^"]*)"', text)
+
+    def test_metrics_can_be_disabled(self, app_factory: Callable[..., Flask]) -> None:
+        client = app_factory(METRICS_ENABLED=False).test_client()
+        assert_error(client.get("/metrics"), 404)

@@ -6,30 +6,24 @@ import os
 import re
 import signal
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.live import LiveServer, free_port, running_server, start_server, wait_until_healthy
+from tests.live import (
+    call,
+    free_port,
+    running_server,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "live-metrics-token-0123456789abcdef0123456789"
 PRODUCTION = {"APP_ENV": "production", "LOG_LEVEL": "info"}
-
-
-def get(url: str, token: str | None = None) -> tuple[int, dict[str, str], str]:
-    request = urllib.request.Request(url)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
 
 
 def health_count(text: str) -> float:
@@ -61,14 +55,14 @@ def test_counts_add_up_across_workers_and_survive_a_worker_restart(tmp_path: Pat
     env = {**PRODUCTION, "METRICS_TOKEN": TOKEN, "TMPDIR": str(tmp)}
     with running_server(tmp_path / "data", workers=2, threads=2, **env) as server:
         (directory,) = metrics_dirs(tmp)  # made by the server itself
-        baseline = health_count(get(f"{server.url}/metrics", TOKEN)[2])
+        baseline = health_count(call(server, "GET", "/metrics", token=TOKEN).text)
         for _ in range(60):  # a new connection each: the kernel spreads them over both workers
-            assert get(f"{server.url}/api/health")[0] == 200
+            assert call(server, "GET", "/api/health").status == 200
         # the master writes a gauge too (it builds the app to migrate): workers are the others
         workers = writer_pids(directory) - {server.process.pid}
         assert len(workers) >= 2, "both workers must have served"
 
-        reads = [health_count(get(f"{server.url}/metrics", TOKEN)[2]) for _ in range(6)]
+        reads = [health_count(call(server, "GET", "/metrics", token=TOKEN).text) for _ in range(6)]
         assert reads == [baseline + 60] * 6, reads  # the same sum, whichever worker answers
 
         # a worker that dies keeps its counts in the sum; gunicorn replaces it
@@ -78,7 +72,7 @@ def test_counts_add_up_across_workers_and_survive_a_worker_restart(tmp_path: Pat
         while time.monotonic() < deadline and _alive(victim):
             time.sleep(0.1)
         wait_until_healthy(server.url, server.process)
-        after = health_count(get(f"{server.url}/metrics", TOKEN)[2])
+        after = health_count(call(server, "GET", "/metrics", token=TOKEN).text)
         assert after >= baseline + 60
     assert metrics_dirs(tmp) == [], "the server removes its metrics directory on exit"
     assert "Traceback" not in server.log()
@@ -101,14 +95,14 @@ def _state(pid: int) -> str:
 
 def test_production_metrics_need_the_token(tmp_path: Path) -> None:
     with running_server(tmp_path, workers=2, **PRODUCTION, METRICS_TOKEN=TOKEN) as server:
-        status, headers, body = get(f"{server.url}/metrics")
-        assert status == 401 and '"error"' in body
-        assert headers["WWW-Authenticate"].startswith("Bearer")
-        assert get(f"{server.url}/metrics", "not-the-token")[0] == 401
-        status, headers, body = get(f"{server.url}/metrics", TOKEN)
-        assert status == 200
-        assert headers["Content-Type"] == "text/plain; version=1.0.0; charset=utf-8"
-        assert {f.name for f in text_string_to_metric_families(body)} >= {"http_requests"}
+        refused = call(server, "GET", "/metrics")
+        assert refused.status == 401 and '"error"' in refused.text
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+        assert call(server, "GET", "/metrics", token="not-the-token").status == 401
+        metrics = call(server, "GET", "/metrics", token=TOKEN)
+        assert metrics.status == 200
+        assert metrics.headers["Content-Type"] == "text/plain; version=1.0.0; charset=utf-8"
+        assert {f.name for f in text_string_to_metric_families(metrics.text)} >= {"http_requests"}
 
 
 def test_production_refuses_to_start_with_open_metrics(tmp_path: Path) -> None:
@@ -117,7 +111,7 @@ def test_production_refuses_to_start_with_open_metrics(tmp_path: Path) -> None:
     except RuntimeError as refused:  # start_server's error carries the server's log
         assert "METRICS_TOKEN" in str(refused) and "METRICS_BIND" in str(refused)
     else:
-        _stop(server)
+        stop_server(server)
         pytest.fail("production started with metrics open to anyone")
 
 
@@ -126,13 +120,13 @@ def test_metrics_bind_serves_all_workers_on_a_separate_address(tmp_path: Path) -
     bind = f"127.0.0.1:{port}"
     with running_server(tmp_path, workers=2, **PRODUCTION, METRICS_BIND=bind) as server:
         for _ in range(20):
-            get(f"{server.url}/api/health")
-        assert get(f"{server.url}/metrics")[0] == 404  # not on the API's port
-        status, headers, body = get(f"http://{bind}/metrics")
-        assert status == 200
-        assert headers["Content-Type"].startswith("text/plain")
-        assert headers["Content-Type"].count("charset") == 1
-        assert health_count(body) >= 20
+            call(server, "GET", "/api/health")
+        assert call(server, "GET", "/metrics").status == 404  # not on the API's port
+        metrics = call(f"http://{bind}", "GET", "/metrics")
+        assert metrics.status == 200
+        assert metrics.headers["Content-Type"].startswith("text/plain")
+        assert metrics.headers["Content-Type"].count("charset") == 1
+        assert health_count(metrics.text) >= 20
 
 
 def test_two_instances_of_one_user_start_without_a_control_socket(tmp_path: Path) -> None:
@@ -143,20 +137,14 @@ def test_two_instances_of_one_user_start_without_a_control_socket(tmp_path: Path
         second = start_server(tmp_path / "b", workers=1, HOME=str(home), LOG_LEVEL="info")
         try:
             for server in (first, second):
-                assert get(f"{server.url}/api/health")[0] == 200
+                assert call(server, "GET", "/api/health").status == 200
         finally:
-            _stop(second)
+            stop_server(second)
     finally:
-        _stop(first)
+        stop_server(first)
     assert not (home / ".gunicorn").exists(), "gunicorn created its shared control socket"
     for server in (first, second):
         assert "control" not in server.log().lower(), server.log()[-2000:]
-
-
-def _stop(server: LiveServer) -> None:
-    from tests.live import stop_server
-
-    stop_server(server)
 
 
 def test_a_given_metrics_directory_is_emptied_at_start_and_kept(tmp_path: Path) -> None:
@@ -168,8 +156,8 @@ def test_a_given_metrics_directory_is_emptied_at_start_and_kept(tmp_path: Path) 
     with running_server(tmp_path / "data", workers=2, **env) as server:
         assert not stale.exists()
         for _ in range(10):
-            get(f"{server.url}/api/health")
-        status, _, body = get(f"{server.url}/metrics")
-        assert status == 200 and health_count(body) >= 10
+            call(server, "GET", "/api/health")
+        metrics = call(server, "GET", "/metrics")
+        assert metrics.status == 200 and health_count(metrics.text) >= 10
         assert writer_pids(directory)
     assert directory.is_dir(), "an operator's directory is never removed"

@@ -1,7 +1,6 @@
 """Migration 0006 turns the logins that exist at upgrade time into token families: a login that was
 logged out or caught reusing a token before the upgrade stays dead after it, the others live."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,8 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from models import db
-from tests.services import throwaway_database
-from tests.test_migrations import MIGRATIONS, make_app, preserved_logging
+from tests.helpers import MIGRATIONS, bare_app, preserved_logging
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*expression-based index.*"),
@@ -73,12 +71,6 @@ def upgrade_with_old_logins(app: Flask) -> dict[str, datetime | None]:
     return families
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    with throwaway_database("migr_fam") as url:
-        yield url
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_existing_logins_become_families_and_revocations_stick(
     tmp_path: Path, request: pytest.FixtureRequest, backend: str
@@ -88,7 +80,7 @@ def test_existing_logins_become_families_and_revocations_stick(
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    families = upgrade_with_old_logins(make_app(tmp_path, url))
+    families = upgrade_with_old_logins(bare_app(tmp_path, url))
     assert set(families) == {"live", "logged-out", "listed"}
     assert families["live"] is None
     assert families["logged-out"] is not None

@@ -5,9 +5,6 @@ changed a model without writing its migration (or the other way round). Downgrad
 must work too, and so must upgrading again.
 """
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +16,8 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from api import create_app
-from api.core.config import ROOT
 from models import db
-from tests.services import throwaway_database
-
-MIGRATIONS = str(ROOT / "migrations")
+from tests.helpers import MIGRATIONS, bare_app, preserved_logging
 
 pytestmark = [
     # SQLite cannot reflect the expression index `lower(username)`, so autogenerate (and batch
@@ -33,47 +26,6 @@ pytestmark = [
     # Flask-Migrate's stock env.py tries the Flask-SQLAlchemy 2 API first.
     pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning"),
 ]
-
-
-@contextmanager
-def preserved_logging() -> Iterator[None]:
-    """Alembic's env.py calls `logging.config.fileConfig`, which would disable the app's
-    loggers and replace the root handlers for the rest of the test session."""
-    root = logging.getLogger()
-    saved_root = (root.level, list(root.handlers))
-    saved = {
-        name: (logger.disabled, logger.level, list(logger.handlers), logger.propagate)
-        for name, logger in logging.Logger.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    try:
-        yield
-    finally:
-        root.setLevel(saved_root[0])
-        root.handlers = saved_root[1]
-        for name, logger in list(logging.Logger.manager.loggerDict.items()):
-            if not isinstance(logger, logging.Logger):
-                continue
-            if name in saved:
-                logger.disabled, logger.level, handlers, logger.propagate = saved[name]
-                logger.handlers = handlers
-            else:  # created by Alembic's logging config: make it harmless
-                logger.disabled = False
-                logger.handlers = []
-                logger.setLevel(logging.NOTSET)
-                logger.propagate = True
-
-
-def make_app(tmp_path: Path, url: str) -> Flask:
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "migration-test-secret-key-0123456789abcdef",
-            "DATA_DIR": str(tmp_path),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
 
 
 def schema_diff(app: Flask) -> list[Any]:
@@ -121,7 +73,7 @@ def check_round_trip(app: Flask) -> None:
 
 
 def test_sqlite_migrations_match_models(tmp_path: Path) -> None:
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'migrations.db'}")
+    app = bare_app(tmp_path, f"sqlite:///{tmp_path / 'migrations.db'}")
     check_round_trip(app)
 
 
@@ -129,12 +81,5 @@ def test_single_head() -> None:
     assert len(ScriptDirectory(MIGRATIONS).get_heads()) == 1, "merge the migration branches"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway database, so the migrations never meet the tables of the main suite."""
-    with throwaway_database("migr_test") as url:
-        yield url
-
-
 def test_postgresql_migrations_match_models(tmp_path: Path, postgres_url: str) -> None:
-    check_round_trip(make_app(tmp_path, postgres_url))
+    check_round_trip(bare_app(tmp_path, postgres_url))

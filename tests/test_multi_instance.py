@@ -6,19 +6,13 @@ answers a request. Every test runs twice: connected straight to PostgreSQL, and 
 PgBouncer in transaction pooling mode (`DATABASE_POOLER=pgbouncer`), as large deployments run.
 """
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from tests.factories import random_email, random_name, random_password
-from tests.live import LiveServer, start_server, stop_server
+from tests.live import LiveServer, Reply, call, new_account, running_pair
 from tests.pooler import pgbouncer, through
 from tests.services import REDIS_HOST, REDIS_PORT, ensure_redis, throwaway_database
 
@@ -75,58 +69,13 @@ def instances(
         "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute",
         "LOGIN_IP_RATE_LIMIT": "10000 per minute",
     }
-    # One after the other: A's master migrates the empty database; B then finds it at head.
-    first = start_server(tmp_path_factory.mktemp("instance-a"), **env)
-    try:
-        second = start_server(tmp_path_factory.mktemp("instance-b"), **env)
-    except Exception:
-        stop_server(first)
-        raise
-    try:
-        yield first, second
-    finally:
-        stop_server(second)
-        stop_server(first)
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: Any
-
-
-def call(
-    server: LiveServer, method: str, path: str, body: Any = None, token: str | None = None
-) -> Reply:
-    headers = {"Accept": "application/json"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
-            status, response_headers = response.status, response.headers
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        status, response_headers = error.code, error.headers
-    return Reply(status, json.loads(raw) if raw else None, response_headers)
-
-
-def register(server: LiveServer) -> dict[str, Any]:
-    account = {"username": random_name(), "email": random_email(), "password": random_password()}
-    reply = call(server, "POST", "/api/auth/register", account)
-    assert reply.status == 201, reply.body
-    return {**account, "id": reply.body["user"]["id"], "token": reply.body["token"]}
+    with running_pair(tmp_path_factory, "instance", **env) as pair:
+        yield pair
 
 
 def test_user_registered_on_a_logs_in_on_b(instances: tuple[LiveServer, LiveServer]) -> None:
     a, b = instances
-    account = register(a)
+    account = new_account(a)
     reply = call(b, "POST", "/api/auth/login", {k: account[k] for k in ("username", "password")})
     assert reply.status == 200, reply.body
     assert reply.body["user"]["id"] == account["id"]
@@ -137,7 +86,7 @@ def test_user_registered_on_a_logs_in_on_b(instances: tuple[LiveServer, LiveServ
 
 def test_token_revoked_on_a_is_refused_on_b(instances: tuple[LiveServer, LiveServer]) -> None:
     a, b = instances
-    token = register(a)["token"]
+    token = new_account(a)["token"]
     assert call(b, "GET", "/api/auth/me", token=token).status == 200
     assert call(a, "POST", "/api/auth/logout", token=token).status == 200
     reply = call(b, "GET", "/api/auth/me", token=token)
@@ -150,7 +99,7 @@ def test_login_rate_limit_counts_across_instances(
     instances: tuple[LiveServer, LiveServer],
 ) -> None:
     a, b = instances
-    account = register(a)
+    account = new_account(a)
     wrong = {"username": account["username"], "password": "not-the-password"}
     statuses = [call(server, "POST", "/api/auth/login", wrong).status for server in (a, a, b)]
     assert statuses == [401] * LOGIN_LIMIT
@@ -166,7 +115,7 @@ def test_concurrent_creates_on_both_instances_are_all_stored(
     instances: tuple[LiveServer, LiveServer],
 ) -> None:
     a, b = instances
-    owners = [register(a), register(b)]
+    owners = [new_account(a), new_account(b)]
     run = uuid.uuid4().hex[:8]
 
     def create(n: int) -> Reply:

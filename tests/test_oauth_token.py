@@ -4,7 +4,7 @@ form-encoded, answering §5.1 tokens and §5.2 errors."""
 import pytest
 
 from api.core.scopes import ADMIN_SCOPES, USER_SCOPES, as_string
-from tests.conftest import register
+from tests.helpers import register
 
 TOKEN_URL = "/api/auth/token"
 
@@ -133,7 +133,7 @@ def test_scope_beyond_the_role_is_invalid_scope(client, user, scope):
 
 
 def test_failed_password_grants_count_like_failed_logins(app_factory):
-    from tests.conftest import register
+    from tests.helpers import register
 
     client = app_factory(LOGIN_RATE_LIMIT="3 per minute").test_client()
     account = register(client)

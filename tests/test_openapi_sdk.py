@@ -8,14 +8,9 @@ from collections import Counter
 from typing import Any
 
 from api.openapi.sdk import RESERVED_NAMES, _enum_varnames
-from tests.spec import RAW_SPEC, SPEC
+from tests.spec import RAW_SPEC, operations
 
 SCHEMAS = RAW_SPEC["components"]["schemas"]
-METHODS = ("get", "put", "post", "patch", "delete")
-
-
-def operations() -> list[dict[str, Any]]:
-    return [item[m] for item in SPEC["paths"].values() for m in METHODS if m in item]
 
 
 def every_schema(node: Any) -> list[dict[str, Any]]:
@@ -51,7 +46,7 @@ def test_every_enum_is_a_named_component_with_value_names() -> None:
 def test_one_enum_component_serves_every_list_of_its_kind() -> None:
     sorts = {
         op["operationId"]: p["schema"]
-        for op in operations()
+        for _, _, op in operations()
         for p in op.get("parameters", [])
         if p["name"] == "sort"
     }
@@ -101,18 +96,18 @@ def test_every_scalar_is_bounded() -> None:
 
 
 def test_every_operation_is_complete() -> None:
-    for op in operations():
+    for _, _, op in operations():
         assert "security" in op, op["operationId"]
         assert {"500", "default"} <= set(op["responses"]), op["operationId"]
         for media in op.get("requestBody", {}).get("content", {}).values():
             if "schema" in media and "properties" not in media["schema"]:
                 assert "example" in media, op["operationId"]
-    public = {op["operationId"]: op["security"] for op in operations()}
+    public = {op["operationId"]: op["security"] for _, _, op in operations()}
     assert public["login"] == public["register"] == public["refreshToken"] == []
 
 
 def test_shared_parameters_and_headers_are_components() -> None:
-    raw_ops = [item[m] for item in RAW_SPEC["paths"].values() for m in METHODS if m in item]
+    raw_ops = [op for _, _, op in operations(RAW_SPEC)]
     text = json.dumps(raw_ops)
     assert '"name": "X-Request-ID"' not in text
     assert "#/components/parameters/RequestId" in json.dumps(RAW_SPEC["paths"])
@@ -125,7 +120,7 @@ def test_every_schema_is_described_with_an_example() -> None:
         assert schema.get("description"), name
         if schema.get("type") == "object" and "properties" in schema:
             assert "example" in schema, name
-    for op in operations():
+    for _, _, op in operations():
         for status, response in op["responses"].items():
             for media_type, media in response.get("content", {}).items():
                 if media_type == "application/json":

@@ -1,16 +1,14 @@
 """The spec is product: served == committed, valid, complete, and enforced by the test client."""
 
 import json
-from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
 from api.http.errors import ApiError
-from tests.contract import SPEC_PATH, ContractViolation
-from tests.spec import SPEC, schema_of
+from tests.contract import ContractViolation
+from tests.spec import RAW_SPEC, SPEC, SPEC_PATH, operation, operations, schema_of
 
-METHODS = {"get", "put", "post", "patch", "delete"}
 PUBLIC_OPERATIONS = {
     "getHealth",
     "register",
@@ -28,30 +26,14 @@ OAUTH_ERRORS = {("oauthToken", "400"): {"$ref": "#/components/schemas/OAuthError
 PUBLIC_OPERATIONS |= {"downloadFile"}
 
 
-def operations(spec: dict) -> list[tuple[str, str, dict]]:
-    return [
-        (path, method, operation)
-        for path, item in spec["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
-
-
-@pytest.fixture
-def spec(client) -> dict:
-    response = client.get("/api/openapi.json")
-    assert response.status_code == 200
-    return response.get_json()
-
-
 def test_committed_openapi_json_equals_what_the_server_serves(client):
     served = client.get("/api/openapi.json").get_data(as_text=True)
-    assert Path(SPEC_PATH).read_text() == served, "run `make spec` and commit openapi.json"
+    assert SPEC_PATH.read_text() == served, "run `make spec` and commit openapi.json"
 
 
-def test_openapi_document_is_valid_openapi_3(spec):
-    assert spec["openapi"].startswith("3.0")
-    validate(spec)
+def test_openapi_document_is_valid_openapi_3(served_spec):
+    assert served_spec["openapi"].startswith("3.0")
+    validate(served_spec)
 
 
 def test_swagger_json_is_valid_swagger_2(client):
@@ -61,46 +43,48 @@ def test_swagger_json_is_valid_swagger_2(client):
 
 
 def test_every_operation_is_documented_for_sdk_generation():
-    ids = [operation["operationId"] for _, _, operation in operations(SPEC)]
+    ids = [op["operationId"] for _, _, op in operations()]
     assert len(ids) == len(set(ids)) == 47
-    for path, method, operation in operations(SPEC):
+    for path, method, op in operations():
         where = f"{method.upper()} {path}"
-        assert operation["summary"] and operation["description"], where
-        assert operation["tags"], where
-        assert any(code.startswith("2") for code in operation["responses"]), where
-        for code, response in operation["responses"].items():
+        assert op["summary"] and op["description"], where
+        assert op["tags"], where
+        assert any(code.startswith("2") for code in op["responses"]), where
+        for code, response in op["responses"].items():
             if code.startswith(("4", "5")) and code != "503":
                 schema = response["content"]["application/json"]["schema"]
-                expected = OAUTH_ERRORS.get((operation["operationId"], code))
+                expected = OAUTH_ERRORS.get((op["operationId"], code))
                 expected = expected or {"$ref": "#/components/schemas/ErrorResponse"}
                 assert schema == expected, f"{where} {code}"
 
 
-def test_protected_operations_declare_bearer_security(spec):
-    assert spec["components"]["securitySchemes"]["Bearer"] == {
+def test_protected_operations_declare_bearer_security(served_spec):
+    assert served_spec["components"]["securitySchemes"]["Bearer"] == {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": spec["components"]["securitySchemes"]["Bearer"]["description"],
+        "description": served_spec["components"]["securitySchemes"]["Bearer"]["description"],
     }
-    for path, method, operation in operations(spec):
-        security = operation.get("security", [])
-        if operation["operationId"] in PUBLIC_OPERATIONS:
+    for path, method, op in operations(served_spec):
+        security = op.get("security", [])
+        if op["operationId"] in PUBLIC_OPERATIONS:
             assert {} in security or security == [], f"{method} {path} must be public"
         else:
             assert security[0] == {"Bearer": []}, f"{method} {path} must require a token"
             assert [set(r) for r in security] == [{"Bearer"}, {"OAuth2"}], f"{method} {path}"
-            assert "401" in operation["responses"], f"{method} {path} must document 401"
+            assert "401" in op["responses"], f"{method} {path} must document 401"
 
 
-def test_request_bodies_are_typed_with_examples(spec):
-    create = spec["paths"]["/api/items"]["post"]["requestBody"]["content"]["application/json"]
+def test_request_bodies_are_typed_with_examples(served_spec):
+    create = served_spec["paths"]["/api/items"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]
     assert create["schema"] == {"$ref": "#/components/schemas/ItemCreate"}
-    item_create = spec["components"]["schemas"]["ItemCreate"]
+    item_create = served_spec["components"]["schemas"]["ItemCreate"]
     assert item_create["required"] == ["name"]
     assert item_create["properties"]["name"]["maxLength"] == 255
     assert item_create["properties"]["name"]["example"]
-    upload = spec["paths"]["/api/upload"]["post"]["requestBody"]["content"]
+    upload = served_spec["paths"]["/api/upload"]["post"]["requestBody"]["content"]
     assert upload["multipart/form-data"]["schema"]["properties"]["file"] == {
         "type": "string",
         "format": "binary",
@@ -124,8 +108,8 @@ def test_query_parameters_have_bounds_and_enums():
     ]
 
 
-def test_nullable_fields_are_declared(spec):
-    last_login = spec["components"]["schemas"]["User"]["properties"]["last_login"]
+def test_nullable_fields_are_declared(served_spec):
+    last_login = served_spec["components"]["schemas"]["User"]["properties"]["last_login"]
     assert last_login["nullable"] is True
 
 
@@ -152,4 +136,16 @@ def test_export_command_writes_the_served_document(app, tmp_path):
     target = tmp_path / "exported.json"
     result = app.test_cli_runner().invoke(args=["export-openapi", "--output", str(target)])
     assert result.exit_code == 0, result.output
-    assert json.loads(target.read_text()) == json.loads(Path(SPEC_PATH).read_text())
+    assert json.loads(target.read_text()) == RAW_SPEC
+
+
+def test_refresh_and_audit_operations_exist_and_metrics_does_not() -> None:
+    refresh = operation("/api/auth/refresh", "post")
+    assert refresh["operationId"] == "refreshToken"
+    assert "401" in refresh["responses"]
+    audit = operation("/api/admin/audit", "get")
+    assert audit["operationId"] == "adminListAudit"
+    assert {"page", "per_page", "action", "actor_id"} <= {p["name"] for p in audit["parameters"]}
+    token_schema = SPEC["components"]["schemas"]["AuthToken"]
+    assert "refresh_token" in token_schema["required"]
+    assert not any("metrics" in path for path in SPEC["paths"])

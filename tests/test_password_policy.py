@@ -11,10 +11,9 @@ from flask.testing import FlaskClient
 
 from api.core.security import hash_password
 from models import User, db
-from tests.conftest import Account, login
-from tests.factories import random_email, random_name, random_password
-from tests.test_auth import assert_error, valid_payload
-from tests.test_conventions import SPEC
+from tests.factories import random_email, random_name, random_password, random_user
+from tests.helpers import Account, assert_error, login
+from tests.spec import SPEC
 
 REGISTER, CHANGE_PASSWORD = "/api/auth/register", "/api/auth/change-password"
 
@@ -35,7 +34,7 @@ WEAK = {
 
 @pytest.mark.parametrize("password", WEAK.values(), ids=WEAK.keys())
 def test_register_refuses_a_weak_password_and_says_why(client: FlaskClient, password: str) -> None:
-    body = assert_error(client.post(REGISTER, json=valid_payload(password=password)), 400)
+    body = assert_error(client.post(REGISTER, json=random_user(password=password)), 400)
     reason = body["errors"]["password"]
     assert reason.startswith(("must be at least 8 characters", "is ")), reason
     assert f"'{password}'" not in reason  # the password is never echoed back
@@ -52,21 +51,21 @@ def test_register_refuses_a_weak_password_and_says_why(client: FlaskClient, pass
     ],
 )
 def test_the_reason_names_the_rule(client: FlaskClient, password: str, reason: str) -> None:
-    body = assert_error(client.post(REGISTER, json=valid_payload(password=password)), 400)
+    body = assert_error(client.post(REGISTER, json=random_user(password=password)), 400)
     assert reason in body["errors"]["password"]
 
 
 def test_eight_characters_count_not_bytes(client: FlaskClient) -> None:
     """Eight non-ASCII characters are enough; four 4-byte emoji (16 bytes) are not."""
-    accepted = client.post(REGISTER, json=valid_payload(password="ñ€ö✓ß日Ωж"))
+    accepted = client.post(REGISTER, json=random_user(password="ñ€ö✓ß日Ωж"))
     assert accepted.status_code == 201, accepted.get_json()
-    assert_error(client.post(REGISTER, json=valid_payload(password="😀🎉🔥✨")), 400, "password")
+    assert_error(client.post(REGISTER, json=random_user(password="😀🎉🔥✨")), 400, "password")
 
 
 def test_a_password_made_of_the_username_is_refused(client: FlaskClient) -> None:
     name = random_name()
     for password in (name, name.upper(), f"{name}1"):
-        payload = valid_payload(username=name, password=password)
+        payload = random_user(username=name, password=password)
         assert_error(client.post(REGISTER, json=payload), 400, "password")
 
 
@@ -125,7 +124,7 @@ def test_create_admin_cli_refuses_a_weak_password(app_factory: Callable[..., Fla
 
 def test_factory_passwords_meet_the_policy(client: FlaskClient) -> None:
     for _ in range(20):
-        response = client.post(REGISTER, json=valid_payload(password=random_password()))
+        response = client.post(REGISTER, json=random_user(password=random_password()))
         assert response.status_code == 201, response.get_json()
 
 

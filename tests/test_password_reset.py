@@ -5,22 +5,16 @@ the mail goes out once the answer is sent (when the WSGI server closes the respo
 `flask deliver-mail`, and is retried when SMTP is down.
 """
 
-import json
-import os
 import statistics
-import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import select
 
 from models import AuditEntry, OutboxMail, PasswordResetToken, db
-from tests.conftest import login, register
-from tests.live import running_server
+from tests.helpers import login, race, register
+from tests.live import call, login_token, running_server
 from tests.smtp import SmtpServer, reset_token
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -179,22 +173,22 @@ def test_confirmation_is_audited(app, client, user, smtp):
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_concurrent_confirmations_with_one_token_succeed_once(app_factory, smtp, tmp_path, round_):
+def test_concurrent_confirmations_with_one_token_succeed_once(
+    app_factory, smtp, shared_database_url, round_
+):
     """Eight clients race one token (a database file or PostgreSQL, so they truly overlap)."""
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'race.db'}"
-    app = app_factory(SQLALCHEMY_DATABASE_URI=url, SMTP_URL=smtp.url)
+    app = app_factory(SQLALCHEMY_DATABASE_URI=shared_database_url, SMTP_URL=smtp.url)
     client = app.test_client()
     account = register(client)
     request_reset(client, account.email)
     token = reset_token(smtp.inbox.wait_for(account.email)[0])
-    start = threading.Barrier(8)
 
-    def race(number: int) -> int:
-        start.wait()
-        return confirm(app.test_client(), token, f"passphrase number {number}").status_code
+    def confirmation(number: int) -> Callable[[], int]:
+        """Confirm from a client (and connection) of its own; the status."""
+        password = f"passphrase number {number}"
+        return lambda: confirm(app.test_client(), token, password).status_code
 
-    with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(race, range(8)))
+    statuses = race(*(confirmation(number) for number in range(8)))
     assert sorted(statuses) == [200] + [400] * 7
 
 
@@ -280,73 +274,59 @@ def test_reset_routes_are_rate_limited(app_factory):
     assert int(limited.headers["Retry-After"]) >= 1
 
 
-def http_post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 @pytest.mark.slow
 def test_live_server_answers_202_while_smtp_is_down_and_mails_after_the_retry(tmp_path, smtp):
     """gunicorn, a real SMTP server stopped and restarted: the reset mail is not lost."""
     smtp.stop()
     settings = {"SMTP_URL": smtp.url, "SMTP_TIMEOUT": "2", "MAIL_RETRY_SECONDS": "1"}
     with running_server(tmp_path / "live", **settings) as server:
-        api = f"{server.url}/api"
         account = {
             "username": "resetter",
             "email": "resetter@example.com",
             "password": "old-pass-1",
         }
-        assert http_post(f"{api}/auth/register", account)[0] == 201
+        assert call(server, "POST", "/api/auth/register", account).status == 201
 
         started = time.perf_counter()
-        status, _ = http_post(f"{api}/auth/password-reset", {"email": account["email"]})
-        assert status == 202
+        reply = call(server, "POST", "/api/auth/password-reset", {"email": account["email"]})
+        assert reply.status == 202
         assert time.perf_counter() - started < 1.5  # the SMTP attempt is not in the answer
         time.sleep(1.5)  # the failed attempt is made and its retry becomes due
         assert smtp.inbox.messages == []
 
         smtp.start()
         # The next reset request (any address) delivers what is due, the earlier mail included.
-        assert http_post(f"{api}/auth/password-reset", {"email": "x@example.com"})[0] == 202
+        assert (
+            call(server, "POST", "/api/auth/password-reset", {"email": "x@example.com"}).status
+            == 202
+        )
         [mail] = smtp.inbox.wait_for(account["email"])
 
         body = {"token": reset_token(mail), "new_password": "new-pass-after-outage"}
-        assert http_post(f"{api}/auth/password-reset/confirm", body)[0] == 200
-        login = {"username": "resetter", "password": "new-pass-after-outage"}
-        assert http_post(f"{api}/auth/login", login)[0] == 200
+        assert call(server, "POST", "/api/auth/password-reset/confirm", body).status == 200
+        assert login_token(server, "resetter", "new-pass-after-outage")
         assert "mail_retry" in server.log()
 
 
 @pytest.mark.parametrize("round_", range(3))
-def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, tmp_path, round_):
+def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, shared_database_url, round_):
     """Every worker (and `deliver-mail`) may drain the outbox at once: rows are claimed
     atomically, so each mail goes out exactly once."""
     from api.services import password_reset
 
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'outbox.db'}"
-    app = app_factory(SQLALCHEMY_DATABASE_URI=url, SMTP_URL=smtp.url)
+    app = app_factory(SQLALCHEMY_DATABASE_URI=shared_database_url, SMTP_URL=smtp.url)
     client = app.test_client()
     accounts = [register(client) for _ in range(6)]
     for account in accounts:  # queued only: not buffered, so no delivery runs yet
         client.post("/api/auth/password-reset", json={"email": account.email})
-    start = threading.Barrier(4)
 
-    def drain(_: int) -> dict[str, int]:
+    def drain() -> dict[str, int]:
         with app.app_context():
-            start.wait()
             report = password_reset.deliver_due(password_reset.settings_from(app.config))
             db.session.remove()
             return report.outcomes
 
-    with ThreadPoolExecutor(4) as pool:
-        reports = list(pool.map(drain, range(4)))
+    reports = race(*[drain] * 4)
     assert sum(report.get("sent", 0) for report in reports) == len(accounts)
     for account in accounts:
         assert len(smtp.inbox.wait_for(account.email)) == 1

@@ -2,7 +2,6 @@
 page cache, keyset pagination, index-backed queries and the bcrypt pool."""
 
 import multiprocessing
-import os
 
 import pytest
 from sqlalchemy import func, select, text
@@ -10,7 +9,7 @@ from sqlalchemy import func, select, text
 from api.core.security import hash_password, verify_password
 from api.services import items as item_service
 from models import Item, ItemCount, db
-from tests.conftest import build_test_config
+from tests.helpers import assert_index_backed, build_test_config, plan_of
 
 SORTS = ("-created_at", "created_at", "name", "-name")
 
@@ -55,8 +54,10 @@ def test_cached_list_sees_raw_sql_changes(app, client, user, make_item):
     assert client.get("/api/items").get_json()["items"][0]["name"] == "after"
 
 
-def test_cached_list_sees_changes_made_by_another_instance(app_factory, tmp_path):
-    shared = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shared.db'}"
+def test_cached_list_sees_changes_made_by_another_instance(
+    app_factory, tmp_path, shared_database_url
+):
+    shared = shared_database_url
     first = app_factory(SQLALCHEMY_DATABASE_URI=shared)
     second = create_second_app(tmp_path, shared)
     a, b = first.test_client(), second.test_client()
@@ -98,18 +99,6 @@ def test_keyset_walk_equals_offset_pages(client, user, make_item, sort):
     assert by_cursor == by_offset and len(by_offset) == 7
 
 
-def plan_of(app, statement) -> str:
-    with app.app_context():
-        engine = db.engine
-        sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
-        with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
-                return "\n".join(row[-1] for row in rows)
-            connection.exec_driver_sql("SET enable_seqscan = off")
-            return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
-
-
 # Every sort over the public (active) and admin (all) lists, and the owner's own list
 # (`/api/me/items`, newest first): an index gives both the filter and the order.
 INDEXED_LISTS = [
@@ -123,9 +112,7 @@ INDEXED_LISTS = [
 @pytest.mark.parametrize(("filters", "sort"), INDEXED_LISTS)
 def test_list_queries_are_index_backed(app, filters, sort):
     query = item_service._ORDERED[sort].where(*item_service.item_filters(**filters)).limit(21)
-    plan = plan_of(app, query)
-    assert "Index" in plan or "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan.split("\n")[0], plan
+    assert_index_backed(plan_of(app, query))
 
 
 def test_search_count_uses_the_trigram_index_on_postgresql(app):

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from models import AuditEntry, PersonalAccessToken, db
+from tests.helpers import bearer
 
 ALL_FIELDS = {"id", "user_id", "name", "prefix", "scopes", "created_at", "expires_at"}
 
@@ -15,10 +16,6 @@ def create(client, account, **fields):
     body = {"name": "ci", "scopes": ["items:read"], "expires_in_days": 30, **fields}
     body = {key: value for key, value in body.items() if value is not None}
     return client.post("/api/me/tokens", json=body, headers=account.headers)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -169,7 +166,7 @@ def test_demoted_admin_tokens_lose_admin_scopes(client, admin, make_user):
     client.patch(
         f"/api/admin/users/{other_admin.id}", json={"is_admin": True}, headers=admin.headers
     )
-    from tests.conftest import login
+    from tests.helpers import login
 
     other_admin = login(client, other_admin.username, other_admin.password)
     token = create(client, other_admin, scopes=["admin:read"]).get_json()["token"]

@@ -5,27 +5,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from sqlalchemy.pool import QueuePool
 
 from api import create_app
 from api.core.config import engine_options, load_config
 from models import Item, db
+from tests.helpers import bare_app
 
 SECRET = "pragma-test-secret-key-0123456789abcdef"
-
-
-def make_app(tmp_path: Path, url: str, **overrides: Any) -> Flask:
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": SECRET,
-            "DATA_DIR": str(tmp_path),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_STORAGE_URI": "memory://",
-            **overrides,
-        }
-    )
 
 
 def pragmas(connection: sa.Connection) -> dict[str, Any]:
@@ -37,7 +24,7 @@ EXPECTED = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "sy
 
 
 def test_sqlite_pragmas_on_every_connection(tmp_path: Path) -> None:
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'pragmas.db'}")
+    app = bare_app(tmp_path, f"sqlite:///{tmp_path / 'pragmas.db'}")
     with app.app_context():
         try:
             # Two connections open at once (two pool entries), then a fresh one after dispose.
@@ -54,7 +41,7 @@ def test_sqlite_pragmas_on_every_connection(tmp_path: Path) -> None:
 
 
 def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
-    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'fk.db'}")
+    app = bare_app(tmp_path, f"sqlite:///{tmp_path / 'fk.db'}")
     with app.app_context():
         try:
             db.create_all()

@@ -10,7 +10,7 @@ from flask import Flask
 
 from api import create_app
 from models import User, db
-from tests.conftest import build_test_config, login
+from tests.helpers import build_test_config, login
 from tests.live import running_server, start_server, stop_server
 
 STRONG = "a-long-and-unusual-admin-passphrase"

@@ -17,10 +17,17 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from api.http.ratelimit import rate_limit
-from tests.conftest import ADMIN, Account, build_test_config, login, register
-from tests.spec import inline_shared
-from tests.test_auth import assert_error
-from tests.test_uploads import upload
+from tests.helpers import (
+    ADMIN,
+    Account,
+    assert_error,
+    build_test_config,
+    fail_login,
+    login,
+    register,
+    upload,
+)
+from tests.spec import inline_shared, operation, operations
 
 LOGIN = "/api/auth/login"
 ATTACKER, OWNER = "203.0.113.9", "198.51.100.20"
@@ -44,10 +51,6 @@ def policies(response: Any) -> dict[str, dict[str, int]]:
             values = dict(param.split("=") for param in params)
             out.setdefault(json.loads(name), {}).update({k: int(v) for k, v in values.items()})
     return out
-
-
-def fail_login(client: FlaskClient, username: str, **kwargs: Any) -> Any:
-    return client.post(LOGIN, json={"username": username, "password": "wrong-password-1"}, **kwargs)
 
 
 class TestEveryRoute:
@@ -296,19 +299,13 @@ class TestOffSwitch:
 
 class TestDeclared:
     @pytest.fixture
-    def spec(self, client: FlaskClient) -> dict[str, Any]:
-        return inline_shared(client.get("/api/openapi.json").get_json())
+    def spec(self, served_spec: dict[str, Any]) -> dict[str, Any]:
+        return inline_shared(served_spec)
 
     def test_every_operation_declares_its_429(self, spec: dict[str, Any]) -> None:
-        operations = [
-            (path, method, operation)
-            for path, item in spec["paths"].items()
-            for method, operation in item.items()
-            if method in {"get", "post", "put", "patch", "delete"}
-        ]
-        assert len(operations) > 20
-        for path, method, operation in operations:
-            limited = operation["responses"].get("429")
+        assert len(operations(spec)) > 20
+        for path, method, op in operations(spec):
+            limited = op["responses"].get("429")
             assert limited, f"{method} {path} does not declare 429"
             schema = limited["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
@@ -318,10 +315,10 @@ class TestDeclared:
     def test_every_response_declares_the_rate_limit_headers(self, spec: dict[str, Any]) -> None:
         expected = {"RateLimit", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining"}
         for item in spec["paths"].values():
-            for method, operation in item.items():
+            for method, op in item.items():
                 if method == "parameters":
                     continue
-                for response in operation["responses"].values():
+                for response in op["responses"].values():
                     assert expected <= response.get("headers", {}).keys()
 
     def test_named_limits_are_listed_on_their_operations(self, spec: dict[str, Any]) -> None:
@@ -336,3 +333,50 @@ class TestDeclared:
         response = client.get("/api/items", headers={"Origin": "https://app.example.com"})
         exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
         assert {"RateLimit", "RateLimit-Policy", "Retry-After", "X-RateLimit-Remaining"} <= exposed
+
+
+# --- the headers on every answer ---------------------------------------------------------
+
+
+class TestRateLimitHeaders:
+    def test_login_responses_carry_rate_limit_headers(
+        self, app_factory: Callable[..., Flask]
+    ) -> None:
+        app = app_factory(LOGIN_RATE_LIMIT="5 per minute")
+        client = app.test_client()
+        ok = client.post("/api/auth/login", json=ADMIN)
+        assert ok.status_code == 200
+        assert ok.headers["X-RateLimit-Limit"] == "5"
+        assert ok.headers["X-RateLimit-Remaining"] == "5"  # successes are not counted
+        assert int(ok.headers["X-RateLimit-Reset"]) > 0
+        assert "Retry-After" not in ok.headers  # only a 429 tells the client to wait
+
+        bad = {"username": ADMIN["username"], "password": "not-the-password"}
+        remaining = []
+        for _ in range(5):
+            response = client.post("/api/auth/login", json=bad)
+            assert response.status_code == 401
+            assert response.headers["X-RateLimit-Limit"] == "5"
+            remaining.append(int(response.headers["X-RateLimit-Remaining"]))
+        assert remaining == [4, 3, 2, 1, 0]
+
+        limited = client.post("/api/auth/login", json=bad)
+        assert_error(limited, 429)
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert 0 < int(limited.headers["Retry-After"]) <= 60
+        # Even the right password is refused while limited.
+        assert_error(client.post("/api/auth/login", json=ADMIN), 429)
+
+    def test_default_limit_comes_from_config(self, client: FlaskClient) -> None:
+        response = client.post("/api/auth/login", json={"username": "ghost", "password": "x"})
+        assert response.status_code == 401
+        assert response.headers["X-RateLimit-Limit"] == "10"
+
+    def test_every_route_is_limited_per_address(self, client: FlaskClient) -> None:
+        response = client.get("/api/items")
+        assert response.status_code == 200
+        assert response.headers["X-RateLimit-Limit"] == "6000"  # ADDRESS_RATE_LIMIT
+        assert response.headers["RateLimit-Policy"] == '"address";q=6000;w=60'
+
+    def test_login_429_declares_retry_after(self) -> None:
+        assert "Retry-After" in operation("/api/auth/login", "post")["responses"]["429"]["headers"]

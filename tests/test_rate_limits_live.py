@@ -14,17 +14,24 @@ import json
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
 
-from tests.factories import random_email, random_name, random_password
-from tests.live import ADMIN_PASSWORD, LiveServer, running_server
+from tests.factories import random_user
+from tests.helpers import race
+from tests.live import (
+    ADMIN_PASSWORD,
+    LiveServer,
+    Reply,
+    call,
+    login_token,
+    new_account,
+    running_server,
+)
 from tests.services import PrivateRedis, private_redis
 
 pytestmark = pytest.mark.slow
@@ -32,56 +39,17 @@ pytestmark = pytest.mark.slow
 RACERS, RACE_LIMIT, ROUNDS = 48, 20, 5
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: Any
-
-    def policy(self, name: str) -> dict[str, int]:
-        for item in self.headers["RateLimit"].split(", "):
-            label, *params = item.split(";")
-            if json.loads(label) == name:
-                return {k: int(v) for k, v in (p.split("=") for p in params)}
-        raise KeyError(name)
-
-
-def send(
-    server: LiveServer,
-    method: str,
-    path: str,
-    body: Any = None,
-    token: str | None = None,
-    headers: dict[str, str] | None = None,
-    raw: bytes | None = None,
-) -> Reply:
-    """One request on a new connection (so gunicorn's workers share the requests)."""
-    sent = {"Accept": "application/json", **(headers or {})}
-    data = raw
-    if body is not None:
-        data = json.dumps(body).encode()
-        sent["Content-Type"] = "application/json"
-    if token:
-        sent["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(server.url + path, data=data, method=method, headers=sent)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status, payload, got = response.status, response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        status, payload, got = error.code, error.read(), error.headers
-    is_json = got.get("Content-Type", "").startswith("application/json")
-    return Reply(status, json.loads(payload) if payload and is_json else payload, got)
-
-
-def new_account(server: LiveServer) -> dict[str, Any]:
-    account = {"username": random_name(), "email": random_email(), "password": random_password()}
-    reply = send(server, "POST", "/api/auth/register", account)
-    assert reply.status == 201, reply.body
-    return {**account, "token": reply.body["token"], "refresh": reply.body["refresh_token"]}
+def policy(reply: Reply, name: str) -> dict[str, int]:
+    """The named policy's parameters in the `RateLimit` header."""
+    for item in reply.headers["RateLimit"].split(", "):
+        label, *params = item.split(";")
+        if json.loads(label) == name:
+            return {k: int(v) for k, v in (p.split("=") for p in params)}
+    raise KeyError(name)
 
 
 def wrong_login(server: LiveServer, username: str, **kwargs: Any) -> Reply:
-    return send(
+    return call(
         server,
         "POST",
         "/api/auth/login",
@@ -92,22 +60,8 @@ def wrong_login(server: LiveServer, username: str, **kwargs: Any) -> Reply:
 
 def race_wrong_logins(server: LiveServer, username: str) -> Counter[int]:
     """RACERS wrong logins released at the same instant."""
-    start = threading.Barrier(RACERS)
-    statuses: Counter[int] = Counter()
-    lock = threading.Lock()
-
-    def attempt() -> None:
-        start.wait()
-        status = wrong_login(server, username).status
-        with lock:
-            statuses[status] += 1
-
-    threads = [threading.Thread(target=attempt) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return statuses
+    replies = race(*[partial(wrong_login, server, username)] * RACERS)
+    return Counter(reply.status for reply in replies)
 
 
 RACE_ENV = {"LOGIN_RATE_LIMIT": f"{RACE_LIMIT} per hour", "LOGIN_IP_RATE_LIMIT": "100000 per hour"}
@@ -138,11 +92,11 @@ def test_failed_login_limit_is_the_documented_one_across_workers(server: LiveSer
 
 def test_remaining_only_goes_down_across_workers(server: LiveServer) -> None:
     account = new_account(server)
-    seen = [send(server, "GET", "/api/auth/me", token=account["token"]) for _ in range(60)]
+    seen = [call(server, "GET", "/api/auth/me", token=account["token"]) for _ in range(60)]
     assert {reply.status for reply in seen} == {200}
-    users = [reply.policy("user")["r"] for reply in seen]
+    users = [policy(reply, "user")["r"] for reply in seen]
     assert users == list(range(users[0], users[0] - 60, -1)), users  # one count, every worker
-    assert all(reply.policy("user")["t"] <= 60 for reply in seen)
+    assert all(policy(reply, "user")["t"] <= 60 for reply in seen)
 
 
 def test_concurrent_wrong_logins_are_counted_exactly(tmp_path_factory: Any) -> None:
@@ -176,7 +130,7 @@ def every_route(server: LiveServer, admin: str) -> dict[str, int]:
     statuses: dict[str, int] = {}
 
     def hit(method: str, path: str, **kwargs: Any) -> Reply:
-        reply = send(server, method, path, **kwargs)
+        reply = call(server, method, path, **kwargs)
         statuses[f"{method} {re.sub(r'/[0-9]+', '/<id>', path)}"] = reply.status
         return reply
 
@@ -197,7 +151,7 @@ def every_route(server: LiveServer, admin: str) -> dict[str, int]:
         f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
     ).encode()
     content_type = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    uploaded = hit("POST", "/api/upload", raw=multipart, headers=content_type, token=token).body
+    uploaded = hit("POST", "/api/upload", data=multipart, headers=content_type, token=token).body
     hit("GET", uploaded["url"], token=token)
     hit("GET", "/api/admin/items", token=admin)
     hit("POST", f"/api/admin/items/{item['id']}/toggle", token=admin)
@@ -205,7 +159,7 @@ def every_route(server: LiveServer, admin: str) -> dict[str, int]:
     hit("GET", "/api/admin/users", token=admin)
     hit("GET", "/api/admin/audit", token=admin)
     other = new_account(server)
-    me = send(server, "GET", "/api/auth/me", token=other["token"]).body
+    me = call(server, "GET", "/api/auth/me", token=other["token"]).body
     hit("PATCH", f"/api/admin/users/{me['id']}", body={"is_active": True}, token=admin)
     hit("POST", f"/api/admin/users/{me['id']}/toggle", token=admin)
     hit("DELETE", f"/api/items/{item['id']}", token=token)
@@ -227,7 +181,7 @@ def metric(server: LiveServer, name: str) -> set[float]:
     """The values of a metric over a few scrapes (each may land on another worker)."""
     values = set()
     for _ in range(12):
-        text = send(server, "GET", "/metrics").body.decode()
+        text = call(server, "GET", "/metrics").text
         values |= {float(v) for v in re.findall(rf"^{name} (\S+)$", text, re.MULTILINE)}
     return values
 
@@ -237,9 +191,7 @@ def test_redis_outage_falls_back_and_recovers(tmp_path_factory: Any) -> None:
     with private_redis(data_dir) as redis_server:
         env = {"REDIS_URL": redis_server.url, "LOGIN_RATE_LIMIT": "5 per hour"}
         with running_server(data_dir, workers=2, threads=4, **env) as live:
-            admin = send(
-                live, "POST", "/api/auth/login", {"username": "admin", "password": ADMIN_PASSWORD}
-            ).body["token"]
+            admin = login_token(live, "admin", ADMIN_PASSWORD)
             assert wrong_login(live, "before-outage").status == 401
             assert wrong_login_count(redis_server) == 1  # counted in Redis
 
@@ -277,9 +229,9 @@ def test_a_registration_flood_is_shed_while_logins_still_work(tmp_path_factory: 
         replies: list[Reply] = []
 
         def flood() -> None:
-            body = {"username": random_name(), "email": random_email(), "password": "flood-pw-1"}
+            body = random_user(password="flood-pw-1")
             start.wait()
-            replies.append(send(live, "POST", "/api/auth/register", body))
+            replies.append(call(live, "POST", "/api/auth/register", body))
 
         threads = [threading.Thread(target=flood) for _ in range(12)]
         for thread in threads:
@@ -287,7 +239,7 @@ def test_a_registration_flood_is_shed_while_logins_still_work(tmp_path_factory: 
         start.wait()
         time.sleep(0.05)
         credentials = {"username": account["username"], "password": account["password"]}
-        logged_in = send(live, "POST", "/api/auth/login", credentials)
+        logged_in = call(live, "POST", "/api/auth/login", credentials)
         for thread in threads:
             thread.join(timeout=120)
         assert logged_in.status == 200, logged_in.body

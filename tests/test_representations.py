@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from models import AuditEntry, Item, PersonalAccessToken, Upload, User, WebhookSubscription, db
-from tests.conftest import Account, register
+from tests.helpers import Account, register
 
 
 def stored(app: Flask, model: type[Any], row_id: int) -> dict[str, Any]:

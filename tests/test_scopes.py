@@ -15,17 +15,10 @@ import pytest
 
 from api.core.scopes import SCOPES
 from api.http.auth import INTERACTIVE_EXTENSION
-from tests.conftest import register
-from tests.spec import SPEC
-from tests.test_sdk import tiny_png
+from tests.factories import tiny_png
+from tests.helpers import register
+from tests.spec import operations
 
-METHODS = ("get", "post", "put", "patch", "delete")
-OPERATIONS = [
-    (method, path, operation)
-    for path, item in SPEC["paths"].items()
-    for method, operation in item.items()
-    if method in METHODS
-]
 # Bodies that pass validation, so an allowed call reaches the operation itself.
 BODIES: dict[str, Any] = {
     "createItem": {"name": "scoped"},
@@ -53,7 +46,7 @@ def is_public(operation: dict[str, Any]) -> bool:
 
 
 def test_every_protected_operation_declares_oauth2_scopes():
-    for method, path, operation in OPERATIONS:
+    for path, method, operation in operations():
         if not is_public(operation):
             assert declared_scopes(operation) is not None, f"{method} {path}"
             assert set(declared_scopes(operation)) <= set(SCOPES)
@@ -121,7 +114,7 @@ def test_each_scope_is_allowed_or_refused_exactly_as_declared(client, admin, wor
     checked = 0
     for scope in SCOPES:
         token = mint(client, admin, scope)
-        for method, path, operation in OPERATIONS:
+        for path, method, operation in operations():
             needed = declared_scopes(operation)
             interactive_only = operation.get(INTERACTIVE_EXTENSION, False)
             refused_for_pat = interactive_only and kind == "personal access token"
@@ -141,7 +134,7 @@ def test_each_scope_is_allowed_or_refused_exactly_as_declared(client, admin, wor
             if operation["operationId"] == "logout" and response.status_code == 200:
                 token = mint(client, admin, scope)  # that one is revoked now
             checked += 1
-    assert checked == len(SCOPES) * len(OPERATIONS)
+    assert checked == len(SCOPES) * len(operations())
 
 
 def test_a_public_operation_serves_an_under_scoped_token_as_anonymous(client, user, make_item):
@@ -156,7 +149,7 @@ def test_a_public_operation_serves_an_under_scoped_token_as_anonymous(client, us
 
 def test_logins_get_every_scope_of_their_role(client, user, admin):
     for account in (user, admin):
-        spec_ops = [op for _, _, op in OPERATIONS if declared_scopes(op)]
+        spec_ops = [op for _, _, op in operations() if declared_scopes(op)]
         assert spec_ops
         assert client.get("/api/me/items", headers=account.headers).status_code == 200
     assert client.get("/api/admin/stats", headers=admin.headers).status_code == 200

@@ -13,11 +13,9 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import uuid
-import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from io import BytesIO
@@ -27,27 +25,14 @@ from typing import Any
 
 import pytest
 
-from tests.live import ADMIN_PASSWORD, ROOT, LiveServer
+from tests.factories import tiny_png
+from tests.live import ADMIN_PASSWORD, ROOT, LiveServer, new_account
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = ROOT / "clients"
 PACKAGE = "backend_api_client"
 NODE_BIN = ROOT / "node_modules" / ".bin"
-
-
-def tiny_png() -> bytes:
-    """A valid 1x1 RGBA PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00\xff")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def differences(left: Path, right: Path) -> list[str]:
@@ -359,7 +344,7 @@ def test_python_readme_example_runs(sdk: ModuleType, live_server: LiveServer) ->
     """The README's complete example, as a partner would paste it."""
     readme = (CLIENTS / "python" / "README.md").read_text()
     code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)  # type: ignore[union-attr]
-    account = register_account(live_server.url)
+    account = new_account(live_server)
     env = {**os.environ, "API_URL": live_server.url, "PYTHONPATH": str(CLIENTS / "python")}
     env |= {"API_USERNAME": account["username"], "API_PASSWORD": account["password"]}
     result = subprocess.run(
@@ -370,24 +355,6 @@ def test_python_readme_example_runs(sdk: ModuleType, live_server: LiveServer) ->
     assert "refused: {'name':" in result.stdout
     assert "1 items; newest: Notebook" in result.stdout
     assert "uploaded hello.txt 5 bytes" in result.stdout
-
-
-def register_account(url: str) -> dict[str, str]:
-    import urllib.request
-
-    suffix = uuid.uuid4().hex[:10]
-    account = {
-        "username": f"readme_{suffix}",
-        "email": f"readme_{suffix}@example.com",
-        "password": f"readme-password-{suffix}",
-    }
-    request = urllib.request.Request(
-        f"{url}/api/auth/register", data=json.dumps(account).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 201
-    return account
 
 
 TYPESCRIPT_ROUND_TRIP = """
@@ -430,7 +397,7 @@ def test_typescript_client_compiles_strict_and_drives_the_server(
     assert result.returncode == 0, f"tsc --strict rejected the client:\n{result.stdout}"
     (out / "package.json").write_text('{"type": "module"}')
     (out / "round-trip.js").write_text(TYPESCRIPT_ROUND_TRIP)
-    account = register_account(live_server.url)
+    account = new_account(live_server)
     env = {**os.environ, "API_URL": live_server.url}
     env |= {"API_USERNAME": account["username"], "API_PASSWORD": account["password"]}
     result = subprocess.run(

@@ -10,7 +10,6 @@ by the same checks without editing this file.
 
 import ast
 import base64
-import io
 import json
 import re
 import urllib.error
@@ -24,57 +23,29 @@ import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from api import create_app
 from api.services import items as item_service
 from models import Upload, User, db
-from tests.conftest import ADMIN, Account, build_test_config, login, register
-from tests.spec import SPEC
+from tests.helpers import (
+    ADMIN,
+    Account,
+    assert_error,
+    bearer,
+    build_test_config,
+    login,
+    register,
+    upload,
+)
+from tests.spec import SPEC, operations
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = ("get", "put", "post", "patch", "delete")
 MIB = 1024 * 1024
 SECRET_PROPERTIES = {"password", "password_hash", "token_version"}
 
 
-def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every (METHOD, path, operation) in the committed spec."""
-    for path, item in SPEC["paths"].items():
-        for method in METHODS:
-            if method in item:
-                yield method.upper(), path, item[method]
-
-
 def op_id(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_error(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]
-    text = response.get_data(as_text=True)
-    assert "Traceback" not in text and "<html" not in text.lower()
-    return body
-
-
-def upload_file(client: FlaskClient, account: Account, content: bytes, name: str) -> Any:
-    boundary, body = encode_multipart(
-        MultiDict({"file": FileStorage(io.BytesIO(content), filename=name)})
-    )
-    return client.post(
-        "/api/upload",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-        headers=account.headers,
-    )
 
 
 def item_as_admin(client: FlaskClient, admin: Account, item_id: int) -> dict[str, Any]:
@@ -83,18 +54,12 @@ def item_as_admin(client: FlaskClient, admin: Account, item_id: int) -> dict[str
     return response.get_json()
 
 
-@pytest.fixture
-def raw_client(app: Flask) -> FlaskClient:
-    """No contract check: for deliberately undocumented outcomes (500, docs assets)."""
-    return FlaskClient(app, app.response_class)
-
-
 # === API1: broken object-level authorization ===================================================
 
 # Operations on one object (a path parameter names it) and what a stranger gets.
 OBJECT_OPERATIONS = [
-    (method, path, operation["operationId"])
-    for method, path, operation in operations()
+    (method.upper(), path, operation["operationId"])
+    for path, method, operation in operations()
     if "{" in path
 ]
 # The item is inactive for getItem (an active item is public by design); another user's
@@ -131,7 +96,7 @@ def test_api1_another_users_object_is_out_of_reach(
     item = client.post("/api/items", json={"name": "mine"}, headers=user.headers).get_json()
     if operation == "getItem":
         assert client.delete(f"/api/items/{item['id']}", headers=user.headers).status_code == 204
-    stored = upload_file(client, user, b"private bytes", "secret.txt").get_json()
+    stored = upload(client, user, b"private bytes", "secret.txt").get_json()
     filename = stored["download_path"].rsplit("/", 1)[-1]
     pat = client.post(
         "/api/me/tokens",
@@ -497,8 +462,8 @@ def test_api3_no_response_and_no_schema_exposes_secrets(
 # === API4: unrestricted resource consumption ===================================================
 
 JSON_BODY_OPERATIONS = [
-    (method, path, operation["operationId"])
-    for method, path, operation in operations()
+    (method.upper(), path, operation["operationId"])
+    for path, method, operation in operations()
     if "application/json" in operation.get("requestBody", {}).get("content", {})
 ]
 
@@ -525,8 +490,8 @@ def test_api4_json_body_over_1_mib_is_413_on_every_json_route(
 
 PAGED_OPERATIONS = [
     (path, operation["operationId"])
-    for method, path, operation in operations()
-    if method == "GET" and any(p.get("name") == "per_page" for p in operation.get("parameters", []))
+    for path, method, operation in operations()
+    if method == "get" and any(p.get("name") == "per_page" for p in operation.get("parameters", []))
 ]
 
 
@@ -554,12 +519,12 @@ def test_api4_upload_over_the_limit_is_413_and_leaves_nothing(
     app = app_factory(MAX_UPLOAD_MB=1)
     client = app.test_client()
     user = register(client)
-    response = upload_file(client, user, b"\0" * (MIB + 1), "big.zip")
+    response = upload(client, user, b"\0" * (MIB + 1), "big.zip")
     assert_error(response, 413)
     assert not any(Path(app.config["UPLOAD_FOLDER"]).iterdir())
     with app.app_context():
         assert db.session.query(Upload).count() == 0
-    assert upload_file(client, user, b"x" * MIB, "ok.txt").status_code == 201
+    assert upload(client, user, b"x" * MIB, "ok.txt").status_code == 201
 
 
 def test_api4_failed_logins_are_throttled_with_retry_after(
@@ -586,8 +551,8 @@ def test_api4_failed_logins_are_throttled_with_retry_after(
 # === API5: broken function level authorization =================================================
 
 ADMIN_OPERATIONS = [
-    (method, path, operation["operationId"])
-    for method, path, operation in operations()
+    (method.upper(), path, operation["operationId"])
+    for path, method, operation in operations()
     if path.startswith("/api/admin/") or "admin" in operation.get("tags", [])
 ]
 ADMIN_BODIES: dict[str, Any] = {
@@ -745,7 +710,7 @@ def test_api8_nosniff_on_every_response(
     client: FlaskClient, raw_client: FlaskClient, user: Account
 ) -> None:
     item = client.post("/api/items", json={"name": "n"}, headers=user.headers).get_json()
-    url = upload_file(client, user, b"hello", "a.txt").get_json()["url"]
+    url = upload(client, user, b"hello", "a.txt").get_json()["url"]
     requests = [
         (client, "GET", "/api", {}),
         (client, "GET", "/api/health", {}),
@@ -858,7 +823,7 @@ UNDOCUMENTED_BY_DESIGN = {
 
 
 def _spec_operations() -> set[tuple[str, str]]:
-    return {(method, path) for method, path, _ in operations()}
+    return {(method.upper(), path) for path, method, _ in operations()}
 
 
 def _served_operations(app: Flask) -> set[tuple[str, str]]:

@@ -11,20 +11,16 @@ from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 
 from api.openapi.converter import LinkSpec, add_links
-from tests.conftest import register
-from tests.spec import RAW_SPEC, SPEC
-
-METHODS = ("get", "put", "post", "patch", "delete")
+from tests.helpers import register
+from tests.spec import RAW_SPEC, SPEC, operations
 
 
 def operations_by_id(spec: dict[str, Any]) -> dict[str, tuple[dict[str, Any], set[str]]]:
     """operationId -> (operation, its parameters as `in.name`)."""
     found = {}
-    for item in spec["paths"].values():
-        for method, op in item.items():
-            if method in METHODS:
-                params = [*item.get("parameters", []), *op.get("parameters", [])]
-                found[op["operationId"]] = (op, {f"{p['in']}.{p['name']}" for p in params})
+    for path, _, op in operations(spec):
+        params = [*spec["paths"][path].get("parameters", []), *op.get("parameters", [])]
+        found[op["operationId"]] = (op, {f"{p['in']}.{p['name']}" for p in params})
     return found
 
 
@@ -55,13 +51,13 @@ def test_natural_flows_are_linked(source: str, status: str, targets: set[str]) -
 
 
 def test_every_link_names_a_real_operation_and_its_real_parameters() -> None:
-    operations = operations_by_id(SPEC)
+    by_id = operations_by_id(SPEC)
     count = 0
-    for op_id, (op, _) in operations.items():
+    for op_id, (op, _) in by_id.items():
         for response in op["responses"].values():
             for name, link in response.get("links", {}).items():
                 count += 1
-                _, declared = operations[link["operationId"]]
+                _, declared = by_id[link["operationId"]]
                 assert set(link.get("parameters", {})) <= declared, (op_id, name, declared)
                 for expression in link.get("parameters", {}).values():
                     assert expression.startswith("$response."), (op_id, name)

@@ -8,24 +8,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Account
+from tests.helpers import Account
 from tests.live import ROOT
-from tests.spec import SPEC
-
-METHODS = ("get", "put", "post", "patch", "delete")
-
-
-def operations() -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (path, method, op)
-        for path, item in SPEC["paths"].items()
-        for method, op in item.items()
-        if method in METHODS
-    ]
-
-
-def operation(operation_id: str) -> dict[str, Any]:
-    return next(op for _, _, op in operations() if op["operationId"] == operation_id)
+from tests.spec import SPEC, operation_by_id, operations
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -33,7 +18,7 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def idempotency_parameter() -> dict[str, Any]:
-    params = operation("createItem")["parameters"]
+    params = operation_by_id("createItem")["parameters"]
     return next(p for p in params if p["name"] == "Idempotency-Key")
 
 
@@ -48,7 +33,7 @@ def test_idempotency_key_is_declared_as_1_to_255_visible_ascii() -> None:
     for refused in ("", " ", "a b", "é", "k" * 256, "tab\there", "\x7f"):
         assert not pattern.match(refused), refused
     for op_id in ("createItem", "uploadFile"):
-        assert any(p["name"] == "Idempotency-Key" for p in operation(op_id)["parameters"])
+        assert any(p["name"] == "Idempotency-Key" for p in operation_by_id(op_id)["parameters"])
 
 
 @pytest.mark.parametrize(
@@ -113,7 +98,7 @@ def test_server_refuses_nul_exactly_where_the_spec_says(client: FlaskClient, use
 
 @pytest.mark.parametrize("op_id", ["listItems", "listMyItems", "adminListItems"])
 def test_after_says_it_cannot_be_combined_with_page(op_id: str) -> None:
-    params = {p["name"]: p for p in operation(op_id)["parameters"]}
+    params = {p["name"]: p for p in operation_by_id(op_id)["parameters"]}
     if "after" not in params:
         pytest.skip(f"{op_id} has no keyset pagination")
     assert "Cannot be combined with `page`" in params["after"]["description"]

@@ -4,10 +4,8 @@ concurrently. A client that lost a refresh response may retry within the reuse i
 the same pair back. Tokens carry and check `iss` and `aud`; a `sub` that is no user id is a 401.
 """
 
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -17,46 +15,29 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from models import db
-from tests.conftest import Account, register
-from tests.loadclient import report
-from tests.services import throwaway_database
-from tests.test_tokens import assert_401, bearer, claims_of, sign
-
-LOGIN, REFRESH, LOGOUT, ME = (
-    "/api/auth/login",
-    "/api/auth/refresh",
-    "/api/auth/logout",
-    "/api/auth/me",
+from tests.helpers import (
+    Account,
+    assert_error,
+    bearer,
+    claims_of,
+    login_body,
+    race,
+    refresh,
+    register,
+    sign,
 )
+from tests.loadclient import report
+
+LOGOUT, ME = "/api/auth/logout", "/api/auth/me"
 ROUNDS = 100
 # The races loop for tens of seconds: they run in the full suite (`make test`), not the fast one.
 RACE = pytest.mark.slow
 
 
-def log_in(client: FlaskClient, account: Account, password: str | None = None) -> dict[str, Any]:
-    """A new login of `account` (with `password` if it changed): its token pair."""
-    credentials = {"username": account.username, "password": password or account.password}
-    response = client.post(LOGIN, json=credentials)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def refresh(client: FlaskClient, token: str) -> Any:
-    return client.post(REFRESH, json={"refresh_token": token})
-
-
 def assert_dead(client: FlaskClient, pair: dict[str, Any]) -> None:
     """Neither the access token nor the refresh token of `pair` is honoured."""
-    assert_401(client.get(ME, headers=bearer(pair["token"])))
-    response = refresh(client, pair["refresh_token"])
-    assert response.status_code == 401, response.get_json()
-    assert isinstance(response.get_json()["error"], str)
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with throwaway_database("families") as url:
-        yield url
+    assert_error(client.get(ME, headers=bearer(pair["token"])), 401)
+    assert_error(refresh(client, pair["refresh_token"]), 401)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -67,21 +48,9 @@ def shared_app(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'race.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("module_postgres_url")
     # Hundreds of refreshes and logins from one test client: the limits are not under test here.
     return app_factory(SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run `calls` at the same instant, each in its own thread; their results in order."""
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return [future.result() for future in [pool.submit(run, call) for call in calls]]
 
 
 # --- logout, password change and deactivation racing rotation --------------------------------
@@ -102,7 +71,7 @@ def logout_racing(app: Flask, rounds: int, attempts: int) -> None:
         return [refresh(other, token) for _ in range(attempts)]
 
     for number in range(rounds):
-        pair = log_in(client, account)
+        pair = login_body(client, account.username, account.password)
         issued.append(pair)
         # The refresh starts 0-19 ms after the logout, sweeping every interleaving of the two.
         logged_out, rotations = race(
@@ -142,7 +111,7 @@ def test_password_change_racing_refresh_leaves_no_live_token(shared_app: Flask) 
     issued: list[dict[str, Any]] = []
     password = account.password
     for round_number in range(20):
-        pair = log_in(client, account, password)
+        pair = login_body(client, account.username, password)
         issued.append(pair)
         new_password = f"{account.password}-round-{round_number}"
         changed, rotated = race(
@@ -169,7 +138,7 @@ def test_duplicate_refreshes_at_once_get_one_pair_and_keep_the_login(shared_app:
     client = shared_app.test_client()
     account = register(client)
     for _ in range(20):
-        pair = log_in(client, account)
+        pair = login_body(client, account.username, account.password)
         first, second = race(
             partial(refresh, shared_app.test_client(), pair["refresh_token"]),
             partial(refresh, shared_app.test_client(), pair["refresh_token"]),
@@ -187,7 +156,7 @@ def test_retry_within_the_reuse_interval_returns_the_same_pair(
     app: Flask, client: FlaskClient, user: Account
 ) -> None:
     app.config["REFRESH_REUSE_INTERVAL"] = 60
-    pair = log_in(client, user)
+    pair = login_body(client, user.username, user.password)
     first = refresh(client, pair["refresh_token"])
     retry = refresh(client, pair["refresh_token"])
     assert first.status_code == retry.status_code == 200
@@ -203,11 +172,11 @@ def test_replay_after_the_reuse_interval_revokes_the_login(
     app: Flask, client: FlaskClient, user: Account
 ) -> None:
     app.config["REFRESH_REUSE_INTERVAL"] = 60
-    pair = log_in(client, user)
+    pair = login_body(client, user.username, user.password)
     rotated = refresh(client, pair["refresh_token"]).get_json()
     assert refresh(client, pair["refresh_token"]).status_code == 200  # within: a retry
     app.config["REFRESH_REUSE_INTERVAL"] = 0  # the interval has passed
-    body = assert_401(refresh(client, pair["refresh_token"]))
+    body = assert_error(refresh(client, pair["refresh_token"]), 401)
     assert "log in again" in body["error"]
     assert_dead(client, rotated)
     assert_dead(client, pair)
@@ -218,10 +187,10 @@ def test_retry_within_the_interval_after_logout_is_refused(
     app: Flask, client: FlaskClient, user: Account
 ) -> None:
     app.config["REFRESH_REUSE_INTERVAL"] = 60
-    pair = log_in(client, user)
+    pair = login_body(client, user.username, user.password)
     rotated = refresh(client, pair["refresh_token"]).get_json()
     assert client.post(LOGOUT, headers=bearer(rotated["token"])).status_code == 200
-    assert_401(refresh(client, pair["refresh_token"]))
+    assert_error(refresh(client, pair["refresh_token"]), 401)
     assert_dead(client, rotated)
 
 
@@ -229,7 +198,7 @@ def test_retry_after_password_change_is_refused(
     app: Flask, client: FlaskClient, user: Account
 ) -> None:
     app.config["REFRESH_REUSE_INTERVAL"] = 60
-    pair = log_in(client, user)
+    pair = login_body(client, user.username, user.password)
     rotated = refresh(client, pair["refresh_token"]).get_json()
     changed = client.post(
         "/api/auth/change-password",
@@ -237,7 +206,7 @@ def test_retry_after_password_change_is_refused(
         headers=bearer(rotated["token"]),
     )
     assert changed.status_code == 200
-    assert_401(refresh(client, pair["refresh_token"]))
+    assert_error(refresh(client, pair["refresh_token"]), 401)
     assert_dead(client, rotated)
 
 
@@ -246,7 +215,7 @@ def test_stored_token_records_hold_no_usable_token(
 ) -> None:
     """A leaked database yields no token: only ids and times are stored (the retry's pair is
     re-signed from the parent's id, not read back)."""
-    pair = log_in(client, user)
+    pair = login_body(client, user.username, user.password)
     rotated = refresh(client, pair["refresh_token"]).get_json()
     with app.app_context():
         dump = repr(
@@ -281,13 +250,13 @@ def test_token_without_our_issuer_or_audience_is_401(
     for name, value in overrides.items():
         if value is None:
             del claims[name]
-    assert_401(client.get(ME, headers=bearer(sign(app, claims))))
-    pair = log_in(client, user)
+    assert_error(client.get(ME, headers=bearer(sign(app, claims))), 401)
+    pair = login_body(client, user.username, user.password)
     refresh_claims = claims_of(pair["refresh_token"], **overrides)
     for name, value in overrides.items():
         if value is None:
             del refresh_claims[name]
-    assert_401(refresh(client, sign(app, refresh_claims)))
+    assert_error(refresh(client, sign(app, refresh_claims)), 401)
     assert refresh(client, pair["refresh_token"]).status_code == 200  # not burned by the forgery
 
 
@@ -301,7 +270,7 @@ def test_token_for_another_audience_with_the_same_key_is_401(
     app_factory: Callable[..., Flask], user: Account, client: FlaskClient
 ) -> None:
     other = app_factory(JWT_AUDIENCE="reporting-api", JWT_ISSUER="reporting-auth")
-    assert_401(other.test_client().get(ME, headers=user.headers))
+    assert_error(other.test_client().get(ME, headers=user.headers), 401)
     assert other.test_client().get(ME).status_code == 401
 
 
@@ -316,7 +285,7 @@ def test_signed_token_whose_subject_is_no_user_id_is_401(
 ) -> None:
     """Issue 10.6: a validly signed token with such a `sub` was a 500 (or, for '١٢', user 12)."""
     forged = sign(app, claims_of(user.token, sub=subject))
-    assert_401(client.get(ME, headers=bearer(forged)))
-    assert_401(client.get("/api/items", headers=bearer(forged)))
-    pair = log_in(client, user)
-    assert_401(refresh(client, sign(app, claims_of(pair["refresh_token"], sub=subject))))
+    assert_error(client.get(ME, headers=bearer(forged)), 401)
+    assert_error(client.get("/api/items", headers=bearer(forged)), 401)
+    pair = login_body(client, user.username, user.password)
+    assert_error(refresh(client, sign(app, claims_of(pair["refresh_token"], sub=subject))), 401)

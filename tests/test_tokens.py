@@ -11,39 +11,14 @@ import pytest
 
 from api.core.security import create_access_token
 from models import User, db
-from tests.conftest import login, register
+from tests.helpers import assert_error, bearer, claims_of, login, register, sign
 
 ME = "/api/auth/me"
 ITEMS = "/api/items"
 
 
-def assert_401(response: Any) -> dict[str, Any]:
-    assert response.status_code == 401, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    assert "Traceback" not in body["error"]
-    return body
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def secret(app: Any) -> str:
     return app.config["JWT_SECRET_KEY"]
-
-
-def claims_of(token: str, **overrides: Any) -> dict[str, Any]:
-    """The claims of a token the server issued, edited; re-sign them with `sign`."""
-    claims = jwt.decode(token, options={"verify_signature": False})
-    claims.update(overrides)
-    return claims
-
-
-def sign(app: Any, claims: dict[str, Any], algorithm: str = "HS256") -> str:
-    return jwt.encode(claims, secret(app), algorithm=algorithm)
 
 
 def b64decode(segment: str) -> bytes:
@@ -78,7 +53,7 @@ def test_bearer_scheme_is_case_insensitive(client, user):
 
 
 def test_missing_header_is_401(client):
-    assert_401(client.get(ME))
+    assert_error(client.get(ME), 401)
 
 
 @pytest.mark.parametrize(
@@ -115,12 +90,12 @@ def test_missing_header_is_401(client):
     ],
 )
 def test_malformed_authorization_is_401(client, header):
-    assert_401(client.get(ME, headers={"Authorization": header}))
+    assert_error(client.get(ME, headers={"Authorization": header}), 401)
 
 
 def test_valid_token_with_wrong_scheme_is_401(client, user):
-    assert_401(client.get(ME, headers={"Authorization": f"Token {user.token}"}))
-    assert_401(client.get(ME, headers={"Authorization": user.token}))
+    assert_error(client.get(ME, headers={"Authorization": f"Token {user.token}"}), 401)
+    assert_error(client.get(ME, headers={"Authorization": user.token}), 401)
 
 
 # --- forged and tampered tokens ---------------------------------------------------------------
@@ -128,48 +103,48 @@ def test_valid_token_with_wrong_scheme_is_401(client, user):
 
 def test_tampered_sub_is_401(client, user, admin):
     forged = with_payload(user.token, sub=str(admin.id))
-    assert_401(client.get(ME, headers=bearer(forged)))
-    assert_401(client.get("/api/admin/stats", headers=bearer(forged)))
+    assert_error(client.get(ME, headers=bearer(forged)), 401)
+    assert_error(client.get("/api/admin/stats", headers=bearer(forged)), 401)
 
 
 def test_tampered_exp_is_401(client, user):
     later = int((datetime.now(UTC) + timedelta(days=365)).timestamp())
-    assert_401(client.get(ME, headers=bearer(with_payload(user.token, exp=later))))
+    assert_error(client.get(ME, headers=bearer(with_payload(user.token, exp=later))), 401)
 
 
 def test_tampered_signature_is_401(client, user):
     header, payload, signature = user.token.split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
-    assert_401(client.get(ME, headers=bearer(f"{header}.{payload}.{flipped}")))
-    assert_401(client.get(ME, headers=bearer(f"{header}.{payload}.")))
+    assert_error(client.get(ME, headers=bearer(f"{header}.{payload}.{flipped}")), 401)
+    assert_error(client.get(ME, headers=bearer(f"{header}.{payload}.")), 401)
 
 
 def test_token_signed_with_wrong_key_is_401(client, user):
     issued = create_access_token(
         user_id=user.id, version=0, secret="another-key-" + "x" * 40, expires_in=3600
     )
-    assert_401(client.get(ME, headers=bearer(issued.token)))
+    assert_error(client.get(ME, headers=bearer(issued.token)), 401)
 
 
 def test_token_from_another_app_instance_with_other_key_is_401(app_factory, user):
     other_app = app_factory(SECRET_KEY="a-completely-different-secret-key-0123456789")
-    assert_401(other_app.test_client().get(ME, headers=user.headers))
+    assert_error(other_app.test_client().get(ME, headers=user.headers), 401)
 
 
 def test_alg_none_token_is_401(client, user):
     unsigned = jwt.encode(claims_of(user.token), None, algorithm="none")
-    assert_401(client.get(ME, headers=bearer(unsigned)))
+    assert_error(client.get(ME, headers=bearer(unsigned)), 401)
     # The server's own token with its header rewritten to `none` and the signature dropped.
     header = b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     _, payload, _ = user.token.split(".")
-    assert_401(client.get(ME, headers=bearer(f"{header}.{payload}.")))
+    assert_error(client.get(ME, headers=bearer(f"{header}.{payload}.")), 401)
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 @pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
 def test_token_with_other_algorithm_is_401(app, client, user, algorithm):
     token = sign(app, claims_of(user.token), algorithm)
-    assert_401(client.get(ME, headers=bearer(token)))
+    assert_error(client.get(ME, headers=bearer(token)), 401)
 
 
 def test_hand_made_token_with_server_claims_is_accepted(app, client, user):
@@ -183,7 +158,7 @@ def test_token_missing_a_claim_is_401(app, client, user, claim):
     claims = claims_of(user.token)
     del claims[claim]
     token = sign(app, claims)
-    assert_401(client.get(ME, headers=bearer(token)))
+    assert_error(client.get(ME, headers=bearer(token)), 401)
 
 
 @pytest.mark.parametrize(
@@ -211,12 +186,12 @@ def test_token_missing_a_claim_is_401(app, client, user, claim):
 )
 def test_token_with_bad_claims_is_401(app, client, user, overrides):
     token = sign(app, claims_of(user.token, **overrides))
-    assert_401(client.get(ME, headers=bearer(token)))
+    assert_error(client.get(ME, headers=bearer(token)), 401)
 
 
 def test_non_json_payload_is_401(app, client):
     token = jwt.api_jws.encode(b"not json", secret(app), algorithm="HS256")
-    assert_401(client.get(ME, headers=bearer(token)))
+    assert_error(client.get(ME, headers=bearer(token)), 401)
 
 
 # --- expiry -------------------------------------------------------------------------------------
@@ -230,7 +205,7 @@ def test_expired_token_is_401(app, client, user):
         expires_in=3600,
         now=datetime.now(UTC) - timedelta(hours=2),
     )
-    body = assert_401(client.get(ME, headers=bearer(issued.token)))
+    body = assert_error(client.get(ME, headers=bearer(issued.token)), 401)
     assert "expired" in body["error"].lower()
 
 
@@ -242,7 +217,7 @@ def test_token_expired_a_minute_ago_is_401(app, client, user):
         expires_in=60,
         now=datetime.now(UTC) - timedelta(seconds=120),
     )
-    assert_401(client.get(ME, headers=bearer(issued.token)))
+    assert_error(client.get(ME, headers=bearer(issued.token)), 401)
 
 
 def test_token_issued_in_the_past_but_unexpired_works(app, client, user):
@@ -276,7 +251,7 @@ def test_expired_token_on_public_endpoint_is_401(app, client, user):
         expires_in=60,
         now=datetime.now(UTC) - timedelta(hours=1),
     )
-    assert_401(client.get(ITEMS, headers=bearer(issued.token)))
+    assert_error(client.get(ITEMS, headers=bearer(issued.token)), 401)
 
 
 # --- tokens of users that are gone, logged out, deactivated or changed password --------------
@@ -284,8 +259,8 @@ def test_expired_token_on_public_endpoint_is_401(app, client, user):
 
 def test_token_for_nonexistent_user_is_401(app, client, user):
     token = sign(app, claims_of(user.token, sub="999999"))
-    assert_401(client.get(ME, headers=bearer(token)))
-    assert_401(client.get(ITEMS, headers=bearer(token)))
+    assert_error(client.get(ME, headers=bearer(token)), 401)
+    assert_error(client.get(ITEMS, headers=bearer(token)), 401)
 
 
 def test_token_of_deleted_user_is_401(app, client, user):
@@ -293,14 +268,14 @@ def test_token_of_deleted_user_is_401(app, client, user):
     with app.app_context():
         db.session.delete(db.session.get(User, user.id))
         db.session.commit()
-    assert_401(client.get(ME, headers=user.headers))
+    assert_error(client.get(ME, headers=user.headers), 401)
 
 
 def test_revoked_token_is_401(client, user):
     assert client.post("/api/auth/logout", headers=user.headers).status_code == 200
-    assert_401(client.get(ME, headers=user.headers))
-    assert_401(client.post("/api/items", json={"name": "x"}, headers=user.headers))
-    assert_401(client.get(ITEMS, headers=user.headers))
+    assert_error(client.get(ME, headers=user.headers), 401)
+    assert_error(client.post("/api/items", json={"name": "x"}, headers=user.headers), 401)
+    assert_error(client.get(ITEMS, headers=user.headers), 401)
 
 
 def test_revocation_survives_a_new_app_on_the_same_database(app_factory, tmp_path):
@@ -310,11 +285,11 @@ def test_revocation_survives_a_new_app_on_the_same_database(app_factory, tmp_pat
     account = register(client)
     assert client.post("/api/auth/logout", headers=account.headers).status_code == 200
     from api import create_app
-    from tests.conftest import build_test_config
+    from tests.helpers import build_test_config
 
     second = create_app(build_test_config(tmp_path, SQLALCHEMY_DATABASE_URI=database))
     try:
-        assert_401(second.test_client().get(ME, headers=account.headers))
+        assert_error(second.test_client().get(ME, headers=account.headers), 401)
     finally:
         with second.app_context():
             db.session.remove()
@@ -326,14 +301,14 @@ def test_deactivated_user_token_is_401_and_stays_dead(client, admin, user):
     response = client.post(f"/api/admin/users/{user.id}/toggle", headers=admin.headers)
     assert response.status_code == 200
     assert response.get_json()["is_active"] is False
-    assert_401(client.get(ME, headers=user.headers))
-    assert_401(client.get(ITEMS, headers=user.headers))
+    assert_error(client.get(ME, headers=user.headers), 401)
+    assert_error(client.get(ITEMS, headers=user.headers), 401)
 
     response = client.post(f"/api/admin/users/{user.id}/toggle", headers=admin.headers)
     assert response.status_code == 200
     assert response.get_json()["is_active"] is True
-    assert_401(client.get(ME, headers=user.headers))
-    assert_401(client.get(ME, headers=stale.headers))
+    assert_error(client.get(ME, headers=user.headers), 401)
+    assert_error(client.get(ME, headers=stale.headers), 401)
 
     fresh = login(client, user.username, user.password)
     assert client.get(ME, headers=fresh.headers).get_json()["id"] == user.id
@@ -345,7 +320,7 @@ def test_deactivated_via_patch_token_stays_dead(client, admin, user):
     )
     assert response.status_code == 200
     client.patch(f"/api/admin/users/{user.id}", json={"is_active": True}, headers=admin.headers)
-    assert_401(client.get(ME, headers=user.headers))
+    assert_error(client.get(ME, headers=user.headers), 401)
 
 
 def test_deactivating_one_user_leaves_others_alone(client, admin, user, other_user):
@@ -362,8 +337,8 @@ def test_token_issued_before_password_change_is_401(client, user):
         headers=user.headers,
     )
     assert response.status_code == 200
-    assert_401(client.get(ME, headers=user.headers))
-    assert_401(client.get(ME, headers=before.headers))
+    assert_error(client.get(ME, headers=user.headers), 401)
+    assert_error(client.get(ME, headers=before.headers), 401)
     assert client.get(ME, headers=bearer(response.get_json()["token"])).status_code == 200
 
 
@@ -386,17 +361,17 @@ def test_public_endpoint_with_valid_token_is_200(client, user):
     ids=["garbage", "basic", "no-token", "junk-parts"],
 )
 def test_invalid_token_on_public_endpoint_is_401(client, header):
-    assert_401(client.get(ITEMS, headers={"Authorization": header}))
+    assert_error(client.get(ITEMS, headers={"Authorization": header}), 401)
 
 
 def test_forged_token_on_public_endpoint_is_401(client, user):
-    assert_401(client.get(ITEMS, headers=bearer(with_payload(user.token, sub="1"))))
+    assert_error(client.get(ITEMS, headers=bearer(with_payload(user.token, sub="1"))), 401)
 
 
 def test_invalid_token_on_public_item_detail_is_401(client, user, make_item):
     item = make_item(user)
     assert client.get(f"{ITEMS}/{item['id']}").status_code == 200
-    assert_401(client.get(f"{ITEMS}/{item['id']}", headers={"Authorization": "Bearer nope"}))
+    assert_error(client.get(f"{ITEMS}/{item['id']}", headers={"Authorization": "Bearer nope"}), 401)
 
 
 def test_valid_token_without_rights_is_403_not_401(client, user):
@@ -406,8 +381,8 @@ def test_valid_token_without_rights_is_403_not_401(client, user):
 
 
 def test_invalid_token_on_admin_endpoint_is_401_not_403(client):
-    assert_401(client.get("/api/admin/stats", headers={"Authorization": "Bearer nope"}))
-    assert_401(client.get("/api/admin/stats"))
+    assert_error(client.get("/api/admin/stats", headers={"Authorization": "Bearer nope"}), 401)
+    assert_error(client.get("/api/admin/stats"), 401)
 
 
 @pytest.mark.parametrize(
@@ -429,8 +404,8 @@ def test_invalid_token_on_admin_endpoint_is_401_not_403(client):
     ],
 )
 def test_protected_endpoints_require_a_token(client, method, path, body):
-    assert_401(client.open(path, method=method, json=body))
-    assert_401(client.open(path, method=method, json=body, headers=bearer("nope")))
+    assert_error(client.open(path, method=method, json=body), 401)
+    assert_error(client.open(path, method=method, json=body, headers=bearer("nope")), 401)
 
 
 def test_upload_requires_a_token(client):
@@ -439,4 +414,4 @@ def test_upload_requires_a_token(client):
         data={"file": (io.BytesIO(b"hello"), "hello.txt")},
         content_type="multipart/form-data",
     )
-    assert_401(response)
+    assert_error(response, 401)

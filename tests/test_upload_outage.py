@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Account, register
+from tests.factories import PNG_BYTES
+from tests.helpers import Account, assert_error, download, register, stored_name, upload, uploaded
 from tests.live import free_port
 from tests.objectstore import S3Server, s3_server
-from tests.test_uploads import PNG_BYTES, assert_error, download, stored_name, upload, uploaded
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def store() -> Iterator[S3Server]:
         yield server
 
 
-def assert_unavailable(response: Any) -> None:
+def assert_store_unavailable(response: Any) -> None:
     body = assert_error(response, 503)
     assert body["error"] == "File storage is unavailable right now; retry shortly"
     assert int(response.headers["Retry-After"]) > 0
@@ -44,9 +44,9 @@ def test_store_down_then_back(app_factory: Callable[..., Flask], store: S3Server
 
     store.server.stop()
     started = time.monotonic()
-    assert_unavailable(upload(client, account, b"during", "during.txt"))
-    assert_unavailable(download(client, before["download_path"], account))
-    assert_unavailable(client.delete(f"/api/upload/{before['id']}", headers=account.headers))
+    assert_store_unavailable(upload(client, account, b"during", "during.txt"))
+    assert_store_unavailable(download(client, before["download_path"], account))
+    assert_store_unavailable(client.delete(f"/api/upload/{before['id']}", headers=account.headers))
     assert time.monotonic() - started < 3 * QUICK
     # Metadata lives in the database: still there, and the failed delete changed nothing.
     listed = client.get("/api/me/uploads", headers=account.headers).get_json()
@@ -84,6 +84,6 @@ def test_hung_store_is_503_within_the_timeouts(
     client: FlaskClient = app.test_client()
     account: Account = register(client)
     started = time.monotonic()
-    assert_unavailable(upload(client, account, b"hello", "a.txt"))
+    assert_store_unavailable(upload(client, account, b"hello", "a.txt"))
     assert time.monotonic() - started < QUICK
     assert client.get("/api/me/uploads", headers=account.headers).get_json()["total"] == 0

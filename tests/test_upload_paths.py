@@ -2,18 +2,16 @@
 `/api/upload/<id>` (see api/namespaces/uploads.py for why the spec lists only the latter), and
 never shadow the download of a stored file name."""
 
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import Account
-from tests.test_security import upload_file
+from tests.helpers import Account, stored_name, uploaded
 
 
 def test_spec_paths_for_one_upload_work_like_the_documented_ones(
-    app: Flask, user: Account, other_user: Account
+    client: FlaskClient, raw_client: FlaskClient, user: Account, other_user: Account
 ) -> None:
-    raw = FlaskClient(app, app.response_class)  # the alias is not in openapi.json
-    stored = upload_file(app.test_client(), user, b"hello alias", "alias.txt").get_json()
+    raw = raw_client  # the alias is not in openapi.json
+    stored = uploaded(client, user, b"hello alias", "alias.txt")
 
     metadata = raw.get(f"/api/uploads/{stored['id']}", headers=user.headers)
     assert metadata.status_code == 200, metadata.get_json()
@@ -23,7 +21,7 @@ def test_spec_paths_for_one_upload_work_like_the_documented_ones(
     }
     assert raw.get(f"/api/uploads/{stored['id']}", headers=other_user.headers).status_code == 403
 
-    name = stored["download_path"].rsplit("/", 1)[-1]
+    name = stored_name(stored)
     download = raw.get(f"/api/uploads/{name}", headers=user.headers)
     assert download.status_code == 200 and download.data == b"hello alias"
 

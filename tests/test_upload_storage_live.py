@@ -16,10 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.factories import random_email, random_name, random_password
-from tests.live import LiveServer, running_server, start_server, stop_server
+from tests.live import LiveServer, call, new_account, rss, running_pair, running_server, worker_pids
 from tests.objectstore import S3Server
-from tests.services import throwaway_database
 
 pytestmark = pytest.mark.slow
 
@@ -27,26 +25,6 @@ MB = 1024 * 1024
 BIG = 160 * MB  # 10x MAX_UPLOAD_MB's default
 RSS_BOUND = 64 * MB  # what one worker may grow by while moving BIG bytes either way
 LINE = b"0123456789,abcdefghijklmnopqrstuvwxyz,ABCDEFGHIJKLMNOPQRSTUVWXYZ,0123456789abcdef\n"
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    with throwaway_database("uploads_live") as url:
-        yield url
-
-
-def call(server: LiveServer, method: str, path: str, token: str | None = None, body: Any = None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    request = urllib.request.Request(server.url + path, data, headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw, status = response.read(), response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read(), error.code
-    return status, (json.loads(raw) if raw else None)
 
 
 def fetch(url: str, base: str, token: str | None = None) -> tuple[int, bytes]:
@@ -58,13 +36,6 @@ def fetch(url: str, base: str, token: str | None = None) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-
-
-def register(server: LiveServer) -> str:
-    account = {"username": random_name(), "email": random_email(), "password": random_password()}
-    status, body = call(server, "POST", "/api/auth/register", body=account)
-    assert status == 201, body
-    return body["token"]
 
 
 def post_file(
@@ -113,22 +84,13 @@ def shared_store(s3_server: S3Server) -> tuple[S3Server, str]:
 @pytest.fixture(scope="module")
 def instances(
     tmp_path_factory: pytest.TempPathFactory,
-    database_url: str,
+    module_postgres_url: str,
     shared_store: tuple[S3Server, str],
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
     server, bucket = shared_store
-    env = {"DATABASE_URL": database_url, **server.env(bucket)}
-    first = start_server(tmp_path_factory.mktemp("upload-a"), **env)
-    try:
-        second = start_server(tmp_path_factory.mktemp("upload-b"), **env)
-    except Exception:
-        stop_server(first)
-        raise
-    try:
-        yield first, second
-    finally:
-        stop_server(second)
-        stop_server(first)
+    env = {"DATABASE_URL": module_postgres_url, **server.env(bucket)}
+    with running_pair(tmp_path_factory, "upload", **env) as pair:
+        yield pair
 
 
 def test_upload_on_a_fetch_and_delete_on_b(
@@ -136,7 +98,7 @@ def test_upload_on_a_fetch_and_delete_on_b(
 ) -> None:
     a, b = instances
     store, bucket = shared_store
-    token = register(a)
+    token = new_account(a)["token"]
     content = b"shared through the object store\n" * 1000
     status, created = post_file(a, token, "shared.txt", content, len(content))
     assert status == 201, created
@@ -146,15 +108,15 @@ def test_upload_on_a_fetch_and_delete_on_b(
     # the signed link works from anywhere with no header; B serves the token download too
     assert fetch(created["url"], b.url) == (200, content)
     assert fetch(created["download_path"], b.url, token) == (200, content)
-    status, fresh = call(b, "GET", f"/api/upload/{created['id']}", token)
-    assert status == 200 and fetch(fresh["url"], b.url) == (200, content)
-    status, listed = call(b, "GET", "/api/me/uploads", token)
+    fresh = call(b, "GET", f"/api/upload/{created['id']}", token=token).expect(200)
+    assert fetch(fresh["url"], b.url) == (200, content)
+    listed = call(b, "GET", "/api/me/uploads", token=token).expect(200)
     assert [u["id"] for u in listed["items"]] == [created["id"]]
 
-    assert call(b, "DELETE", f"/api/upload/{created['id']}", token)[0] == 204
-    assert call(a, "GET", f"/api/upload/{created['id']}", token)[0] == 404
+    assert call(b, "DELETE", f"/api/upload/{created['id']}", token=token).status == 204
+    assert call(a, "GET", f"/api/upload/{created['id']}", token=token).status == 404
     assert fetch(created["download_path"], a.url, token)[0] == 404
-    assert call(a, "GET", "/api/me/uploads", token)[1]["total"] == 0
+    assert call(a, "GET", "/api/me/uploads", token=token).body["total"] == 0
     assert key not in store.keys(bucket)
     assert fetch(fresh["url"], a.url)[0] in (403, 404)  # the object itself is gone
 
@@ -166,23 +128,10 @@ def test_upload_on_a_fetch_and_delete_on_b(
 # --------------------------------------------------------------------------- memory bound
 
 
-def worker_pids(server: LiveServer) -> list[int]:
-    master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
-def rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 class PeakRss:
     """Samples every worker's RSS while a request runs; reports the largest growth."""
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, pids: set[int]) -> None:
         self.pids = pids
         self.baseline = {pid: rss(pid) for pid in pids}
         self.peak = dict(self.baseline)
@@ -225,7 +174,7 @@ def test_160_mb_upload_and_download_stay_within_the_memory_bound(
         # moto is slower than a real store with 8 MiB parts on a busy machine: no retries
         env |= s3_server.env(s3_server.new_bucket()) | {"S3_READ_TIMEOUT": "60"}
     with running_server(tmp_path / backend, workers=1, threads=2, **env) as server:
-        token = register(server)
+        token = new_account(server)["token"]
         # warm the worker (imports, first connections) before the baseline
         assert post_file(server, token, "warm.csv", LINE, len(LINE))[0] == 201
         with PeakRss(worker_pids(server)) as upload_rss:
@@ -255,13 +204,13 @@ def test_160_mb_upload_and_download_stay_within_the_memory_bound(
 
 
 def test_concurrent_uploads_never_exceed_the_quota_on_postgresql(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, module_postgres_url: str
 ) -> None:
     quota, attempts, rounds = 3, 12, 5
-    env = {"DATABASE_URL": database_url, "UPLOAD_QUOTA_FILES": str(quota)}
+    env = {"DATABASE_URL": module_postgres_url, "UPLOAD_QUOTA_FILES": str(quota)}
     with running_server(tmp_path / "quota", workers=2, threads=8, **env) as server:
         for _ in range(rounds):
-            token = register(server)
+            token = new_account(server)["token"]
             with ThreadPoolExecutor(attempts) as pool:
                 statuses = list(
                     pool.map(
@@ -272,6 +221,6 @@ def test_concurrent_uploads_never_exceed_the_quota_on_postgresql(
                     )
                 )
             assert sorted(statuses) == [201] * quota + [409] * (attempts - quota), statuses
-            assert call(server, "GET", "/api/me/uploads", token)[1]["total"] == quota
+            assert call(server, "GET", "/api/me/uploads", token=token).body["total"] == quota
         # every refused upload removed what it had stored
         assert len(list((server.data_dir / "uploads").iterdir())) == quota * rounds

@@ -7,8 +7,6 @@ The `s3` runs use moto's S3 server on loopback (`s3_server` fixture), never a mo
 
 import io
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,18 +16,25 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from api.storage import signing, storage
 from models import Upload, db, utcnow
-from tests.conftest import Account, register
+from tests.factories import PNG_BYTES
+from tests.helpers import (
+    Account,
+    assert_error,
+    download,
+    fetch_link,
+    register,
+    stored_name,
+    upload,
+    uploaded,
+)
 
 UPLOAD_FIELDS = {
     "id", "user_id", "filename", "url", "url_expires_at", "download_path", "size",
     "content_type", "sha256", "created_at",
 }  # fmt: skip
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 MB = 1024 * 1024
 NO_FILE_SENTENCE = "Send the file as a multipart/form-data field named 'file'."
 
@@ -74,59 +79,6 @@ def app(app_factory: Callable[..., Flask], storage_config: dict[str, Any]) -> Fl
     return app_factory(**storage_config)
 
 
-def upload(
-    client: FlaskClient,
-    account: Account | None,
-    content: bytes = b"hello",
-    filename: str = "a.txt",
-    field: str = "file",
-) -> Any:
-    """Multipart upload, encoded in memory (the test client's own encoder spills big bodies
-    to a temporary file it never closes)."""
-    headers = account.headers if account else {}
-    boundary, body = encode_multipart(
-        MultiDict({field: FileStorage(io.BytesIO(content), filename=filename)})
-    )
-    return client.post(
-        "/api/upload",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-        headers=headers,
-    )
-
-
-def uploaded(client: FlaskClient, account: Account, content: bytes, filename: str) -> Any:
-    response = upload(client, account, content, filename)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def download(client: FlaskClient, path: str, account: Account | None) -> Any:
-    """GET through the token-authenticated route; `buffered` reads the body and closes it."""
-    return client.get(path, headers=account.headers if account else {}, buffered=True)
-
-
-def fetch_link(client: FlaskClient, url: str) -> tuple[int, bytes, dict[str, str]]:
-    """What a seed-style client does: GET the `url` as given, with no Authorization header.
-    A relative link is this API's; an absolute one the object store's."""
-    if not url.startswith("http"):
-        response = client.get(url, buffered=True)
-        return response.status_code, response.data, {k.lower(): v for k, v in response.headers}
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            return answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()}
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), {k.lower(): v for k, v in error.headers.items()}
-
-
-def assert_error(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.data[:500]
-    assert response.is_json, response.data[:500]
-    body = response.get_json()
-    assert isinstance(body.get("error"), str) and body["error"]
-    return body
-
-
 def stored_objects(app: Flask) -> set[str]:
     """Every object the configured backend holds (partial writes included)."""
     with app.app_context():
@@ -136,12 +88,6 @@ def stored_objects(app: Flask) -> set[str]:
 def stored_bytes(app: Flask, key: str) -> bytes:
     with app.app_context():
         return b"".join(storage(app).open(key))
-
-
-def stored_name(body: dict[str, Any]) -> str:
-    path = body["download_path"]
-    assert path.startswith("/api/uploads/")
-    return path.rsplit("/", 1)[-1]
 
 
 def local_files(app: Flask) -> set[str]:
@@ -838,7 +784,7 @@ class TestStorageSettings:
         self, tmp_path: Path, overrides: dict[str, Any], message: str
     ) -> None:
         from api import create_app
-        from tests.conftest import build_test_config
+        from tests.helpers import build_test_config
 
         with pytest.raises(RuntimeError, match=message):
             create_app(build_test_config(tmp_path, **overrides))

@@ -5,7 +5,6 @@ reference library (`standardwebhooks`). The worker runs in-process here (`Worker
 tests that start it as a process (kill -9, two workers, bursts) are in test_webhooks_live.py.
 """
 
-import io
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from api.core.config import load_config
 from api.webhooks import EVENT_TYPES
 from api.webhooks.worker import Worker, schedule_span
 from models import Item, Upload, WebhookEvent, db
-from tests.conftest import Account, build_test_config
+from tests.helpers import Account, build_test_config, race, register, uploaded
 from tests.webhook_receiver import Receiver, running_receiver
 
 FAST = {
@@ -71,15 +70,6 @@ def deliveries(client: FlaskClient, account: Account, hook_id: int) -> list[dict
     return response.get_json()["items"]
 
 
-def upload(client: FlaskClient, account: Account) -> dict[str, Any]:
-    data = {"file": (io.BytesIO(b"hello, partner"), "note.txt")}
-    response = client.post(
-        "/api/upload", data=data, headers=account.headers, content_type="multipart/form-data"
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
 def event_validator(client: FlaskClient) -> Callable[[dict[str, Any]], None]:
     """Validates a delivered body against its schema in the 3.1 webhooks document."""
     from jsonschema import Draft202012Validator
@@ -115,7 +105,7 @@ def test_every_event_type_is_delivered_signed_with_the_api_representation(
     ).get_json()
     assert client.delete(f"/api/items/{item_id}", headers=user.headers).status_code == 204
     restored = client.post(f"/api/admin/items/{item_id}/toggle", headers=admin.headers)
-    stored = upload(client, user)
+    stored = uploaded(client, user, b"hello, partner", "note.txt")
     with app.app_context():  # the uploads service is being rewritten; delete through the ORM
         db.session.delete(db.session.get(Upload, stored["id"]))
         db.session.commit()
@@ -248,8 +238,6 @@ def test_attempts_stop_at_the_limit_and_the_log_says_why(
 ) -> None:
     app = app_factory(**FAST, WEBHOOKS_MAX_ATTEMPTS=3)
     client = app.test_client()
-    from tests.conftest import register
-
     user = register(client)
     with running_receiver(default_status=500) as receiver:
         hook = subscribe(client, user, receiver.url, ["item.created"])
@@ -292,8 +280,6 @@ def test_a_run_of_failures_disables_the_subscription_and_its_owner_sees_why(
 ) -> None:
     app = app_factory(**FAST, WEBHOOKS_DISABLE_AFTER=3, WEBHOOKS_MAX_ATTEMPTS=2)
     client = app.test_client()
-    from tests.conftest import register
-
     user = register(client)
     with running_receiver(default_status=500) as receiver:
         hook = subscribe(client, user, receiver.url, ["item.created"])
@@ -339,26 +325,19 @@ def test_a_receiver_that_is_down_is_retried_until_it_is_back(
 
 
 def test_concurrent_creations_never_exceed_the_per_user_limit(
-    app_factory: Callable[..., Flask], tmp_path: Any
+    app_factory: Callable[..., Flask], shared_database_url: str
 ) -> None:
     """The limit check and the insert are one atomic step (the owner's row is locked)."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.conftest import register
-
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'race.db'}"
-    app = app_factory(**FAST, WEBHOOKS_MAX_PER_USER=3, SQLALCHEMY_DATABASE_URI=url)
+    app = app_factory(**FAST, WEBHOOKS_MAX_PER_USER=3, SQLALCHEMY_DATABASE_URI=shared_database_url)
     client = app.test_client()
     body = {"url": "http://127.0.0.1:9/", "events": ["item.created"]}
     for _ in range(5):
         user = register(client)
 
-        def create(_: int, headers: dict[str, str] = user.headers) -> int:
+        def create(headers: dict[str, str] = user.headers) -> int:
             return app.test_client().post("/api/webhooks", json=body, headers=headers).status_code
 
-        with ThreadPoolExecutor(8) as pool:
-            statuses = list(pool.map(create, range(8)))
+        statuses = race(*[create] * 8)
         assert sorted(statuses) == [201] * 3 + [409] * 5
         assert client.get("/api/webhooks", headers=user.headers).get_json()["total"] == 3
 
@@ -392,8 +371,6 @@ def test_a_hanging_receiver_times_out_without_holding_the_api(
 
     app = app_factory(**{**FAST, "WEBHOOKS_TIMEOUT": 0.5, "WEBHOOKS_MAX_ATTEMPTS": 1})
     client = app.test_client()
-    from tests.conftest import register
-
     user = register(client)
     with running_receiver(hold=threading.Event()) as receiver:
         hook = subscribe(client, user, receiver.url, ["item.created"])
@@ -423,8 +400,6 @@ def test_ping_queues_a_signed_test_event(
 def test_after_a_rotation_both_secrets_sign_during_the_grace_period(
     app_factory: Callable[..., Flask], grace: int
 ) -> None:
-    from tests.conftest import register
-
     app = app_factory(**FAST, WEBHOOKS_ROTATION_GRACE=grace)
     client = app.test_client()
     user = register(client)
@@ -492,8 +467,6 @@ REFUSED_UNLESS_PRIVATE = [
 @pytest.mark.parametrize("url", REFUSED_ALWAYS + REFUSED_UNLESS_PRIVATE)
 def test_ssrf_guard_refuses_internal_targets(app_factory: Callable[..., Flask], url: str) -> None:
     client = app_factory(WEBHOOKS_ALLOW_PRIVATE=False).test_client()
-    from tests.conftest import register
-
     user = register(client)
     response = client.post(
         "/api/webhooks", json={"url": url, "events": ["item.created"]}, headers=user.headers
@@ -610,8 +583,6 @@ def test_invalid_subscriptions_get_field_errors(
 
 def test_subscriptions_per_user_are_limited(app_factory: Callable[..., Flask]) -> None:
     client = app_factory(**FAST, WEBHOOKS_MAX_PER_USER=2).test_client()
-    from tests.conftest import register
-
     user = register(client)
     body = {"url": "http://127.0.0.1:9/", "events": ["item.created"]}
     for _ in range(2):

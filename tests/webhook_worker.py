@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.live import ROOT, server_env
+from tests.live import ROOT, server_env, terminate
 
 
 def start_worker(data_dir: Path, name: str = "worker", **env: str) -> subprocess.Popen[bytes]:
@@ -21,10 +21,5 @@ def start_worker(data_dir: Path, name: str = "worker", **env: str) -> subprocess
 
 
 def stop_worker(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """SIGTERM, as a deployment stops it (the worker finishes the delivery in hand)."""
+    terminate(process)
