@@ -53,7 +53,8 @@ class PasswordReset(Resource):
         reset_service.request_reset(ns.payload["email"])
         response = jsonify({"message": ACCEPTED})
         response.status_code = 202
-        # Delivered once the answer is sent, so its cost never shows in the response time.
+        # Delivered once the answer is sent, so its cost never shows in the response time. The
+        # app object itself, not its proxy (a LocalProxy method, absent from Flask's types).
         response.call_on_close(_deliver_after(current_app._get_current_object()))  # type: ignore[attr-defined]
         return response
 

@@ -24,7 +24,6 @@ from api.http.idempotency import idempotent
 from api.http.operations import RETRY_AFTER, errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
 from api.http.schemas import (
-    MAX_ID,
     BinaryFile,
     BoundedInt,
     BoundedStr,
@@ -37,6 +36,7 @@ from api.namespaces.admin import ns as admin_ns
 from api.namespaces.user import ns
 from api.services import direct_uploads
 from api.services import uploads as upload_service
+from models.base import MAX_ID
 
 upload_model = ns.model(
     "Upload",

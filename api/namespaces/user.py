@@ -10,7 +10,6 @@ from api.http.operations import described, errors, json_body, returns
 from api.http.page_cache import cached_list
 from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER
 from api.http.schemas import (
-    MAX_ID,
     UNKNOWN_PARAMETERS,
     item_list_parser,
     item_model,
@@ -18,6 +17,7 @@ from api.http.schemas import (
     page_model,
 )
 from api.services import items as item_service
+from models.base import MAX_ID
 
 ns = Namespace("user", description="Items and file uploads", path="/")
 
