@@ -1,8 +1,8 @@
 """Password reset by email: `POST /api/auth/password-reset` and `.../confirm`."""
 
-from typing import Any
+from collections.abc import Callable
 
-from flask import Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify
 from flask_restx import Resource, fields
 
 from api.http.operations import errors, json_body, returns
@@ -59,7 +59,7 @@ class PasswordReset(Resource):
         return response
 
 
-def _deliver_after(app: Any) -> Any:
+def _deliver_after(app: Flask) -> Callable[[], None]:
     def deliver() -> None:
         with app.app_context():
             try:

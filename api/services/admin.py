@@ -2,7 +2,18 @@
 
 from typing import Any
 
-from sqlalchemy import UnaryExpression, and_, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    UnaryExpression,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from api.services import audit, tokens
 from api.services.errors import Conflict, NotFound
@@ -19,7 +30,7 @@ USER_SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
 }
 
 
-def _count_where(condition: Any) -> Any:
+def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -137,7 +148,7 @@ def update_user(
     return user
 
 
-def _other_active_admins(user_id: int) -> Any:
+def _other_active_admins(user_id: int) -> ScalarSelect[int]:
     """How many active admins other than `user_id` there are, counted inside the UPDATE.
 
     Check and change are one statement, so they cannot interleave with another admin change:

@@ -10,6 +10,7 @@ with backoff, and the attempt is logged and counted.
 import hashlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -45,7 +46,7 @@ class ResetSettings:
     bcrypt_rounds: int
 
 
-def settings_from(config: Any) -> ResetSettings:
+def settings_from(config: Mapping[str, Any]) -> ResetSettings:
     return ResetSettings(
         smtp=mailer.SmtpSettings(
             url=config["SMTP_URL"],

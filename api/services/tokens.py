@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 
 from api.core.scopes import ScopeError, grant
 from api.services import audit
@@ -90,7 +90,7 @@ def issue(*, user: Principal, name: str, scopes: list[str], expires_at: datetime
     return IssuedPat(token, secret)
 
 
-def _live() -> Any:
+def _live() -> ColumnElement[bool]:
     return PersonalAccessToken.revoked_at.is_(None) & (PersonalAccessToken.expires_at > utcnow())
 
 

@@ -103,7 +103,7 @@ def too_large(settings: UploadSettings) -> ServiceError:
     return TooLarge(f"File too large (limit {settings.max_mb} MB)")
 
 
-def save_upload(*, owner: Principal, file: Any, settings: UploadSettings) -> Upload:
+def save_upload(*, owner: Principal, file: object, settings: UploadSettings) -> Upload:
     if not isinstance(file, FileStorage):
         raise Invalid({"file": NO_FILE}, "No file was sent")
     original = (file.filename or "").strip()

@@ -27,13 +27,14 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import case, delete, false, or_, select, update
+from sqlalchemy import Update, case, delete, false, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.core.logs import log_event
@@ -186,7 +187,9 @@ def record(app: Flask, job: Job, result: delivery.Attempt) -> None:
     )
 
 
-def _subscription_update(subscription_id: int, result: delivery.Attempt, config: Any) -> Any:
+def _subscription_update(
+    subscription_id: int, result: delivery.Attempt, config: Mapping[str, Any]
+) -> Update:
     statement = update(S).where(S.id == subscription_id)
     if result.ok:
         return statement.where(S.failure_count != 0).values(failure_count=0)
