@@ -65,11 +65,13 @@ pooler:
 		(apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null) \
 		|| echo "WARNING: could not install pgbouncer (needs root); the pooler tests will fail"; }
 
-## Ruff, hadolint, and the spec gates: Spectral (OpenAPI + OWASP rulesets), Redocly and
-## openapi-generator, each with 0 errors and 0 warnings.
+## Ruff, mypy (strict; see [tool.mypy] in pyproject.toml), hadolint, and the spec gates:
+## Spectral (OpenAPI + OWASP rulesets), Redocly and openapi-generator, each with 0 errors and
+## 0 warnings.
 lint: install-dev npm-tools java
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn openapi.json
 	$(NODE_BIN)/redocly lint --config redocly.yaml openapi.json
@@ -127,4 +129,4 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules build .pytest_cache .ruff_cache .mypy_cache

@@ -3,14 +3,19 @@
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gunicorn import util
 
 from api.core.config import server_settings
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 _SERVER = server_settings()
 bind = f"0.0.0.0:{_SERVER['PORT']}"
@@ -74,7 +79,7 @@ def _check_writable(*paths: str) -> None:
             )
 
 
-def on_starting(server: Any) -> None:
+def on_starting(server: "Arbiter") -> None:
     """Migrate and create the default admin once, in the master, before workers fork."""
     from api import create_app
     from api.cli import prepare_database
@@ -85,7 +90,7 @@ def on_starting(server: Any) -> None:
     prepare_database(create_app(), workers=server.cfg.workers, threads=server.cfg.threads)
 
 
-def when_ready(server: object) -> None:
+def when_ready(server: "Arbiter") -> None:
     """With METRICS_BIND, the master serves every worker's metrics on that separate address."""
     from api.core.config import load_config
 
@@ -103,19 +108,19 @@ def when_ready(server: object) -> None:
         )
 
 
-def child_exit(server: object, worker: object) -> None:
+def child_exit(server: "Arbiter", worker: "Worker") -> None:
     """A dead worker's counters stay in the sum; its live-only gauges are dropped."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+    multiprocess.mark_process_dead(worker.pid)
 
 
-def on_exit(server: object) -> None:
+def on_exit(server: "Arbiter") -> None:
     if os.environ.get("API_METRICS_DIR_CREATED") and os.environ.get(_OWNER) == str(os.getpid()):
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
-def _write_json_error(sock: object, status_int: int, reason: str, mesg: str) -> None:
+def _write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
     """Gunicorn's own errors (e.g. an over-long URL) in the API's JSON shape, not HTML."""
     body = json.dumps({"error": f"{reason}: {mesg}" if mesg else reason}).encode()
     head = (

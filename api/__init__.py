@@ -52,6 +52,7 @@ def bind_extensions(app: Flask) -> None:
     app.json = jsonio.OrjsonProvider(app)  # orjson for every body in and out
     observability.init_app(app)  # request ids and the access log first, so all else is logged
     if count := app.config["PROXY_FIX_COUNT"]:
+        # Flask's documented way to add WSGI middleware, though its types call it a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     db.init_app(app)
     with app.app_context():

@@ -64,6 +64,7 @@ def register_cli(app: Flask) -> None:
         from api.services.auth import AdminPasswordRefused
 
         try:
+            # The object behind Flask's proxy (a LocalProxy method, absent from Flask's types).
             prepare_database(current_app._get_current_object())  # type: ignore[attr-defined]
         except AdminPasswordRefused as error:
             raise click.ClickException(str(error)) from None

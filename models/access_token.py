@@ -4,10 +4,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class PersonalAccessToken(db.Model):
+class PersonalAccessToken(Model):
     """A long-lived, scoped token a user creates for a script or a partner integration.
 
     Only the SHA-256 of the secret is stored (`token_hash`): the secret is 256 random bits, so

@@ -4,10 +4,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One administrative action: who did what to which object, when, in which request."""
 
     __tablename__ = "audit_log"

@@ -1,11 +1,13 @@
 """Declarative base, the shared `db` handle and column helpers used by every model."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.dml import UpdateBase
 
 # Ids are SQL INTEGER columns (32-bit on PostgreSQL, which also casts LIMIT/OFFSET to INTEGER):
 # a larger id, or a page whose offset is larger, would make the database driver fail (a 500)
@@ -24,11 +26,26 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # every model maps a table (DeclarativeBase allows any FromClause)
+        __table__: ClassVar[Table]
 
 
 # Sessions live for one request and commit at its end; expiring objects on commit would only
 # re-read rows we just wrote (e.g. the created item for its response, the user for the log).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# Every model subclasses `Model`, which is `db.Model`. Type checkers cannot take a base class
+# from an attribute (python/mypy#8603), so to them it is `Base`, the class `db.Model` extends.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+def execute_dml(statement: UpdateBase) -> CursorResult[*tuple[Any, ...]]:
+    """`db.session.execute` for an UPDATE or DELETE, typed as the `CursorResult` (with its
+    `rowcount`) it returns; SQLAlchemy's types promise that only for `Connection.execute`."""
+    return cast(CursorResult[*tuple[Any, ...]], db.session.execute(statement))
 
 
 def utcnow() -> datetime:

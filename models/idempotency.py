@@ -3,10 +3,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """The first response to a request sent with an `Idempotency-Key`, replayed on retries."""
 
     __tablename__ = "idempotency_keys"

@@ -4,14 +4,14 @@ from typing import Any
 from sqlalchemy import DDL, Boolean, ForeignKey, Index, Integer, String, Text, event, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
 def fold(text: str) -> str:
     return text.casefold()
 
 
-class Item(db.Model):
+class Item(Model):
     __tablename__ = "items"
     # One index per filter/sort the API offers; `id` breaks ties so pages are stable.
     __table_args__ = (

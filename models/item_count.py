@@ -12,10 +12,10 @@ migrations and raw SQL alike.
 from sqlalchemy import DDL, Boolean, Integer, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import db
+from models.base import Model, db
 
 
-class ItemCount(db.Model):
+class ItemCount(Model):
     __tablename__ = "item_counts"
 
     is_active: Mapped[bool] = mapped_column(Boolean, primary_key=True)
@@ -25,7 +25,7 @@ class ItemCount(db.Model):
         return {"is_active": self.is_active, "count": self.count}
 
 
-class ItemChanges(db.Model):
+class ItemChanges(Model):
     __tablename__ = "item_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,10 +4,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class PasswordResetToken(db.Model):
+class PasswordResetToken(Model):
     """A single-use, short-lived password reset token; only its SHA-256 is stored."""
 
     __tablename__ = "password_reset_tokens"
@@ -29,7 +29,7 @@ class PasswordResetToken(db.Model):
         }
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """Mail to send, written in the request's transaction and delivered (and retried) later.
 
     The row holds no secret: a password reset row holds the address that was entered, and the

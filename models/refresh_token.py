@@ -3,10 +3,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class RefreshToken(db.Model):
+class RefreshToken(Model):
     """One refresh token of a rotation family; a reused (already rotated) one kills the family."""
 
     __tablename__ = "refresh_tokens"
@@ -31,7 +31,7 @@ class RefreshToken(db.Model):
         }
 
 
-class TokenFamily(db.Model):
+class TokenFamily(Model):
     """One login: every access and refresh token issued from it carries its id (`fid`).
 
     Rotation, logout and reuse detection all update this row first, so they serialise on its

@@ -4,10 +4,10 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class RevokedToken(db.Model):
+class RevokedToken(Model):
     """A logged-out access token, kept until it would have expired anyway."""
 
     __tablename__ = "revoked_tokens"

@@ -4,10 +4,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class Upload(db.Model):
+class Upload(Model):
     """An uploaded file's metadata; its bytes live in the storage backend under `stored_name`.
 
     `deleted_at` set means the upload is being deleted: invisible to everyone, its object and

@@ -4,7 +4,7 @@ from typing import Any, Protocol
 from sqlalchemy import Boolean, Index, Integer, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
 class Principal(Protocol):
@@ -14,7 +14,7 @@ class Principal(Protocol):
     is_admin: bool
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

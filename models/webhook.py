@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, isoformat, utcnow
+from models.base import Model, UTCDateTime, isoformat, utcnow
 
 
-class WebhookSubscription(db.Model):
+class WebhookSubscription(Model):
     __tablename__ = "webhook_subscriptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,7 +53,7 @@ class WebhookSubscription(db.Model):
         }
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     __tablename__ = "webhook_events"
 
     # `msg_<hex>`: the `webhook-id` every delivery of this event carries (stable across retries).
@@ -76,7 +76,7 @@ class WebhookEvent(db.Model):
         }
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         # The worker's claim: due pending rows, oldest first.

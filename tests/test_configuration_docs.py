@@ -24,7 +24,7 @@ class RecordingEnviron(dict[str, str]):
         super().__init__(source)
         self.read: set[str] = set()
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         self.read.add(key)
         return super().get(key, default)
 

@@ -15,7 +15,8 @@ logger = logging.getLogger("api")
 
 
 def current_request_id() -> str | None:
-    return g.get("request_id")
+    request_id: str | None = g.get("request_id")
+    return request_id
 
 
 class JsonFormatter(logging.Formatter):

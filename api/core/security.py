@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import bcrypt
 import jwt
@@ -46,6 +46,9 @@ def _lower_priority() -> None:
         pass
 
 
+T = TypeVar("T")
+
+
 class HashingPool:
     """A few niced threads doing every bcrypt call of this process, logins first.
 
@@ -72,8 +75,8 @@ class HashingPool:
     def _signup_threads(self) -> int:
         return max(1, self.threads - 1) if self.max_wait else self.threads
 
-    def run(self, func: Callable[[], Any], *, priority: int) -> Any:
-        future: Future[Any] = Future()
+    def run(self, func: Callable[[], T], *, priority: int) -> T:
+        future: Future[T] = Future()
         with self._ready:
             if not self.max_wait:
                 priority = LOGIN  # one FIFO queue

@@ -7,7 +7,7 @@ security requirement (with the operation's OAuth2 scopes) and the 401/403 respon
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 import jwt
 from flask import current_app, g, request
@@ -21,7 +21,8 @@ from api.services import auth as auth_service
 from api.services import tokens as token_service
 from models import Principal
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 BEARER = BEARER_SCHEME
 # Operations only an interactive login (a JWT) may call carry this extension in the spec.
@@ -96,11 +97,13 @@ def _claimed_scopes(claims: dict[str, Any]) -> list[str] | None:
 
 def current_user() -> Principal:
     """The authenticated user as a read-only row (`id`, `username`, `is_admin`, ...)."""
-    return g.current_user
+    user: Principal = g.current_user
+    return user
 
 
 def optional_user() -> Principal | None:
-    return g.get("current_user")
+    user: Principal | None = g.get("current_user")
+    return user
 
 
 def token_scopes() -> frozenset[str]:
@@ -155,21 +158,31 @@ def _known(scopes: Iterable[str]) -> list[str]:
     return ordered(wanted)
 
 
-def _decorator(func: F | None, build: Callable[[F], F]) -> F | Callable[[F], F]:
+def _decorator(
+    func: Callable[P, R] | None, build: Callable[[Callable[P, R]], Callable[P, R]]
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Usable bare (`@token_required`) or with arguments (`@token_required(scopes=[...])`)."""
     return build(func) if func is not None else build
 
 
+@overload
 def token_required(
-    func: F | None = None, *, scopes: Iterable[str] = (), interactive: bool = False
-) -> Any:
+    func: Callable[P, R], *, scopes: Iterable[str] = (), interactive: bool = False
+) -> Callable[P, R]: ...
+@overload
+def token_required(
+    func: None = None, *, scopes: Iterable[str] = (), interactive: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def token_required(
+    func: Callable[P, R] | None = None, *, scopes: Iterable[str] = (), interactive: bool = False
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """A valid token holding every scope in `scopes`; `interactive`: a login JWT, never a
     personal access token (creating tokens, changing the password)."""
     needed = _known(scopes)
 
-    def build(view: F) -> F:
+    def build(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             authenticate(required=True)
             _check_scopes(needed, interactive=interactive)
             return view(*args, **kwargs)
@@ -183,7 +196,15 @@ def token_required(
     return _decorator(func, build)
 
 
-def token_optional(func: F | None = None, *, scopes: Iterable[str] = ()) -> Any:
+@overload
+def token_optional(func: Callable[P, R], *, scopes: Iterable[str] = ()) -> Callable[P, R]: ...
+@overload
+def token_optional(
+    func: None = None, *, scopes: Iterable[str] = ()
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def token_optional(
+    func: Callable[P, R] | None = None, *, scopes: Iterable[str] = ()
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Public operation that also recognises a caller who sends a token.
 
     A valid token without `scopes` is served as an anonymous caller would be: it does not
@@ -191,9 +212,9 @@ def token_optional(func: F | None = None, *, scopes: Iterable[str] = ()) -> Any:
     """
     needed = _known(scopes)
 
-    def build(view: F) -> F:
+    def build(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             user = authenticate(required=False)
             if user is not None and not set(needed) <= token_scopes():
                 g.current_user = None
@@ -204,16 +225,26 @@ def token_optional(func: F | None = None, *, scopes: Iterable[str] = ()) -> Any:
     return _decorator(func, build)
 
 
-def admin_required(func: F | None = None, *, scopes: Iterable[str] | None = None) -> Any:
+@overload
+def admin_required(
+    func: Callable[P, R], *, scopes: Iterable[str] | None = None
+) -> Callable[P, R]: ...
+@overload
+def admin_required(
+    func: None = None, *, scopes: Iterable[str] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def admin_required(
+    func: Callable[P, R] | None = None, *, scopes: Iterable[str] | None = None
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """An administrator's token with `scopes`; by default `admin:read` for GET and
     `admin:write` for every other method (read from the view's name)."""
 
-    def build(view: F) -> F:
+    def build(view: Callable[P, R]) -> Callable[P, R]:
         default = ["admin:read"] if view.__name__ in ("get", "head") else ["admin:write"]
         needed = _known(default if scopes is None else scopes)
 
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             user = authenticate(required=True)
             if user is None or not user.is_admin:
                 raise ApiError(403, "Administrator privileges required")

@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, request
+from flask_restx import Model
 from flask_restx.utils import unpack
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -28,8 +29,12 @@ from api.http.errors import ApiError
 from api.http.operations import ERROR_DESCRIPTIONS, document
 from api.http.schemas import error_model
 from models import IdempotencyKey, db, utcnow
+from models.base import execute_dml
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
+# What a view returns once marshalled (`returns`): body, status and headers.
+Marshalled = tuple[Any, int, dict[str, Any]]
 
 HEADER = "Idempotency-Key"
 IN_PROGRESS = 0
@@ -43,9 +48,9 @@ _VALID_KEY = re.compile(KEY_PATTERN)
 REPLAYED_HEADERS = ("ETag", "Location", "Content-Location", "Last-Modified")
 
 
-def idempotent(func: F) -> F:
+def idempotent(func: Callable[P, R]) -> Callable[P, R | Response | Marshalled]:
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response | Marshalled:
         key = request.headers.get(HEADER)
         if key is None:
             return func(*args, **kwargs)
@@ -78,7 +83,7 @@ def idempotent(func: F) -> F:
             "after that the key is forgotten and a repeat creates again.",
         }
     }
-    responses = {
+    responses: dict[str, tuple[str, Model, dict[str, Any]]] = {
         "409": ("A request with this Idempotency-Key is still in progress", error_model, {}),
         "422": (ERROR_DESCRIPTIONS[422], error_model, {}),
     }
@@ -101,7 +106,10 @@ def _fingerprint() -> str:
             digest.update(f"form:{name}={value}\n".encode())
         for name, file in sorted(request.files.items(multi=True), key=lambda p: str(p[0])):
             digest.update(f"file:{name}:{file.filename}:".encode())
-            digest.update(hashlib.file_digest(file.stream, "sha256").digest())  # in chunks
+            # `file_digest` reads in chunks with `readinto`, which the stream (a spooled temporary
+            # file or BytesIO) has but Werkzeug's `IO[bytes]` type for it does not declare.
+            whole = hashlib.file_digest(file.stream, "sha256")  # type: ignore[arg-type]
+            digest.update(whole.digest())
             file.stream.seek(0)
     return digest.hexdigest()
 
@@ -144,7 +152,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     )
 
 
-def _remember(user_id: int, key: str, result: Any) -> Any:
+def _remember(user_id: int, key: str, result: Any) -> Marshalled:
     data, status, headers = unpack(result)
     stored = db.session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
@@ -185,6 +193,6 @@ def _release(user_id: int, key: str) -> None:
 def purge_expired() -> int:
     """Forget keys older than KEEP_KEYS_FOR; returns how many."""
     cutoff = utcnow() - KEEP_KEYS_FOR
-    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    result = execute_dml(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
     db.session.commit()
     return result.rowcount

@@ -8,10 +8,10 @@ all with the shared `Error` model, so the spec and the server cannot drift apart
 import inspect
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, request
-from flask_restx import Model, Namespace, fields
+from flask_restx import Model, Namespace, Resource, fields
 from flask_restx.utils import merge, unpack
 
 from api.http.conditional import ETAG_HEADER, IF_NONE_MATCH, etag_of, not_modified
@@ -21,6 +21,8 @@ from api.http.schemas import error_model
 from api.openapi.converter import PATH_PARAMETER, LinkSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input (malformed JSON or failed validation; see `errors`)",
@@ -43,13 +45,14 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying",
 _RETRY_DOC = {"headers": RETRY_AFTER}
 
 
-def declare_unavailable(resource: Any) -> None:
+def declare_unavailable(resource: type[Resource]) -> None:
     """Every operation can answer 503 while a dependency is down (see api/http/errors.py): declared
     once per resource here rather than on each method. A method's own 503 (health) wins."""
     document(resource, responses={"503": (ERROR_DESCRIPTIONS[503], error_model, _RETRY_DOC)})
 
 
 def document(func: F, **doc: Any) -> F:
+    # Flask-RESTX reads the documentation from this attribute, which callables are not typed with.
     func.__apidoc__ = merge(getattr(func, "__apidoc__", {}), doc)  # type: ignore[attr-defined]
     return func
 
@@ -95,20 +98,20 @@ def conditional_list(ns: Namespace, parser: Any) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         func = ns.response(304, NOT_MODIFIED)(errors(400, 414)(func))
-        return ns.doc(params=IF_NONE_MATCH)(ns.expect(parser)(func))  # type: ignore[no-any-return]
+        return ns.doc(params=IF_NONE_MATCH)(ns.expect(parser)(func))
 
     return decorate
 
 
-def json_body(ns: Namespace, model: Model) -> Callable[[F], F]:
+def json_body(ns: Namespace, model: Model) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Validate the JSON body against `model` and document what a bad body gets back."""
     declare_nul_free(model)
 
-    def decorator(func: F) -> F:
+    def decorator(func: Callable[P, R]) -> Callable[P, R]:
         # Validated here rather than by Flask-RESTX (`validate=False`), which would check the
         # body before the auth decorators run: a caller without a token must get 401, not 400.
         @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             payload = request.get_json()
             if isinstance(payload, dict):
                 _reject_nul(payload, model)  # first, so the reason is this plain sentence
@@ -169,7 +172,7 @@ def returns(
     description: str = "Success",
     headers: dict[str, Any] | None = None,
     etag: bool = False,
-) -> Callable[[F], F]:
+) -> Callable[[Callable[P, Any]], Callable[P, Any]]:
     """Marshal the return value through `model` (no `X-Fields` masks) and document it.
 
     With `etag`, the response carries the ETag of exactly the representation sent, and a GET
@@ -179,9 +182,9 @@ def returns(
     documented = {**(headers or {}), **(ETAG_HEADER if etag else {})}
     extra = {"headers": documented} if documented else {}
 
-    def decorator(func: F) -> F:
+    def decorator(func: Callable[P, Any]) -> Callable[P, Any]:
         @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
             result = func(*args, **kwargs)
             if isinstance(result, Response):
                 return result

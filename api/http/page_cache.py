@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_restx import Model
 from sqlalchemy import select
 
@@ -77,11 +77,11 @@ def _frozen(value: Any) -> Hashable:
 def cached_list(
     model: Model,
     args: Mapping[str, Any],
-    compute: Callable[[], Page],
+    compute: Callable[[], Page[Any]],
     *,
     scope: Hashable = None,
     private: bool = False,
-) -> Any:
+) -> Response:
     """The page `compute()` returns, rendered through `model`, cached under the validated
     `args`, with its `ETag` (and a 304 for a matching `If-None-Match`)."""
     cache: PageCache = current_app.extensions["page_cache"]

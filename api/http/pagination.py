@@ -33,17 +33,17 @@ REPLAYED_HEADER = {
 }
 
 
-def page_response(page: Page) -> tuple[dict[str, Any], int, dict[str, str]]:
+def page_response(page: Page[Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The list envelope plus `X-Total-Count` and `Link` headers."""
     return page.to_dict(), 200, page_headers(page)
 
 
-def page_headers(page: Page) -> dict[str, str]:
+def page_headers(page: Page[Any]) -> dict[str, str]:
     links = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in _links(page).items())
     return {"X-Total-Count": str(page.total), "Link": links}
 
 
-def _links(page: Page) -> dict[str, str]:
+def _links(page: Page[Any]) -> dict[str, str]:
     if page.keyset:  # cursor pages link forward only
         links = {"first": _url(after="")}
         if page.next_cursor:
@@ -70,7 +70,7 @@ class RenderedPage:
 
     body: bytes
     etag: str
-    nav: Page
+    nav: Page[Any]
 
     @property
     def size(self) -> int:
@@ -78,7 +78,7 @@ class RenderedPage:
         return len(self.body) + len(self.nav.next_cursor or "") + 512
 
 
-def render_page(page: Page, model: Model) -> RenderedPage:
+def render_page(page: Page[Any], model: Model) -> RenderedPage:
     output = serializer(model)(page.to_dict())
     if not page.keyset:
         output.pop("next_cursor", None)

@@ -180,7 +180,7 @@ UNKNOWN_PARAMETERS = (
 class StrictQueryParser(reqparse.RequestParser):
     """A query parser that refuses parameters it does not declare (400), on every list alike."""
 
-    def parse_args(self, req: Any = None, strict: bool = False) -> Any:
+    def parse_args(self, req: Any = None, strict: bool = False) -> reqparse.ParseResult:
         known = {arg.name for arg in self.args}
         unknown = [name for name in request.args if name not in known]
         if unknown:  # names are echoed shortened: they are arbitrary client input

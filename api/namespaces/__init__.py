@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, has_request_context, request
-from flask_restx import Api
+from flask_restx import Api, Resource
 from flask_restx.mask import MaskError, ParseError
 
 from api.core.scopes import OAUTH2_SCHEME, SCOPES
@@ -103,7 +103,7 @@ class JsonApi(Api):
         """The Swagger 2.0 document served at /api/swagger.json. Swagger 2.0 wants an absolute
         OAuth2 `tokenUrl`, so it is made absolute for the caller's host; the OpenAPI 3 document
         (`openapi_document`) keeps the relative one, valid on any host."""
-        schema = Api.__schema__.fget(self)  # type: ignore[attr-defined]
+        schema = _swagger_document(self)
         if not has_request_context() or "securityDefinitions" not in schema:
             return schema
         schemes = copy.deepcopy(schema["securityDefinitions"])
@@ -112,6 +112,14 @@ class JsonApi(Api):
                 if str(scheme.get(key, "")).startswith("/"):
                     scheme[key] = request.host_url.rstrip("/") + scheme[key]
         return {**schema, "securityDefinitions": schemes}
+
+
+def _swagger_document(api: Api) -> dict[str, Any]:
+    """Flask-RESTX's own Swagger 2.0 document, computed afresh: its `__schema__` getter, called
+    directly (not through the cached property, nor JsonApi's absolute-URL variant)."""
+    # A werkzeug cached_property, which its type hints present as the value even on the class.
+    document: dict[str, Any] = Api.__schema__.fget(api)  # type: ignore[attr-defined]
+    return document
 
 
 def create_api_blueprint() -> Blueprint:
@@ -144,16 +152,17 @@ def create_api_blueprint() -> Blueprint:
             _document_shared(route.resource)
     blueprint.add_url_rule("/openapi.json", "openapi", _serve_openapi)
     blueprint.add_url_rule("/webhooks.json", "webhooks_openapi", webhook_spec.serve)
+    # Where the docs and spec views find the Api (Flask's Blueprint type has no `extensions`).
     blueprint.extensions = {"restx_api": api}  # type: ignore[attr-defined]
     return blueprint
 
 
 # Resource classes live at module level, so what every operation shares is added to them once
 # per process; merging it again on each `create_app` (the suite builds hundreds) deep-copies it.
-_DOCUMENTED: set[type] = set()
+_DOCUMENTED: set[type[Resource]] = set()
 
 
-def _document_shared(resource: type) -> None:
+def _document_shared(resource: type[Resource]) -> None:
     """The request id, the 503 of an unreachable dependency and the rate limits."""
     if resource in _DOCUMENTED:
         return
@@ -169,7 +178,7 @@ def openapi_document(api: Api) -> dict[str, Any]:
     from api.openapi.converter import add_links, to_openapi3
     from api.openapi.sdk import finish
 
-    swagger = Api.__schema__.fget(api)  # type: ignore[attr-defined]
+    swagger = _swagger_document(api)
     if "error" in swagger and "paths" not in swagger:  # __schema__ swallows its own errors
         raise RuntimeError(f"Flask-RESTX could not render the spec: {swagger['error']}")
     document = to_openapi3(swagger, servers=_servers(current_app.config["PUBLIC_BASE_URL"]))
@@ -209,7 +218,8 @@ def _serve_openapi() -> Response:
     """Rendered once per app (the model never changes while it runs), then served as is."""
     rendered = current_app.extensions.get("openapi_json")
     if rendered is None:
-        api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
+        # Set by `create_api_blueprint` (Flask's Blueprint type has no `extensions`).
+        api: Api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
         document = openapi_document(api)
         rendered = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         current_app.extensions["openapi_json"] = rendered

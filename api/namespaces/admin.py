@@ -15,7 +15,6 @@ from api.http.operations import (
 from api.http.page_cache import cached_list
 from api.http.pagination import PAGINATION_HEADERS, page_response
 from api.http.schemas import (
-    MAX_ID,
     UNKNOWN_PARAMETERS,
     BoundedInt,
     BoundedStr,
@@ -31,6 +30,7 @@ from api.services import admin as admin_service
 from api.services import audit as audit_service
 from api.services import items as item_service
 from api.webhooks import WEBHOOK_AUDIT_ACTIONS
+from models.base import MAX_ID
 
 AUDIT_ACTIONS = (
     "item.toggle",

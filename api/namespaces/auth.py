@@ -1,12 +1,13 @@
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import g, request
 from flask_restx import Namespace, Resource, fields
 from werkzeug.exceptions import HTTPException
 
-from api.core.passwords import MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, password_weakness
+from api.core.passwords import MIN_PASSWORD_CHARS, password_weakness
+from api.core.security import MAX_PASSWORD_BYTES
 from api.http import settings
 from api.http.auth import current_user, token_required
 from api.http.operations import errors, json_body, returns
@@ -17,7 +18,8 @@ from api.services.errors import WrongCurrentPassword
 
 ns = Namespace("auth", description="Registration, login and access tokens", path="/auth")
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 PASSWORD_RULES = (
@@ -82,13 +84,13 @@ change_password_model = ns.model(
 )
 
 
-def password_reasons(field: str) -> Callable[[F], F]:
+def password_reasons(field: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """A body the schema refuses still says what is wrong with the new password, in the
     policy's words (not "'hunter2' is too short", which echoes it back)."""
 
-    def decorator(func: F) -> F:
+    def decorator(func: Callable[P, R]) -> Callable[P, R]:
         @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return func(*args, **kwargs)
             except HTTPException as exc:
@@ -99,7 +101,7 @@ def password_reasons(field: str) -> Callable[[F], F]:
                     problems[field] = reason  # bundled with the other fields' errors
                 raise
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator
 

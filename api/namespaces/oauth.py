@@ -132,7 +132,7 @@ def _required(form: dict[str, str], *names: str) -> None:
         raise OAuthError("invalid_request", f"{', '.join(missing)} required")
 
 
-def _password_grant(form: dict[str, str]) -> Any:
+def _password_grant(form: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
     _required(form, "username", "password")
     scopes = parse(form["scope"])
 
@@ -152,7 +152,7 @@ def _password_grant(form: dict[str, str]) -> Any:
     return _token_body(auth_service.token_response(user, settings.auth(), scope=scope))
 
 
-def _refresh_grant(form: dict[str, str]) -> Any:
+def _refresh_grant(form: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, str]]:
     _required(form, "refresh_token")
     scope = None
     if (requested := parse(form["scope"])) is not None:

@@ -1,8 +1,8 @@
 """Password reset by email: `POST /api/auth/password-reset` and `.../confirm`."""
 
-from typing import Any
+from collections.abc import Callable
 
-from flask import Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify
 from flask_restx import Resource, fields
 
 from api.http.operations import errors, json_body, returns
@@ -53,12 +53,13 @@ class PasswordReset(Resource):
         reset_service.request_reset(ns.payload["email"])
         response = jsonify({"message": ACCEPTED})
         response.status_code = 202
-        # Delivered once the answer is sent, so its cost never shows in the response time.
+        # Delivered once the answer is sent, so its cost never shows in the response time. The
+        # app object itself, not its proxy (a LocalProxy method, absent from Flask's types).
         response.call_on_close(_deliver_after(current_app._get_current_object()))  # type: ignore[attr-defined]
         return response
 
 
-def _deliver_after(app: Any) -> Any:
+def _deliver_after(app: Flask) -> Callable[[], None]:
     def deliver() -> None:
         with app.app_context():
             try:

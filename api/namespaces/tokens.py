@@ -11,9 +11,10 @@ from api.http.auth import admin_required, current_user, token_required
 from api.http.errors import validation_error
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
-from api.http.schemas import MAX_ID, BoundedInt, NullableDateTime, page_model, pagination_parser
+from api.http.schemas import BoundedInt, NullableDateTime, page_model, pagination_parser
 from api.namespaces import admin, user
 from api.services import tokens as token_service
+from models.base import MAX_ID
 
 MAX_DAYS = token_service.MAX_DAYS
 me_ns, admin_ns = user.ns, admin.ns

@@ -4,7 +4,7 @@
 `GET /uploads/<stored name>` (token or signed link) and `GET /admin/uploads`.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, request
 from flask_restx import Resource, fields, reqparse
@@ -24,7 +24,6 @@ from api.http.idempotency import idempotent
 from api.http.operations import RETRY_AFTER, errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
 from api.http.schemas import (
-    MAX_ID,
     BinaryFile,
     BoundedInt,
     BoundedStr,
@@ -37,6 +36,8 @@ from api.namespaces.admin import ns as admin_ns
 from api.namespaces.user import ns
 from api.services import direct_uploads
 from api.services import uploads as upload_service
+from models import Upload
+from models.base import MAX_ID
 
 upload_model = ns.model(
     "Upload",
@@ -121,12 +122,15 @@ admin_uploads_parser.add_argument(
 UNAVAILABLE = "File storage is unavailable; retry after `Retry-After` seconds"
 
 
-def storage_errors(func: Any) -> Any:
+T = TypeVar("T")
+
+
+def storage_errors(func: T) -> T:
     """Document the 503 an object-store outage gets (with `Retry-After`)."""
     return ns.response(503, UNAVAILABLE, error_model, headers=RETRY_AFTER)(func)
 
 
-def _represent(upload: Any) -> dict[str, Any]:
+def _represent(upload: Upload) -> dict[str, Any]:
     return upload_service.represent(upload, settings.uploads())
 
 

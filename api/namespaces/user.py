@@ -17,7 +17,6 @@ from api.http.operations import (
 from api.http.page_cache import cached_list
 from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER
 from api.http.schemas import (
-    MAX_ID,
     UNKNOWN_PARAMETERS,
     item_list_parser,
     item_model,
@@ -25,6 +24,8 @@ from api.http.schemas import (
     page_model,
 )
 from api.services import items as item_service
+from models import Item
+from models.base import MAX_ID
 
 ns = Namespace("user", description="Items and file uploads", path="/")
 
@@ -178,7 +179,7 @@ class ItemDetail(Resource):
         return Response(status=204)
 
 
-def _editable(item_id: int) -> Any:
+def _editable(item_id: int) -> Item:
     """The item, if the caller may change it and its `If-Match` (if sent) is current."""
     item = item_service.get_manageable(item_id, user=current_user())
     require_match(etag_for(item_model, item))

@@ -14,9 +14,10 @@ from api.http import settings
 from api.http.auth import current_user, token_required
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
-from api.http.schemas import MAX_ID, NullableDateTime, NullableString, page_model, pagination_parser
+from api.http.schemas import NullableDateTime, NullableString, page_model, pagination_parser
 from api.services import webhooks as webhook_service
 from api.webhooks import EVENT_TYPES
+from models.base import MAX_ID
 
 ns = Namespace(
     "webhooks",

@@ -57,7 +57,7 @@ class _Context:
     shared_parameters: Json
 
 
-def to_openapi3(swagger: dict, *, servers: list[dict] | None = None) -> dict:
+def to_openapi3(swagger: Json, *, servers: list[Json] | None = None) -> Json:
     """Return an OpenAPI 3.0.3 document equivalent to the given Swagger 2.0 document."""
     src = _rewrite_refs(copy.deepcopy(swagger))
     ctx = _Context(
@@ -135,8 +135,10 @@ def _components(src: Json, ctx: _Context) -> Json:
 
 
 def _convert_schema(schema: Any) -> Any:
-    if not isinstance(schema, dict):
-        return schema
+    return _convert_object(schema) if isinstance(schema, dict) else schema
+
+
+def _convert_object(schema: Json) -> Json:
     out: Json = {}
     for key, value in schema.items():
         if key == "x-nullable":
@@ -187,7 +189,7 @@ def _simple_schema(obj: Json) -> Json:
     schema = {key: value for key, value in obj.items() if key in _SIMPLE_SCHEMA_KEYS}
     if isinstance(schema.get("items"), dict):
         schema["items"] = _simple_schema(schema["items"])
-    return _convert_schema(schema)
+    return _convert_object(schema)
 
 
 def _convert_security_scheme(scheme: Json) -> Json:

@@ -334,13 +334,15 @@ def _enum_name_for(op: Json, field: str) -> str:
         listed = _listed_schema(op)
         if listed:
             return listed.removesuffix("Page") + SORT_SUFFIX
-    return op["operationId"][0].upper() + op["operationId"][1:] + _pascal(field)
+    operation_id: str = op["operationId"]
+    return operation_id[0].upper() + operation_id[1:] + _pascal(field)
 
 
 def _listed_schema(op: Json) -> str | None:
     for schema in _media_schemas(op.get("responses", {}).get("200", {})):
-        if isinstance(schema.get("$ref"), str) and schema["$ref"].endswith("Page"):
-            return schema["$ref"].rsplit("/", 1)[1]
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.endswith("Page"):
+            return ref.rsplit("/", 1)[1]
     return None
 
 
@@ -378,7 +380,7 @@ def _limit(schema: Json, *, max_json_bytes: int, max_upload_bytes: int) -> None:
         schema.setdefault("minimum", 0)
         schema.setdefault("maximum", INT32_MAX)
     elif kind == "string" and "enum" not in schema and "const" not in schema:
-        fmt = schema.get("format")
+        fmt: str = schema.get("format", "")
         default = (
             max_upload_bytes if fmt == "binary" else STRING_FORMAT_LENGTHS.get(fmt, max_json_bytes)
         )

@@ -2,15 +2,27 @@
 
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    UnaryExpression,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from api.services import audit, tokens
 from api.services.errors import Conflict, NotFound
 from api.services.pagination import Page, escape_like, paginate
 from api.webhooks import outbox
 from models import Item, Principal, User, db
+from models.base import execute_dml
 
-USER_SORTS = {
+USER_SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "created_at": (User.created_at.asc(), User.id.asc()),
     "-created_at": (User.created_at.desc(), User.id.desc()),
     "username": (User.username.asc(), User.id.asc()),
@@ -18,7 +30,7 @@ USER_SORTS = {
 }
 
 
-def _count_where(condition: Any) -> Any:
+def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -77,7 +89,7 @@ def bulk_delete(ids: list[int], *, actor: Principal) -> dict[str, Any]:
     return {"deleted": len(found), "not_found": [i for i in wanted if i not in found]}
 
 
-def list_users(*, page: int, per_page: int, q: str | None, sort: str) -> Page:
+def list_users(*, page: int, per_page: int, q: str | None, sort: str) -> Page[User]:
     query = select(User).order_by(*USER_SORTS[sort])
     if q:
         pattern = f"%{escape_like(q.lower())}%"
@@ -119,7 +131,7 @@ def update_user(
         still_admin = and_(User.is_admin.is_(True), User.is_active.is_(True))
         statement = statement.where(or_(~still_admin, _other_active_admins(user.id) >= 1))
     statement = statement.execution_options(synchronize_session=False)
-    if db.session.execute(statement).rowcount != 1:
+    if execute_dml(statement).rowcount != 1:
         db.session.rollback()
         raise Conflict(LAST_ADMIN)
     if is_active is False:
@@ -136,7 +148,7 @@ def update_user(
     return user
 
 
-def _other_active_admins(user_id: int) -> Any:
+def _other_active_admins(user_id: int) -> ScalarSelect[int]:
     """How many active admins other than `user_id` there are, counted inside the UPDATE.
 
     Check and change are one statement, so they cannot interleave with another admin change:

@@ -34,7 +34,7 @@ def record(
 
 def list_entries(
     *, page: int, per_page: int, action: str | None = None, actor_id: int | None = None
-) -> Page:
+) -> Page[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action == action)

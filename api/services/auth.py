@@ -30,7 +30,8 @@ from api.services.errors import (
     ServiceError,
     WrongCurrentPassword,
 )
-from models import RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
+from models import Principal, RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
+from models.base import execute_dml
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # The request model's `pattern` is searched with `$`, which also matches before a trailing
@@ -133,20 +134,22 @@ def _issue_pair(
     same two tokens (ids derived from the parent, whole-second times), which is how a retry
     within the reuse interval gets the same pair back without any token being stored."""
     secret = settings.jwt_secret
-    common = {
-        "user_id": user.id,
-        "version": user.token_version,
-        "family_id": family_id,
-        "secret": secret,
-        "now": now,
-        "issuer": settings.issuer,
-        "audience": settings.audience,
-        "scope": scope,
-    }
 
     def sign(kind: str, expires_in: int) -> IssuedToken:
         jti = derive_jti(secret, parent_jti, kind) if parent_jti else None
-        return create_token(kind=kind, expires_in=expires_in, jti=jti, **common)
+        return create_token(
+            kind=kind,
+            expires_in=expires_in,
+            jti=jti,
+            user_id=user.id,
+            version=user.token_version,
+            family_id=family_id,
+            secret=secret,
+            now=now,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            scope=scope,
+        )
 
     return (
         sign("access", settings.access_expires),
@@ -203,7 +206,7 @@ _TOKEN_USER = select(
 ).where(User.id == bindparam("user_id"))
 
 
-def user_for_claims(claims: dict[str, Any]) -> Any | None:
+def user_for_claims(claims: dict[str, Any]) -> Principal | None:
     """The token's user (a read-only row) if the token is still honoured: active user, same
     token version, and neither the token nor its login family revoked."""
     params = {"user_id": int(claims["sub"]), "jti": claims["jti"], "fid": claims["fid"]}
@@ -219,7 +222,7 @@ def _lock_live_family(family_id: str, user_id: int, now: datetime, settings: Aut
     """Take the family's row lock (PostgreSQL: the row; SQLite: the database) if the family is
     live. Every rotation and revocation starts here, so they never interleave."""
     return bool(
-        db.session.execute(
+        execute_dml(
             update(TokenFamily)
             .where(
                 TokenFamily.id == family_id,
@@ -233,7 +236,7 @@ def _lock_live_family(family_id: str, user_id: int, now: datetime, settings: Aut
 
 def _revoke_family(family_id: str, *, user_id: int, now: datetime, settings: AuthSettings) -> None:
     """Kill a login for good: its row says revoked for as long as any of its tokens lives."""
-    found = db.session.execute(
+    found = execute_dml(
         update(TokenFamily)
         .where(TokenFamily.id == family_id)
         .values(revoked_at=func.coalesce(TokenFamily.revoked_at, now))
@@ -309,7 +312,7 @@ def _rotate(
 ) -> dict[str, Any]:
     """With the family locked: rotate the token, replay a recent rotation, or detect reuse."""
     jti, family_id, user_id = claims["jti"], claims["fid"], int(claims["sub"])
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(RefreshToken)
         .where(
             RefreshToken.jti == jti,
@@ -366,12 +369,10 @@ def change_password(*, user_id: int, current_password: str, new_password: str, r
 def purge_expired_tokens() -> int:
     """Delete revocations and refresh tokens that have expired anyway; returns how many."""
     now = utcnow()
-    removed = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount
-    removed += db.session.execute(
-        delete(RefreshToken).where(RefreshToken.expires_at < now)
-    ).rowcount
+    removed = execute_dml(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount
+    removed += execute_dml(delete(RefreshToken).where(RefreshToken.expires_at < now)).rowcount
     # A family outlives all its tokens, so forgetting it forgets nothing that could be presented.
-    removed += db.session.execute(delete(TokenFamily).where(TokenFamily.expires_at < now)).rowcount
+    removed += execute_dml(delete(TokenFamily).where(TokenFamily.expires_at < now)).rowcount
     db.session.commit()
     return removed
 

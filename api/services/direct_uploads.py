@@ -19,7 +19,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 
@@ -27,17 +27,20 @@ from api.core.config import UploadSettings
 from api.services import uploads
 from api.services.errors import Conflict, Forbidden, Invalid, ServiceError, UnsupportedType
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
-from api.storage import ObjectMissing, StorageUnavailable, storage
+from api.storage import ObjectMissing, Storage, StorageUnavailable, storage
 from models import Principal, Upload, db
+
+if TYPE_CHECKING:  # imported only with the S3 backend (it loads boto3)
+    from api.storage.s3 import S3Storage
 
 PURPOSE = b"direct-upload-token:v1"
 
 
-def _s3() -> Any:
+def _s3() -> "S3Storage":
     backend = storage()
     if backend.name != "s3":
         raise Conflict("Direct uploads need the object-store backend (STORAGE_BACKEND=s3)")
-    return backend
+    return cast("S3Storage", backend)
 
 
 def _sign(payload: bytes, secret: str) -> str:
@@ -56,7 +59,7 @@ def _claims(token: str, *, user_id: int, secret: str) -> dict[str, Any]:
         _sign(payload.encode(), secret), signature.encode("ascii", "replace").decode()
     ):
         raise Invalid({"token": "is not one we issued"}, "Invalid upload token")
-    claims = json.loads(base64.urlsafe_b64decode(payload))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload))
     if claims["user_id"] != user_id:
         raise Forbidden("This upload token belongs to another user")
     if claims["expires"] < time.time() - 3600:  # an hour to finish after the POST expired
@@ -133,7 +136,7 @@ def finalize(*, owner: Principal, token: str, settings: UploadSettings) -> tuple
     return upload, True
 
 
-def _digest(backend: Any, key: str) -> tuple[str, bytes]:
+def _digest(backend: Storage, key: str) -> tuple[str, bytes]:
     sha256 = hashlib.sha256()
     header = b""
     try:

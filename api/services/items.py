@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, bindparam, func, select, tuple_
 
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
@@ -25,6 +25,9 @@ SORTS = {
 }
 TIMESTAMP_SORT_KEYS = {"created_at", "updated_at"}
 NAME_MAX = 255  # the column's length: a longer cursor value cannot be a real item's name
+
+# An item as lists and reads return it: a plain row of LIST_COLUMNS.
+ItemRow = Row[int, str, str, bool, datetime, datetime, int | None]
 
 
 # Lists select just the public columns: plain rows, no ORM identity-map bookkeeping.
@@ -45,8 +48,8 @@ def item_filters(
     owner_id: int | None = None,
     is_active: bool | None = None,
     updated_since: datetime | None = None,
-) -> list[Any]:
-    conditions: list[Any] = []
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if is_active is not None:
         conditions.append(Item.is_active.is_(is_active))
     if owner_id is not None:
@@ -93,7 +96,7 @@ def count_items(
 
 def list_items(
     *, page: int, per_page: int, after: str | None = None, sort: str = "-created_at", **filters: Any
-) -> Page:
+) -> Page[ItemRow]:
     """A page by number (`page`), or by keyset cursor (`after`, as fast at any depth).
 
     `after=` (empty) starts keyset pagination; then `next_cursor` points past the last item.
@@ -115,7 +118,7 @@ def list_items(
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
 
 
-def encode_cursor(sort: str, item: Any) -> str:
+def encode_cursor(sort: str, item: ItemRow) -> str:
     column, _ = SORTS[sort]
     value = getattr(item, column.key)
     key = value.isoformat() if isinstance(value, datetime) else value
@@ -123,14 +126,14 @@ def encode_cursor(sort: str, item: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _after(sort: str, cursor: str) -> Any:
+def _after(sort: str, cursor: str) -> ColumnElement[bool]:
     column, descending = SORTS[sort]
     key, item_id = decode_cursor(sort, cursor)
     row, bound = tuple_(column, Item.id), tuple_(key, item_id)
     return row < bound if descending else row > bound
 
 
-def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
+def decode_cursor(sort: str, cursor: str) -> tuple[datetime | str, int]:
     """The (sort key, id) a cursor points past; anything but a cursor this API made is a 400.
 
     A cursor is client input: its contents reach SQL as bound values, so each is checked for
@@ -152,7 +155,7 @@ def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
         raise Invalid({"after": "invalid cursor for this sort order"}) from None
 
 
-def _cursor_key(column: str, value: Any) -> Any:
+def _cursor_key(column: str, value: object) -> datetime | str:
     if not isinstance(value, str) or "\x00" in value:
         raise ValueError("bad key")
     value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
@@ -168,14 +171,14 @@ def _cursor_key(column: str, value: Any) -> Any:
     return value
 
 
-def can_manage(user: Principal | None, item: Any) -> bool:
+def can_manage(user: Principal | None, item: Item | ItemRow) -> bool:
     return user is not None and (user.is_admin or item.user_id == user.id)
 
 
 _ITEM_BY_ID = select(*LIST_COLUMNS).where(Item.id == bindparam("item_id"))
 
 
-def get_visible(item_id: int, *, viewer: Principal | None) -> Any:
+def get_visible(item_id: int, *, viewer: Principal | None) -> ItemRow:
     """An active item, or an inactive one its owner or an admin asks for; else 404.
 
     Read-only, so a plain row (by a prebuilt statement) rather than a tracked ORM object.

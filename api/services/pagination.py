@@ -1,14 +1,17 @@
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 
 from models import db
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class Page:
-    items: list[Any]
+class Page(Generic[T]):
+    items: Sequence[T]
     total: int
     page: int
     per_page: int
@@ -36,7 +39,7 @@ def count_rows(query: Select[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def paginate(query: Select[Any], *, page: int, per_page: int) -> Page:
+def paginate(query: Select[T], *, page: int, per_page: int) -> Page[T]:
     """Run one COUNT and one LIMIT/OFFSET query for an already filtered, ordered select."""
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(rows), total=count_rows(query), page=page, per_page=per_page)

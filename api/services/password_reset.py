@@ -10,6 +10,7 @@ with backoff, and the attempt is logged and counted.
 import hashlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from api.services import tokens as token_service
 from api.services.auth import EMAIL_RE, password_problem
 from api.services.errors import Invalid
 from models import OutboxMail, PasswordResetToken, RefreshToken, User, db, utcnow
+from models.base import execute_dml
 
 KIND = "password_reset"
 # A claimed row is someone's for this long (longer than an SMTP timeout), then free again.
@@ -44,7 +46,7 @@ class ResetSettings:
     bcrypt_rounds: int
 
 
-def settings_from(config: Any) -> ResetSettings:
+def settings_from(config: Mapping[str, Any]) -> ResetSettings:
     return ResetSettings(
         smtp=mailer.SmtpSettings(
             url=config["SMTP_URL"],
@@ -106,7 +108,7 @@ def _claim_next(tried: set[int]) -> OutboxMail | None:
     if tried:
         query = query.where(OutboxMail.id.not_in(tried))
     for candidate in db.session.scalars(query):
-        claimed = db.session.execute(
+        claimed = execute_dml(
             update(OutboxMail)
             .where(OutboxMail.id == candidate, due)
             .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
@@ -208,7 +210,7 @@ def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
     now = utcnow()
     token_hash = hash_token(token)
     # Mark it used atomically: of two concurrent confirmations exactly one wins.
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(PasswordResetToken)
         .where(
             PasswordResetToken.token_hash == token_hash,
@@ -253,12 +255,12 @@ def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
 def purge(*, older_than: timedelta = timedelta(days=1)) -> int:
     """Forget finished outbox rows and dead reset tokens; returns how many rows went."""
     cutoff = utcnow() - older_than
-    removed = db.session.execute(
+    removed = execute_dml(
         OutboxMail.__table__.delete().where(
             OutboxMail.status != "pending", OutboxMail.created_at < cutoff
         )
     ).rowcount
-    removed += db.session.execute(
+    removed += execute_dml(
         PasswordResetToken.__table__.delete().where(PasswordResetToken.expires_at < cutoff)
     ).rowcount
     db.session.commit()

@@ -2,7 +2,7 @@
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -41,9 +41,11 @@ def seed(
     return {"users": len(owner_ids), "items": created}
 
 
-def _item_row(n: int, start: object, owner_ids: list[int], rng: random.Random) -> dict[str, object]:
+def _item_row(
+    n: int, start: datetime, owner_ids: list[int], rng: random.Random
+) -> dict[str, object]:
     name = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {n}"
-    when = start + timedelta(seconds=n)  # type: ignore[operator]
+    when = start + timedelta(seconds=n)
     return {
         "name": name,
         "name_folded": fold(name),

@@ -7,17 +7,18 @@ survives a rotation of SECRET_KEY. No Flask request objects here; settings come 
 
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 
 from api.core.scopes import ScopeError, grant
 from api.services import audit
 from api.services.errors import Invalid, NotFound
 from api.services.pagination import Page, paginate
 from models import PersonalAccessToken, Principal, User, db, utcnow
+from models.base import execute_dml
 
 PREFIX = "bapi_pat_"
 SHOWN_PREFIX_CHARS = 8  # of the random part, kept in clear for lists ("bapi_pat_AbC123xY")
@@ -89,11 +90,11 @@ def issue(*, user: Principal, name: str, scopes: list[str], expires_at: datetime
     return IssuedPat(token, secret)
 
 
-def _live() -> Any:
+def _live() -> ColumnElement[bool]:
     return PersonalAccessToken.revoked_at.is_(None) & (PersonalAccessToken.expires_at > utcnow())
 
 
-def list_tokens(*, page: int, per_page: int, user_id: int | None = None) -> Page:
+def list_tokens(*, page: int, per_page: int, user_id: int | None = None) -> Page[dict[str, Any]]:
     """Unrevoked, unexpired tokens, newest first; every user's when `user_id` is None."""
     query = (
         select(PersonalAccessToken)
@@ -103,7 +104,8 @@ def list_tokens(*, page: int, per_page: int, user_id: int | None = None) -> Page
     if user_id is not None:
         query = query.where(PersonalAccessToken.user_id == user_id)
     found = paginate(query, page=page, per_page=per_page)
-    return replace(found, items=[token.to_dict() for token in found.items])
+    tokens = [token.to_dict() for token in found.items]
+    return Page(tokens, found.total, found.page, found.per_page)
 
 
 def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> None:
@@ -115,7 +117,7 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
     if token is None:
         raise NotFound("Token not found")
     # Conditional, so two concurrent revokes record one revocation.
-    revoked = db.session.execute(
+    revoked = execute_dml(
         update(PersonalAccessToken)
         .where(PersonalAccessToken.id == token.id, PersonalAccessToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
@@ -136,7 +138,7 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
 
 def revoke_all_for_user(user_id: int) -> int:
     """Revoke every token of a user (password reset); the caller commits."""
-    return db.session.execute(
+    return execute_dml(
         update(PersonalAccessToken)
         .where(PersonalAccessToken.user_id == user_id, PersonalAccessToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
@@ -158,7 +160,7 @@ _TOKEN_USER = select(
 )
 
 
-def user_for_pat(secret: str) -> tuple[Any, list[str]] | None:
+def user_for_pat(secret: str) -> tuple[Principal, list[str]] | None:
     """The user (read-only row) and the token's scopes, if the token is honoured: known,
     unrevoked, unexpired, and its user active (checked on every use)."""
     row = db.session.connection().execute(_TOKEN_USER, {"token_hash": hash_secret(secret)}).first()

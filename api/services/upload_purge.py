@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 
@@ -86,6 +87,9 @@ def _rows_without_object(stored: set[str], cutoff: datetime, dry_run: bool) -> i
     return len(missing)
 
 
-def _batches(values: Iterator[object]) -> Iterator[list]:  # type: ignore[type-arg]
+T = TypeVar("T")
+
+
+def _batches(values: Iterator[T]) -> Iterator[list[T]]:
     while batch := list(islice(values, BATCH)):
         yield batch

@@ -14,9 +14,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import IO, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -80,7 +80,7 @@ def checked_extension(original: str, settings: UploadSettings) -> str:
 class _Metered:
     """A reader that hashes and counts what passes through and stops past the size limit."""
 
-    def __init__(self, source: BinaryIO, limit: int) -> None:
+    def __init__(self, source: IO[bytes], limit: int) -> None:
         self.source = source
         self.limit = limit
         self.size = 0
@@ -103,7 +103,7 @@ def too_large(settings: UploadSettings) -> ServiceError:
     return TooLarge(f"File too large (limit {settings.max_mb} MB)")
 
 
-def save_upload(*, owner: Principal, file: Any, settings: UploadSettings) -> Upload:
+def save_upload(*, owner: Principal, file: object, settings: UploadSettings) -> Upload:
     if not isinstance(file, FileStorage):
         raise Invalid({"file": NO_FILE}, "No file was sent")
     original = (file.filename or "").strip()
@@ -125,7 +125,7 @@ def save_upload(*, owner: Principal, file: Any, settings: UploadSettings) -> Upl
     content_type = content_type_for(extension)
     reader = _Metered(file.stream, limit)
     try:
-        storage().save(key, reader, content_type=content_type)  # type: ignore[arg-type]
+        storage().save(key, reader, content_type=content_type)
     except _TooLarge:
         raise too_large(settings) from None
     except StorageUnavailable:
@@ -147,7 +147,7 @@ def save_upload(*, owner: Principal, file: Any, settings: UploadSettings) -> Upl
     return upload
 
 
-def _stream_size(stream: BinaryIO) -> int | None:
+def _stream_size(stream: IO[bytes]) -> int | None:
     """The spooled upload's size without reading it (Werkzeug's temporary file is seekable)."""
     try:
         size = stream.seek(0, 2)
@@ -207,7 +207,7 @@ def forget_object(key: str) -> None:
         log.warning("Could not remove orphan object %s; purge will", key)
 
 
-def _visible(query: Any) -> Any:
+def _visible(query: Select[Upload]) -> Select[Upload]:
     return query.where(Upload.deleted_at.is_(None))
 
 
@@ -224,7 +224,7 @@ def get_manageable(upload_id: int, *, user: Principal) -> Upload:
     return upload
 
 
-def list_uploads(*, page: int, per_page: int, owner_id: int | None = None) -> Page:
+def list_uploads(*, page: int, per_page: int, owner_id: int | None = None) -> Page[Upload]:
     query = _visible(select(Upload)).order_by(Upload.created_at.desc(), Upload.id.desc())
     if owner_id is not None:
         query = query.where(Upload.user_id == owner_id)

@@ -4,6 +4,7 @@ Object-level authorization: a subscription is visible and changeable by its owne
 administrators; anyone else gets a 404 (its existence is not revealed).
 """
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -77,7 +78,7 @@ def create(
     return subscription, secret
 
 
-def list_subscriptions(*, actor: Principal, page: int, per_page: int) -> Page:
+def list_subscriptions(*, actor: Principal, page: int, per_page: int) -> Page[WebhookSubscription]:
     query = select(WebhookSubscription).order_by(WebhookSubscription.id.desc())
     if not actor.is_admin:
         query = query.where(WebhookSubscription.user_id == actor.id)
@@ -174,7 +175,7 @@ def ping(subscription_id: int, *, actor: Principal) -> WebhookDelivery:
 
 def list_deliveries(
     subscription_id: int, *, actor: Principal, page: int, per_page: int, status: str | None
-) -> Page:
+) -> Page[dict[str, Any]]:
     get(subscription_id, actor=actor)
     query = (
         select(WebhookDelivery)
@@ -209,7 +210,7 @@ def redeliver(subscription_id: int, delivery_id: int, *, actor: Principal) -> We
     return queued
 
 
-def describe(deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
+def describe(deliveries: Sequence[WebhookDelivery]) -> list[dict[str, Any]]:
     """Deliveries as the API shows them, each with its event's type (one query per page)."""
     ids = {delivery.event_id for delivery in deliveries}
     types = dict(db.session.execute(select(WebhookEvent.id, WebhookEvent.type).where(

@@ -6,6 +6,9 @@ is never held whole in memory. A backend that cannot be reached raises `StorageU
 which the API answers with 503 and `Retry-After`.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, current_app
 
 from api.storage.base import ObjectInfo, ObjectMissing, Storage, StorageUnavailable
@@ -15,7 +18,7 @@ __all__ = ["ObjectInfo", "ObjectMissing", "Storage", "StorageUnavailable", "buil
 BACKENDS = ("local", "s3")
 
 
-def build(config: dict) -> Storage:  # type: ignore[type-arg]
+def build(config: Mapping[str, Any]) -> Storage:
     """The backend `config` selects (also used by the `purge-uploads` command)."""
     if config["STORAGE_BACKEND"] == "s3":
         from api.storage.s3 import S3Storage
@@ -27,6 +30,7 @@ def build(config: dict) -> Storage:  # type: ignore[type-arg]
 
 
 def storage(app: Flask | None = None) -> Storage:
+    # The object behind Flask's proxy (a LocalProxy method, absent from Flask's types).
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     backend = app.extensions.get("storage")
     if backend is None:

@@ -4,9 +4,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK_BYTES = 64 * 1024
+
+
+class Reader(Protocol):
+    """What `Storage.save` reads from: an upload's stream, or a wrapper that meters it."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class StorageUnavailable(Exception):
@@ -27,7 +33,7 @@ class Storage(ABC):
     name: str
 
     @abstractmethod
-    def save(self, key: str, source: BinaryIO, *, content_type: str) -> None:
+    def save(self, key: str, source: Reader, *, content_type: str) -> None:
         """Store everything `source.read()` yields under `key`, reading in chunks.
 
         The object appears under `key` only once complete; an exception from `source` (e.g. a

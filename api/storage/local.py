@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from api.storage.base import CHUNK_BYTES, ObjectInfo, ObjectMissing, Storage, StorageUnavailable
+from api.storage.base import (
+    CHUNK_BYTES,
+    ObjectInfo,
+    ObjectMissing,
+    Reader,
+    Storage,
+    StorageUnavailable,
+)
 
 PARTIAL_PREFIX = ".partial-"
 
@@ -25,7 +32,7 @@ class LocalStorage(Storage):
             raise ObjectMissing(key)
         return self.folder / key
 
-    def save(self, key: str, source: BinaryIO, *, content_type: str) -> None:
+    def save(self, key: str, source: Reader, *, content_type: str) -> None:
         target = self._path(key)
         partial = self.folder / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
         try:

@@ -5,16 +5,28 @@ gunicorn's whole timeout; every such failure becomes `StorageUnavailable` (a 503
 Credentials come from boto3's usual chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, ...).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, BinaryIO
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from api.storage.base import CHUNK_BYTES, ObjectInfo, ObjectMissing, Storage, StorageUnavailable
+from api.storage.base import (
+    CHUNK_BYTES,
+    ObjectInfo,
+    ObjectMissing,
+    Reader,
+    Storage,
+    StorageUnavailable,
+)
+
+if TYPE_CHECKING:  # types only (types-boto3, a development dependency)
+    from botocore.response import StreamingBody
+    from types_boto3_s3 import S3Client
 
 MB = 1024 * 1024
 # Parts of 8 MiB sent two at a time, and at most two read ahead (s3transfer's default is ten,
@@ -29,12 +41,12 @@ _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 class S3Storage(Storage):
     name = "s3"
 
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: "S3Client", bucket: str) -> None:
         self.client = client
         self.bucket = bucket
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "S3Storage":
+    def from_config(cls, config: Mapping[str, Any]) -> "S3Storage":
         client = boto3.session.Session().client(
             "s3",
             endpoint_url=config.get("S3_ENDPOINT_URL") or None,
@@ -49,11 +61,11 @@ class S3Storage(Storage):
         )
         return cls(client, config["S3_BUCKET"])
 
-    def save(self, key: str, source: BinaryIO, *, content_type: str) -> None:
+    def save(self, key: str, source: Reader, *, content_type: str) -> None:
         with _unavailable_on_failure():
             # A failure (or an exception from `source`) aborts the multipart upload: no object.
             self.client.upload_fileobj(
-                source,
+                source,  # type: ignore[arg-type]  # boto3 only calls read(); its stubs want IO
                 self.bucket,
                 key,
                 ExtraArgs={"ContentType": content_type},
@@ -144,7 +156,9 @@ class _unavailable_on_failure:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         if isinstance(exc, ClientError):
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in _MISSING_CODES:
@@ -155,7 +169,7 @@ class _unavailable_on_failure:
         return False
 
 
-def _chunks(body: Any) -> Iterator[bytes]:
+def _chunks(body: "StreamingBody") -> Iterator[bytes]:
     try:
         with _unavailable_on_failure():
             yield from body.iter_chunks(CHUNK_BYTES)

@@ -156,6 +156,7 @@ def serve() -> Response:
     if rendered is None:
         from api.namespaces import openapi_document
 
+        # Set by `create_api_blueprint` (Flask's Blueprint type has no `extensions`).
         api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
         document = openapi31(openapi_document(api))
         rendered = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -93,7 +93,7 @@ def _reserved(host: str) -> bool:
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 def resolve(url: str, *, allow_private: bool, timeout: float = DNS_TIMEOUT) -> Target:

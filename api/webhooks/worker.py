@@ -27,19 +27,20 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import case, delete, false, or_, select, update
+from sqlalchemy import Update, case, delete, false, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.core.logs import log_event
 from api.webhooks import delivery, secrets
 from models import WebhookDelivery, WebhookEvent, WebhookSubscription, db
-from models.base import utcnow
+from models.base import execute_dml, utcnow
 
 D, E, S = WebhookDelivery, WebhookEvent, WebhookSubscription
 PURGE_EVERY = 600.0
@@ -59,14 +60,15 @@ class Job:
 
 def backoff(attempts: int, *, base: float, cap: float) -> float:
     """Seconds before the next attempt: exponential, capped, with +-20 % jitter."""
-    return min(cap, base * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
+    return min(cap, base * 2.0 ** (attempts - 1)) * random.uniform(0.8, 1.2)
 
 
 def schedule_span(config: dict[str, Any]) -> float:
     """The shortest time (all jitter low) from the first to the last attempt."""
-    base, cap = config["WEBHOOKS_BACKOFF_BASE"], config["WEBHOOKS_BACKOFF_MAX"]
+    base: float = config["WEBHOOKS_BACKOFF_BASE"]
+    cap: float = config["WEBHOOKS_BACKOFF_MAX"]
     gaps = range(1, config["WEBHOOKS_MAX_ATTEMPTS"])
-    return sum(min(cap, base * 2 ** (n - 1)) * 0.8 for n in gaps)
+    return sum(min(cap, base * 2.0 ** (n - 1)) * 0.8 for n in gaps)
 
 
 def claim(app: Flask, limit: int) -> list[Job]:
@@ -163,13 +165,13 @@ def record(app: Flask, job: Job, result: delivery.Attempt) -> None:
             job.attempts, base=config["WEBHOOKS_BACKOFF_BASE"], cap=config["WEBHOOKS_BACKOFF_MAX"]
         )
         values["next_attempt_at"] = now + timedelta(seconds=delay)
-    stored = db.session.execute(
+    stored = execute_dml(
         update(D)
         .where(D.id == job.delivery_id, D.lease_token == job.token)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if stored.rowcount:  # type: ignore[attr-defined]
+    if stored.rowcount:
         db.session.execute(_subscription_update(job.subscription_id, result, config))
     db.session.commit()
     log_event(
@@ -185,7 +187,9 @@ def record(app: Flask, job: Job, result: delivery.Attempt) -> None:
     )
 
 
-def _subscription_update(subscription_id: int, result: delivery.Attempt, config: Any) -> Any:
+def _subscription_update(
+    subscription_id: int, result: delivery.Attempt, config: Mapping[str, Any]
+) -> Update:
     statement = update(S).where(S.id == subscription_id)
     if result.ok:
         return statement.where(S.failure_count != 0).values(failure_count=0)
@@ -203,9 +207,9 @@ def purge(app: Flask) -> int:
     """Forget events whose deliveries are all finished, after `WEBHOOKS_RETENTION_DAYS`."""
     cutoff = utcnow() - timedelta(days=app.config["WEBHOOKS_RETENTION_DAYS"])
     pending = select(D.event_id).where(D.status == "pending")
-    result = db.session.execute(delete(E).where(E.created_at < cutoff, E.id.not_in(pending)))
+    result = execute_dml(delete(E).where(E.created_at < cutoff, E.id.not_in(pending)))
     db.session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return result.rowcount
 
 
 class Worker:

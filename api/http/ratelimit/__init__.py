@@ -36,10 +36,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from flask import Flask, Response, current_app, g, request
+from flask_restx import Resource
 from limits import parse
 from sqlalchemy import func, select
 
@@ -60,6 +61,8 @@ from api.http.schemas import error_model
 from models import User, db
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ADDRESS, USER, ACCOUNT = "address", "user", "account"
 SCOPE_TEXT = {
@@ -139,6 +142,7 @@ def rate_limit(*names: str) -> Callable[[F], F]:
         raise ValueError(f"unknown rate limits {unknown}; known: {sorted(POLICIES)}")
 
     def decorator(func: F) -> F:
+        # A function attribute (read back by `policies_of`), which callables are not typed with.
         func.__rate_limits__ = (*getattr(func, "__rate_limits__", ()), *names)  # type: ignore[attr-defined]
         return func
 
@@ -147,7 +151,7 @@ def rate_limit(*names: str) -> Callable[[F], F]:
 
 def policies_of(view: Callable[..., Any]) -> tuple[Policy, ...]:
     """Every policy an operation counts against: defaults, its decorators, ROUTE_LIMITS."""
-    operation_id = getattr(view, "__apidoc__", {}).get("id")
+    operation_id: str = getattr(view, "__apidoc__", {}).get("id", "")
     names = [
         *DEFAULT_POLICIES,
         *getattr(view, "__rate_limits__", ()),
@@ -188,18 +192,20 @@ def login_account() -> str | None:
     return f"user:{user_id}" if user_id is not None else f"name:{name}"
 
 
-def failed_logins(account: Callable[[], str | None] = login_account) -> Callable[[F], F]:
+def failed_logins(
+    account: Callable[[], str | None] = login_account,
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Count this operation's failures (a 401, or `note_failed_login()`) as failed logins."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             limiter: Limiter | None = current_app.extensions.get("ratelimit")
             if limiter is not None:
                 limiter.reserve_login(account())
             return view(*args, **kwargs)
 
-        return rate_limit(*LOGIN_POLICIES)(wrapper)  # type: ignore[return-value]
+        return rate_limit(*LOGIN_POLICIES)(wrapper)
 
     return decorator
 
@@ -220,7 +226,8 @@ class Limiter:
     # --- every request ---------------------------------------------------------------------
 
     def before_request(self) -> None:
-        # This runs on every request: the proxies (`request`, `g`) are resolved once.
+        # This runs on every request: the proxies (`request`, `g`) are resolved once
+        # (`_get_current_object` is a LocalProxy method, absent from Flask's types).
         req = request._get_current_object()  # type: ignore[attr-defined]
         route = (req.endpoint, req.method)
         policies = self._routes.get(route) or self._route_policies(*route)
@@ -235,11 +242,11 @@ class Limiter:
                 applied.append((policy, window))
         counts, _ = self._incr(hits)
         usages = [Usage(p, w, *c) for (p, w), c in zip(applied, counts, strict=True)]
-        g._get_current_object().rate_limits = usages  # type: ignore[attr-defined]
+        g._get_current_object().rate_limits = usages
         _refuse_if_over(usages, "Too many requests")
 
     def after_request(self, response: Response) -> Response:
-        state = g._get_current_object()  # type: ignore[attr-defined]
+        state = g._get_current_object()
         usages: list[Usage] | None = getattr(state, "rate_limits", None)
         if not usages:
             return response
@@ -434,11 +441,11 @@ def describe(policies: tuple[Policy, ...]) -> str:
     return "Too many requests; retry after `Retry-After` seconds. Limits: " + "; ".join(parts)
 
 
-def document_limits(resource: type) -> None:
+def document_limits(resource: type[Resource]) -> None:
     """Declare the rate-limit headers on every response of `resource` and, per method, a 429
     listing the limits it counts against (their defaults: the values are settings)."""
     document(resource, headers=RATE_LIMIT_HEADERS)
-    for method in resource.methods or ():  # type: ignore[attr-defined]
+    for method in resource.methods or ():
         view = getattr(resource, method.lower())
         text = describe(policies_of(view))
         document(view, responses={"429": (text, error_model, {"headers": dict(RETRY_AFTER)})})

@@ -144,7 +144,7 @@ class SharedFileCounters:
             try:
                 magic, slots, previous = HEADER.unpack_from(table, 0)
                 HEADER.pack_into(table, 0, magic, slots, value)
-                return previous
+                return int(previous)
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 

@@ -43,5 +43,6 @@ def install(api: Api) -> None:
 def _title() -> str:
     from flask import current_app
 
-    api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
+    # Set by `create_api_blueprint` (Flask's Blueprint type has no `extensions`).
+    api: Api = current_app.blueprints["api"].extensions["restx_api"]  # type: ignore[attr-defined]
     return str(api.title)

@@ -1,0 +1,9 @@
+from http import HTTPStatus
+from typing import Any
+
+def merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]: ...
+
+# (data, code, headers) from what a view returned: data, (data, code) or (data, code, headers).
+def unpack(
+    response: Any, default_code: int | HTTPStatus = ...
+) -> tuple[Any, int, dict[str, Any]]: ...
