@@ -73,7 +73,7 @@ def test_concurrent_item_creation_is_exact(server: LiveServer) -> None:
                 status, data = conn.request("POST", "/api/items", body)
                 with lock:
                     statuses[status] += 1
-                    if status == 201 and data["user_id"] == account["user"]["id"]:
+                    if status == 201 and data["user_id"] == account["id"]:
                         created[account["id"]] += 1
                     else:
                         failures.append(f"create -> {status}: {str(data)[:200]}")
