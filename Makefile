@@ -95,10 +95,11 @@ spec: install
 	$(BIN)/flask --app app export-openapi --output openapi.json
 
 ## Benchmark the app as `make run` serves it (wrk from Debian); results go to bench/RESULTS.md.
+## Beside it, a FastAPI + SQLModel peer (bench/peer_fastapi.py; its packages are dev requirements).
 ## bench/ratelimits.py then measures the rate limiter's cost and logins under a registration flood.
 ## The 1,000,000-row variant: make bench BENCH_ARGS="--rows 1000000 --scale"
 BENCH_ARGS ?= --scale
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/ratelimits.py
