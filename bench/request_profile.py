@@ -4,7 +4,7 @@ Builds the app as the bench serves it (limits off unless `--limits`, JSON log li
 at INFO, Prometheus in multiprocess mode, the page cache at its default size) on a copy of the
 bench's seeded database, and calls the WSGI callable directly, as gunicorn's worker does, with
 environ dicts built once per request kind. After every request it also formats gunicorn's
-access-log line with gunicorn's own logger, as `accesslog = "-"` does in gunicorn.conf.py.
+access-log line with gunicorn's own logger when gunicorn.conf.py has one (`--access-log`).
 
 Each component is a set of functions wrapped with a timer that counts exclusive time: a timed
 function called inside another one is taken out of the outer one's figure (a few, like the
@@ -20,6 +20,7 @@ The file is not named profile.py: that would shadow the standard library module 
 """
 
 import argparse
+import ast
 import cProfile
 import functools
 import io
@@ -231,19 +232,34 @@ def environ_for(kind: Kind, token: str) -> dict[str, Any]:
     return environ
 
 
-class AccessLog:
-    """gunicorn's access-log line for each request, formatted and written by gunicorn's logger."""
+def gunicorn_access_log() -> bool:
+    """Whether gunicorn.conf.py has gunicorn write an access line per request."""
+    tree = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "accesslog" for target in node.targets
+        ):
+            return not (isinstance(node.value, ast.Constant) and node.value.value is None)
+    return False
 
-    def __init__(self, path: Path) -> None:
+
+class AccessLog:
+    """gunicorn's access-log line for each request, formatted and written by gunicorn's logger
+    (when gunicorn.conf.py has one)."""
+
+    def __init__(self, path: Path, enabled: bool) -> None:
         from gunicorn.config import Config
         from gunicorn.glogging import Logger
 
+        self.enabled = enabled
         config = Config()
         config.set("accesslog", str(path))
         config.set("loglevel", "info")
         self.logger = Logger(config)
 
     def write(self, environ: dict[str, Any], status: str, headers: list, sent: int) -> None:
+        if not self.enabled:
+            return
         request_headers = [
             (key[5:].replace("_", "-"), value)
             for key, value in environ.items()
@@ -354,7 +370,8 @@ def run_kind(
         access_total += ended - middle
     tally.enabled = False
     seconds = dict(tally.seconds)
-    seconds["logging: access line (gunicorn)"] = access_total
+    if access.enabled:
+        seconds["logging: access line (gunicorn)"] = access_total
     seconds[OTHER] = total - sum(seconds.values())
     per_request = {name: value / args.requests * 1000 for name, value in seconds.items()}
     return {"plain_ms": plain * 1000, "total_ms": total / args.requests * 1000, "ms": per_request}
@@ -413,7 +430,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     parser.add_argument("--limits", choices=["off", "file", "redis"], default="off")
-    parser.add_argument("--only", help="one request kind (a substring of its label)")
+    parser.add_argument(
+        "--access-log",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="gunicorn's access line per request (auto: as gunicorn.conf.py says)",
+    )
+    parser.add_argument("--only", help="request kinds whose label contains this")
     parser.add_argument("--cprofile", metavar="KIND", help="cProfile one kind instead")
     parser.add_argument("--sort", default="tottime", help="cProfile sort key")
     parser.add_argument("--top", type=int, default=35, help="cProfile rows")
@@ -424,7 +447,8 @@ def main() -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="profile-metrics-")
     tally = Tally(time.thread_time if args.clock == "cpu" else time.perf_counter)
     apps, context = prepare(args, tally)
-    context["access"] = AccessLog(context["work"] / "access.log")
+    access_log = gunicorn_access_log() if args.access_log == "auto" else args.access_log == "on"
+    context["access"] = AccessLog(context["work"] / "access.log", access_log)
     all_kinds = kinds(context["item_id"])
     if args.cprofile:
         chosen = [k for k in all_kinds if args.cprofile in k.label]
@@ -446,7 +470,8 @@ def main() -> None:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         header = [
             f"\n## {stamp} — where one request's time goes (bench/request_profile.py)\n",
-            f"{args.rows:,} items, SQLite, limits {args.limits}, {args.requests} requests per "
+            f"{args.rows:,} items, SQLite, limits {args.limits}, gunicorn access line "
+            f"{'on' if access_log else 'off'}, {args.requests} requests per "
             f"kind after {args.warmup} warm-up, {args.clock} time per request in ms, in process "
             f"through the WSGI app (no HTTP server). {args.note}\n",
         ]
