@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke java sdk
+.PHONY: bench bench-profile run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke java sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,11 @@ bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/ratelimits.py
 	$(BIN)/python bench/webhooks.py
+
+## Where one request's CPU time goes, component by component, in process (limits off unless
+## PROFILE_ARGS="--limits file" or "--limits redis"; "--record" appends the table to bench/RESULTS.md).
+bench-profile: install
+	$(BIN)/python bench/request_profile.py $(PROFILE_ARGS)
 
 ## Three instances behind HAProxy, PgBouncer and Redis, mixed load through the balancer (not CI).
 bench-cluster: install-dev
