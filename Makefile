@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= $(or $(FLASK_RUN_PORT),5000)
 NODE_BIN := node_modules/.bin
 
-.PHONY: bench run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke java sdk
+.PHONY: bench bench-profile run dev test test-postgres fuzz lint format spec spec-check clean install install-dev npm-tools browser pooler bench-cluster bench-capacity docker-smoke java sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,14 +97,20 @@ spec: install
 	$(BIN)/flask --app app export-openapi --output openapi.json
 
 ## Benchmark the app as `make run` serves it (wrk from Debian); results go to bench/RESULTS.md.
+## Beside it, a FastAPI + SQLModel peer (bench/peer_fastapi.py; its packages are dev requirements).
 ## bench/ratelimits.py then measures the rate limiter's cost and logins under a registration flood.
 ## The 1,000,000-row variant: make bench BENCH_ARGS="--rows 1000000 --scale"
 BENCH_ARGS ?= --scale
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/ratelimits.py
 	$(BIN)/python bench/webhooks.py
+
+## Where one request's CPU time goes, component by component, in process (limits off unless
+## PROFILE_ARGS="--limits file" or "--limits redis"; "--record" appends the table to bench/RESULTS.md).
+bench-profile: install
+	$(BIN)/python bench/request_profile.py $(PROFILE_ARGS)
 
 ## Three instances behind HAProxy, PgBouncer and Redis, mixed load through the balancer (not CI).
 bench-cluster: install-dev

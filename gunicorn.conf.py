@@ -33,7 +33,11 @@ graceful_timeout = 8
 # gunicorn 27's control socket lives at $HOME/.gunicorn/gunicorn.ctl, shared by every instance of
 # one user (and unwritable in the image); nothing here uses `gunicornc`.
 control_socket_disable = True
-accesslog = "-"
+# No access log of gunicorn's own: the app writes one JSON line per request on stderr (method,
+# path, status, duration, client address, user, request id; api/http/observability.py), and a
+# second, plain-text line per request cost 0.13-0.19 ms of CPU per request (bench/RESULTS.md,
+# issue 16). `GUNICORN_CMD_ARGS="--access-logfile -"` brings it back.
+accesslog = None
 errorlog = "-"
 loglevel = _SERVER["LOG_LEVEL"]
 # Bounded request lines and headers; what exceeds them gets the JSON error below.

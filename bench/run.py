@@ -4,8 +4,11 @@ Starts the app exactly as `make run` does (gunicorn + gunicorn.conf.py) on a dat
 with N items, and a raw WSGI app of our own (bench/baseline.py) as the baseline. For every
 endpoint it interleaves baseline and API runs of `wrk` on loopback and reports req/s, p50, p99
 and the ratio to the baseline measured in the same round (the load generator shares the cores,
-so only ratios are comparable between runs). Also: per-worker CPU split, peak RSS per worker,
-GET /api/items while clients log in continuously, and page-1 latency at another table size.
+so only ratios are comparable between runs). A peer, the same list and `/me` written with
+FastAPI + SQLModel and served by uvicorn with 2 workers (bench/peer_fastapi.py), runs in the
+same session on the same database and is measured the same way: ours/peer is the ratio of the
+two "x raw WSGI" figures. Also: per-worker CPU split, peak RSS per worker, GET /api/items while
+clients log in continuously, and page-1 latency at another table size.
 Results are appended to bench/RESULTS.md.
 """
 
@@ -30,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-API_PORT, BASE_PORT = 5811, 5812
+API_PORT, BASE_PORT, PEER_PORT = 5811, 5812, 5813
 USER = {"username": "bench", "email": "bench@example.com", "password": "bench-password-1"}
 
 
@@ -98,6 +101,16 @@ def start_baseline() -> subprocess.Popen:
     return start(command, dict(os.environ), BASE_PORT, BUILD / "baseline.log")
 
 
+def start_peer(data_dir: Path) -> subprocess.Popen:
+    """The FastAPI + SQLModel peer as its docs deploy it: uvicorn, 2 worker processes."""
+    command = [
+        str(BIN / "uvicorn"), "--app-dir", str(ROOT / "bench"), "--host", "127.0.0.1",
+        "--port", str(PEER_PORT), "--workers", "2", "peer_fastapi:app",
+    ]  # fmt: skip
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    return start(command, env, PEER_PORT, BUILD / "peer.log")
+
+
 def workers_of(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [int(pid) for pid in children]
@@ -139,18 +152,23 @@ def _wrk(
     return Run(rps, _ms(p50), _ms(p99)), done
 
 
-def cpu_ms_per_request(master: int, path: str, seconds: int) -> float:
+def cpu_ms_per_request(
+    master: int, path: str, seconds: int, *, port: int = API_PORT, script: str | None = None
+) -> float:
     """Worker CPU time per request: unlike req/s, barely moved by other load on the machine."""
     time.sleep(2)  # let the workers drain requests queued by the previous run
     pids = workers_of(master)
     before = sum(cpu_ticks(pid) for pid in pids)
-    _, done = _wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=seconds, connections=8)
+    url = f"http://127.0.0.1:{port}{path}"
+    _, done = _wrk(url, seconds=seconds, connections=8, script=script)
     used = sum(cpu_ticks(pid) for pid in pids) - before
     return used * 1000 / os.sysconf("SC_CLK_TCK") / max(done, 1)
 
 
-def api_request(path: str, body: dict | None = None, token: str | None = None) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{API_PORT}{path}")
+def api_request(
+    path: str, body: dict | None = None, token: str | None = None, port: int = API_PORT
+) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     if body is not None:
         request.data = json.dumps(body).encode()
         request.add_header("Content-Type", "application/json")
@@ -167,12 +185,18 @@ def api_request(path: str, body: dict | None = None, token: str | None = None) -
         raise
 
 
-def measure(label: str, path: str, args: argparse.Namespace, script: str | None = None) -> dict:
+def measure(
+    label: str,
+    path: str,
+    args: argparse.Namespace,
+    script: str | None = None,
+    port: int = API_PORT,
+) -> dict:
     """Interleave baseline and API runs; report medians and the median per-round ratio."""
     api_runs, ratios = [], []
     for _ in range(args.rounds):
         base = wrk(f"http://127.0.0.1:{BASE_PORT}/", seconds=args.seconds)
-        run = wrk(f"http://127.0.0.1:{API_PORT}{path}", seconds=args.seconds, script=script)
+        run = wrk(f"http://127.0.0.1:{port}{path}", seconds=args.seconds, script=script)
         api_runs.append(run)
         ratios.append(run.rps / base.rps)
     row = {
@@ -233,6 +257,67 @@ def cache_on_cpu(master: int, rows: list[dict], seconds: int) -> None:
     for row in rows:
         if row["endpoint"] in LISTS:
             row["cpu_ms"] = cpu_ms_per_request(master, LISTS[row["endpoint"]], seconds)
+        elif row["endpoint"] == "GET /api/auth/me":
+            row["cpu_ms"] = cpu_ms_per_request(master, "/api/auth/me", seconds, script="auth.lua")
+
+
+PEER_LIST, PEER_ME = "peer: GET /api/items", "peer: GET /api/auth/me"
+# Our rows compared with the peer's: the list with and without our page cache (the peer has none).
+VERSUS = {
+    "GET /api/items": PEER_LIST,
+    "GET /api/items (cache off)": PEER_LIST,
+    "GET /api/auth/me": PEER_ME,
+}
+
+
+def _comparable(body: dict) -> dict:
+    """Timestamps as instants (`Z` and `+00:00` are the same time), everything else as sent."""
+    return {
+        key: datetime.fromisoformat(value) if key.endswith(("_at", "_login")) and value else value
+        for key, value in body.items()
+    }
+
+
+def check_peer(token: str) -> None:
+    """The peer answers the same page, total and user as ours, or comparing them means nothing."""
+    path = "/api/items?per_page=20"
+    ours, theirs = api_request(path), api_request(path, port=PEER_PORT)
+    same_page = [_comparable(i) for i in ours["items"]] == [_comparable(i) for i in theirs["items"]]
+    if not same_page or ours["total"] != theirs["total"]:
+        raise RuntimeError(f"the peer's {path} differs from ours")
+    me = api_request("/api/auth/me", token=token)
+    their_me = api_request("/api/auth/me", token=token, port=PEER_PORT)
+    if _comparable(me) != _comparable(their_me):
+        raise RuntimeError("the peer's /api/auth/me differs from ours")
+
+
+def peer_rows(peer: int, args: argparse.Namespace) -> list[dict]:
+    """The peer's list and `/me`, measured as ours are, with their worker CPU per request."""
+    rows = [
+        measure(PEER_LIST, "/api/items?per_page=20", args, port=PEER_PORT),
+        measure(PEER_ME, "/api/auth/me", args, script="auth.lua", port=PEER_PORT),
+    ]
+    for row, path, script in zip(
+        rows, ("/api/items?per_page=20", "/api/auth/me"), (None, "auth.lua"), strict=True
+    ):
+        row["cpu_ms"] = cpu_ms_per_request(peer, path, args.seconds, port=PEER_PORT, script=script)
+    return rows
+
+
+def versus_peer(rows: list[dict]) -> list[str]:
+    """Ours against the peer: throughput (both as x raw WSGI) and worker CPU per request."""
+    found = {row["endpoint"]: row for row in rows}
+    lines = []
+    for ours, peer in VERSUS.items():
+        mine, theirs = found[ours], found[peer]
+        line = (
+            f"{ours} / FastAPI peer: req/s x{mine['ratio'] / theirs['ratio']:.2f} "
+            f"({mine['ratio']:.2f} vs {theirs['ratio']:.2f} x raw WSGI)"
+        )
+        if "cpu_ms" in mine and "cpu_ms" in theirs:
+            line += f", worker CPU ms/request {mine['cpu_ms']:.2f} vs {theirs['cpu_ms']:.2f}"
+        lines.append(line)
+    return lines
 
 
 def uncached_p50(data_dir: Path, paths: dict[str, str], seconds: int) -> dict[str, float]:
@@ -276,11 +361,12 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk (make bench does this)")
     BUILD.mkdir(parents=True, exist_ok=True)
     data_dir = seeded(args.rows)
-    baseline, api = start_baseline(), start_api(data_dir)
+    baseline, api, peer = start_baseline(), start_api(data_dir), start_peer(data_dir)
     try:
         token = api_request("/api/auth/register", body=USER)["token"]
         os.environ["BENCH_TOKEN"] = token
         item_id = api_request("/api/items?per_page=1")["items"][0]["id"]
+        check_peer(token)
         print(f"{args.rows:,} items; {args.rounds} rounds x {args.seconds} s; wrk -t2 -c32")
         rows = [
             measure("GET /api/health", "/api/health", args),
@@ -288,7 +374,9 @@ def main() -> None:
             measure("GET /api/items/<id>", f"/api/items/{item_id}", args),
             measure("GET /api/auth/me", "/api/auth/me", args, script="auth.lua"),
             measure("POST /api/items", "/api/items", args, script="post_item.lua"),
+            *peer_rows(peer.pid, args),
         ]
+        stop(peer)
         depths = deep_paths(args.rows)
         split = cpu_split(api.pid, "/api/items?per_page=20", args.seconds)
         during_logins = p99_during_logins("/api/items?per_page=20", args.seconds)
@@ -297,6 +385,7 @@ def main() -> None:
         stop(api)
         rows += cache_off_rows(data_dir, args)
     finally:
+        stop(peer)
         stop(api)
         stop(baseline)
     print(f"  CPU split between workers: {split}; peak RSS per worker (MB): {rss}")
@@ -307,14 +396,17 @@ def main() -> None:
         uncached["page 1 at 1,000 rows"] = small["page 1"]
     for label, p50 in uncached.items():
         print(f"  uncached p50, {label}: {p50:.2f} ms")
-    record(args, rows, split, rss, during_logins, uncached)
+    versus = versus_peer(rows)
+    for line in versus:
+        print(f"  {line}")
+    record(args, rows, split, rss, during_logins, uncached, versus)
 
 
 def _cpu(row: dict) -> str:
     return f"{row['cpu_ms']:.2f}" if "cpu_ms" in row else ""
 
 
-def record(args, rows, split, rss, during_logins, uncached) -> None:  # type: ignore[no-untyped-def]
+def record(args, rows, split, rss, during_logins, uncached, versus) -> None:  # type: ignore[no-untyped-def]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})"
     lines = [
@@ -337,6 +429,11 @@ def record(args, rows, split, rss, during_logins, uncached) -> None:  # type: ig
         "- with the list page cache off (`LIST_CACHE_BYTES=0`), p50: "
         + "; ".join(f"{label} {p50:.2f} ms" for label, p50 in uncached.items())
     )
+    lines.append(
+        "- peer: FastAPI + SQLModel (bench/peer_fastapi.py), uvicorn --workers 2 (uvloop, "
+        "httptools), same database; ours / peer:"
+    )
+    lines += [f"  - {line}" for line in versus]
     if not RESULTS.exists():
         RESULTS.write_text(
             "# Benchmark results\n\nAppended by `make bench`; never edit old rows.\n"

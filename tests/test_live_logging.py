@@ -32,4 +32,7 @@ def test_gunicorn_workers_log_one_json_line_per_request(tmp_path):
     assert line["event"] == "request"
     assert line["method"] == "GET" and line["path"] == "/api/items"
     assert line["status"] == 200 and line["duration_ms"] >= 0
+    assert line["remote_addr"] == "127.0.0.1"
     assert line["level"] == "info" and line["logger"] == "api"
+    # That line is the access log: gunicorn writes no second, plain-text one per request.
+    assert "GET /api/items?per_page=1 HTTP" not in server.log()

@@ -76,6 +76,7 @@ def _finish_request(response: Response) -> Response:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 2),
+                "remote_addr": request.remote_addr,
                 "user_id": user.id if user is not None else None,
             }
         },

@@ -28,6 +28,15 @@ from models import ItemChanges, db
 _VERSION = select(ItemChanges.version).where(ItemChanges.id == 1)
 
 
+def current_version() -> int | None:
+    """The items version, on a short connection of its own rather than the request's session:
+    a page served from the cache then opens no session at all (~0.1 ms of CPU per request).
+    A page computed afterwards sees this version's data or newer, so one stored under it is
+    never older than what the version promises; a newer version drops it (see `_store`)."""
+    with db.engine.connect() as connection:
+        return connection.execute(_VERSION).scalar()
+
+
 class PageCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
@@ -40,7 +49,7 @@ class PageCache:
     def get_or_compute(self, key: Hashable, compute: Callable[[], RenderedPage]) -> RenderedPage:
         if self.max_bytes <= 0:
             return compute()
-        version = db.session.connection().execute(_VERSION).scalar()
+        version = current_version()
         if version is None:  # no version row: nothing to key on, so never cache
             return compute()
         with self._lock:
