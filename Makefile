@@ -98,13 +98,15 @@ spec: install
 
 ## Benchmark the app as `make run` serves it (wrk from Debian); results go to bench/RESULTS.md.
 ## Beside it, a FastAPI + SQLModel peer (bench/peer_fastapi.py; its packages are dev requirements).
-## bench/ratelimits.py then measures the rate limiter's cost and logins under a registration flood.
+## bench/ratelimits.py then measures the rate limiter's cost and logins under a registration flood;
+## bench/optimisations.py measures each kept optimisation on and off on its endpoint.
 ## The 1,000,000-row variant: make bench BENCH_ARGS="--rows 1000000 --scale"
 BENCH_ARGS ?= --scale
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/ratelimits.py
+	$(BIN)/python bench/optimisations.py --record
 	$(BIN)/python bench/webhooks.py
 
 ## Where one request's CPU time goes, component by component, in process (limits off unless
