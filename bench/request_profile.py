@@ -141,6 +141,8 @@ def instrument(tally: Tally) -> None:
     for name in ("connection", "close", "rollback"):
         patch(sqlalchemy.orm.Session, name, DB_SESSION)
     patch(sqlalchemy.orm.scoped_session, "remove", DB_SESSION)
+    patch(sqlalchemy.engine.Engine, "connect", DB_SESSION)  # connections outside the session
+    patch(sqlalchemy.engine.Connection, "close", DB_SESSION)
     patch(sqlalchemy.orm.Session, "commit", "DB: ORM insert + commit (flush, triggers, fsync)")
     patch(sqlalchemy.engine.Connection, "execute", DB_QUERY)
     for name in ("all", "first", "scalar", "one"):

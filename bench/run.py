@@ -152,12 +152,25 @@ def _wrk(
     return Run(rps, _ms(p50), _ms(p99)), done
 
 
+def drained(pids: list[int], timeout: float = 60) -> None:
+    """Wait until the workers are idle: a slow run (a search scan with the cache off) leaves
+    requests queued that would otherwise be counted against the next probe."""
+    time.sleep(1)
+    deadline, last = time.monotonic() + timeout, sum(cpu_ticks(pid) for pid in pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(cpu_ticks(pid) for pid in pids)
+        if now - last <= 1:  # at most one clock tick in half a second: nothing queued
+            return
+        last = now
+
+
 def cpu_ms_per_request(
     master: int, path: str, seconds: int, *, port: int = API_PORT, script: str | None = None
 ) -> float:
     """Worker CPU time per request: unlike req/s, barely moved by other load on the machine."""
-    time.sleep(2)  # let the workers drain requests queued by the previous run
     pids = workers_of(master)
+    drained(pids)
     before = sum(cpu_ticks(pid) for pid in pids)
     url = f"http://127.0.0.1:{port}{path}"
     _, done = _wrk(url, seconds=seconds, connections=8, script=script)
