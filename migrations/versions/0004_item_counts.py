@@ -9,8 +9,46 @@ Create Date: 2026-11-24 09:05:00
 import sqlalchemy as sa
 from alembic import op
 
-# The trigger SQL lives with the model (one definition for migrations and `create_all`).
-from models.item_count import COUNT_TRIGGERS, _seed_sql
+# Frozen copies of the SQL models/item_count.py had when this revision was written: a migration
+# never imports live model code, so later model changes cannot rewrite history.
+SEED_COUNTS = {
+    "sqlite": (
+        "INSERT INTO item_counts (is_active, count) SELECT s.is_active, "
+        "(SELECT count(*) FROM items WHERE items.is_active = s.is_active) FROM "
+        "(SELECT 0 AS is_active UNION ALL SELECT 1) AS s"
+    ),
+    "postgresql": (
+        "INSERT INTO item_counts (is_active, count) SELECT s.is_active, "
+        "(SELECT count(*) FROM items WHERE items.is_active = s.is_active) FROM "
+        "(SELECT false AS is_active UNION ALL SELECT true) AS s"
+    ),
+}
+_FLIP = (
+    "UPDATE item_counts SET count = count + CASE WHEN is_active = NEW.is_active THEN 1 ELSE -1 END"
+)
+COUNT_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS items_count_insert AFTER INSERT ON items BEGIN "
+        "UPDATE item_counts SET count = count + 1 WHERE is_active = NEW.is_active; END",
+        "CREATE TRIGGER IF NOT EXISTS items_count_delete AFTER DELETE ON items BEGIN "
+        "UPDATE item_counts SET count = count - 1 WHERE is_active = OLD.is_active; END",
+        "CREATE TRIGGER IF NOT EXISTS items_count_update AFTER UPDATE OF is_active ON items "
+        f"WHEN OLD.is_active != NEW.is_active BEGIN {_FLIP}; END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION items_count_change() RETURNS trigger AS $$ BEGIN "
+        "IF TG_OP = 'INSERT' THEN "
+        "UPDATE item_counts SET count = count + 1 WHERE is_active = NEW.is_active; "
+        "ELSIF TG_OP = 'DELETE' THEN "
+        "UPDATE item_counts SET count = count - 1 WHERE is_active = OLD.is_active; "
+        f"ELSE {_FLIP}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER items_count_insert_delete AFTER INSERT OR DELETE ON items "
+        "FOR EACH ROW EXECUTE FUNCTION items_count_change()",
+        "CREATE TRIGGER items_count_update AFTER UPDATE OF is_active ON items FOR EACH ROW "
+        "WHEN (OLD.is_active IS DISTINCT FROM NEW.is_active) "
+        "EXECUTE FUNCTION items_count_change()",
+    ],
+}
 
 revision = "0004"
 down_revision = "0003"
@@ -26,7 +64,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("is_active", name=op.f("pk_item_counts")),
     )
     dialect = op.get_bind().dialect.name
-    op.execute(_seed_sql(dialect))
+    op.execute(SEED_COUNTS[dialect])
     for statement in COUNT_TRIGGERS.get(dialect, []):
         op.execute(statement)
 

@@ -9,8 +9,23 @@ Create Date: 2026-11-24 09:30:00
 import sqlalchemy as sa
 from alembic import op
 
-# The trigger SQL lives with the model (one definition for migrations and `create_all`).
-from models.item_count import CHANGE_TRIGGERS, SEED_VERSION
+# Frozen copies of the SQL models/item_count.py had when this revision was written: a migration
+# never imports live model code, so later model changes cannot rewrite history.
+_BUMP = "UPDATE item_changes SET version = version + 1"
+CHANGE_TRIGGERS = {
+    "sqlite": [
+        f"CREATE TRIGGER IF NOT EXISTS items_changed_{event.lower()} AFTER {event} ON items "
+        f"BEGIN {_BUMP}; END"
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION items_changed() RETURNS trigger AS $$ BEGIN "
+        f"{_BUMP}; RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER items_changed AFTER INSERT OR UPDATE OR DELETE ON items "
+        "FOR EACH STATEMENT EXECUTE FUNCTION items_changed()",
+    ],
+}
+SEED_VERSION = "INSERT INTO item_changes (id, version) VALUES (1, 0)"
 
 revision = "0005"
 down_revision = "0004"
