@@ -56,3 +56,10 @@ def test_only_the_factory_and_the_webhook_catalogue_import_the_namespaces() -> N
     """The catalogue (api/webhooks/spec.py) documents events with the namespaces' models."""
     for room in ("core", "http", "services", "storage", "openapi"):
         assert imported_from(room, "api.namespaces") == {}, room
+
+
+def test_migrations_are_frozen() -> None:
+    """A migration runs as it was written: it never imports the live models or the app."""
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        live = {name for name in imports_of(path) if name.split(".")[0] in ("models", "api")}
+        assert live == set(), path.name
