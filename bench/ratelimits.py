@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from run import BIN, BUILD, RESULTS, ROOT, seeded, start, stop, wrk  # noqa: E402
+from run import BIN, BUILD, RESULTS, ROOT, json_request, seeded, start, stop, wrk  # noqa: E402
 
 OFF_PORT, ON_PORT, REDIS_PORT = 5821, 5822, 5823
 HIGH = "1000000000 per minute"
@@ -58,13 +58,8 @@ def serve(data_dir: Path, port: int, **extra: str):  # type: ignore[no-untyped-d
 
 def call(port: int, path: str, body: dict | None = None, token: str | None = None) -> tuple:
     """(status, body, Retry-After seconds or 0)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    request = json_request(port, path, body, token)
     request.add_header("X-Forwarded-For", f"10.9.{uuid.uuid4().int % 250}.{os.getpid() % 250}")
-    if body is not None:
-        request.data = json.dumps(body).encode()
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read()), 0

@@ -178,15 +178,23 @@ def cpu_ms_per_request(
     return used * 1000 / os.sysconf("SC_CLK_TCK") / max(done, 1)
 
 
-def api_request(
-    path: str, body: dict | None = None, token: str | None = None, port: int = API_PORT
-) -> dict:
+def json_request(
+    port: int, path: str, body: dict | None = None, token: str | None = None
+) -> urllib.request.Request:
+    """A request to the local server with an optional JSON body and bearer token."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     if body is not None:
         request.data = json.dumps(body).encode()
         request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    return request
+
+
+def api_request(
+    path: str, body: dict | None = None, token: str | None = None, port: int = API_PORT
+) -> dict:
+    request = json_request(port, path, body, token)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
