@@ -308,7 +308,7 @@ INDEXED = [
 
 @pytest.mark.parametrize(("filters", "sort"), INDEXED)
 def test_new_sorts_and_the_owners_sorts_are_index_backed(app, filters, sort):
-    query = item_service._ORDERED[sort].where(*item_service.item_filters(**filters)).limit(21)
+    query = item_service.ordered(sort).where(*item_service.item_filters(**filters)).limit(21)
     assert_index_backed(plan_of(app, query))
 
 
@@ -317,7 +317,7 @@ def test_the_change_feed_query_is_index_backed(app):
 
     since = datetime(2026, 1, 1, tzinfo=UTC)
     conditions = item_service.item_filters(is_active=True, updated_since=since)
-    plan = plan_of(app, item_service._ORDERED["updated_at"].where(*conditions).limit(21))
+    plan = plan_of(app, item_service.ordered("updated_at").where(*conditions).limit(21))
     assert "ix_items_active_updated" in plan, plan
     assert_index_backed(plan)
 

@@ -111,7 +111,7 @@ INDEXED_LISTS = [
 
 @pytest.mark.parametrize(("filters", "sort"), INDEXED_LISTS)
 def test_list_queries_are_index_backed(app, filters, sort):
-    query = item_service._ORDERED[sort].where(*item_service.item_filters(**filters)).limit(21)
+    query = item_service.ordered(sort).where(*item_service.item_filters(**filters)).limit(21)
     assert_index_backed(plan_of(app, query))
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, tuple_
 
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
@@ -61,13 +61,21 @@ def item_filters(
     return conditions
 
 
-# Built once: the hot list and count statements only gain filters per request.
-_ORDERED = {
-    sort: select(*LIST_COLUMNS).order_by(
-        *((column.desc(), Item.id.desc()) if descending else (column.asc(), Item.id.asc()))
-    )
-    for sort, (column, descending) in SORTS.items()
-}
+# What `ordered` builds: a select of LIST_COLUMNS.
+ListSelect = Select[int, str, str, bool, datetime, datetime, int | None]
+
+
+def ordered(sort: str) -> ListSelect:
+    """The list statement in `sort` order, before filters and paging. Built per request:
+    prebuilding it saved 3.1 % of an uncached list's CPU (bench/optimisations.py), under the
+    5 % an optimisation must pay to stay."""
+    column, descending = SORTS[sort]
+    order = (column.desc(), Item.id.desc()) if descending else (column.asc(), Item.id.asc())
+    return select(*LIST_COLUMNS).order_by(*order)
+
+
+# The totals read from the trigger-kept counts: 80.8 % of an uncached list's CPU at 100,000
+# rows against COUNT(*) (bench/optimisations.py).
 _COUNTED = {
     None: select(func.coalesce(func.sum(ItemCount.count), 0)),
     True: select(ItemCount.count).where(ItemCount.is_active.is_(True)),
@@ -104,7 +112,7 @@ def list_items(
     keyset = after is not None
     if keyset and page != 1:
         raise Invalid({"after": "cannot be combined with page"})
-    query = _ORDERED[sort]
+    query = ordered(sort)
     if conditions := item_filters(**filters):
         query = query.where(*conditions)
     if after:
