@@ -11,11 +11,34 @@ from typing import TYPE_CHECKING
 
 from gunicorn import util
 
-from api.core.config import server_settings
-
 if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.base import Worker
+
+_OWNER = "API_METRICS_DIR_OWNER"
+
+
+def _prepare_metrics_dir() -> None:
+    """Prometheus multiprocess mode: every worker writes its values into one directory, which
+    must be set before prometheus_client is imported and start empty. Ours unless given one."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given and os.environ.get(_OWNER) == str(os.getpid()):
+        return  # a reload (SIGHUP) of this same master: live workers still write there
+    if given:  # the operator's (or inherited): emptied, never removed
+        os.environ.pop("API_METRICS_DIR_CREATED", None)
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="api-metrics-")
+        os.environ["API_METRICS_DIR_CREATED"] = "1"
+    os.environ[_OWNER] = str(os.getpid())
+
+
+_prepare_metrics_dir()
+
+# Only now: importing `api` loads prometheus_client, which picks its (multiprocess) mode at import.
+from api.core.config import server_settings  # noqa: E402
 
 _SERVER = server_settings()
 bind = f"0.0.0.0:{_SERVER['PORT']}"
@@ -43,29 +66,6 @@ loglevel = _SERVER["LOG_LEVEL"]
 # Bounded request lines and headers; what exceeds them gets the JSON error below.
 limit_request_line = 8190
 limit_request_field_size = 8190
-
-
-_OWNER = "API_METRICS_DIR_OWNER"
-
-
-def _prepare_metrics_dir() -> None:
-    """Prometheus multiprocess mode: every worker writes its values into one directory, which
-    must be set before prometheus_client is imported and start empty. Ours unless given one."""
-    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if given and os.environ.get(_OWNER) == str(os.getpid()):
-        return  # a reload (SIGHUP) of this same master: live workers still write there
-    if given:  # the operator's (or inherited): emptied, never removed
-        os.environ.pop("API_METRICS_DIR_CREATED", None)
-        Path(given).mkdir(parents=True, exist_ok=True)
-        for stale in Path(given).glob("*.db"):
-            stale.unlink()
-    else:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="api-metrics-")
-        os.environ["API_METRICS_DIR_CREATED"] = "1"
-    os.environ[_OWNER] = str(os.getpid())
-
-
-_prepare_metrics_dir()
 
 
 def _check_writable(*paths: str) -> None:
