@@ -4,7 +4,9 @@
 #   scripts/test-postgres.sh [pytest args...]
 #
 # PG_HOST / PG_PORT / PG_USER select the server (default postgres@127.0.0.1:5432, trust auth);
-# TEST_PYTHON the interpreter (default .venv/bin/python).
+# TEST_PYTHON the interpreter (default .venv/bin/python); TEST_WORKERS the pytest-xdist workers
+# (default 2, one per core; each works in a database of its own, `<db>_gw<n>`, made and
+# dropped by tests/conftest.py).
 # If the server is down it is started (root only) with the machine's documented command.
 # Unreachable PostgreSQL: a message and exit 0 locally, exit 1 when CI is set.
 set -euo pipefail
@@ -54,11 +56,16 @@ command -v psql >/dev/null 2>&1 || unreachable "psql (the PostgreSQL client) is 
 
 psql_admin -c "CREATE DATABASE \"$DB\"" || unreachable "cannot create database $DB as $PG_USER"
 cleanup() {
-    psql_admin -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \
-        || echo "test-postgres: could not drop database $DB" >&2
+    # The workers drop their own databases; one is left here only if its worker died.
+    local name workers
+    workers=$(psql_admin -At -c "SELECT datname FROM pg_database WHERE datname ~ '^${DB}_gw[0-9]+$'")
+    for name in "$DB" $workers; do
+        psql_admin -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" \
+            || echo "test-postgres: could not drop database $name" >&2
+    done
 }
 trap cleanup EXIT
 
 echo "test-postgres: running the suite against postgresql://${PG_USER}@${PG_HOST}:${PG_PORT}/${DB}"
 export TEST_DATABASE_URL="postgresql+psycopg://${PG_USER}@${PG_HOST}:${PG_PORT}/${DB}"
-"$PYTHON" -m pytest -m "not slow" -q -p no:cacheprovider "$@"
+"$PYTHON" -m pytest -m "not slow" -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -1,7 +1,8 @@
 """Fixtures: `app` (fresh database per test) -> `client` -> the accounts (`admin`, `user`, ...),
 and the servers and databases some tests need. The functions they use are in tests/helpers.py.
 
-Set TEST_DATABASE_URL to run the suite against another database (e.g. PostgreSQL).
+Set TEST_DATABASE_URL to run the suite against another database (e.g. PostgreSQL); under
+pytest-xdist each worker then gets a PostgreSQL database of its own (`tests/database.py`).
 """
 
 import os
@@ -16,6 +17,7 @@ from api import create_app
 from api.services.auth import ensure_admin
 from models import db
 from tests.contract import ContractClient
+from tests.database import fresh_database, per_worker_url, worker_database
 from tests.factories import random_name
 from tests.helpers import (
     ADMIN,
@@ -28,17 +30,32 @@ from tests.helpers import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def xdist_worker_database() -> Iterator[None]:
+    """Under xdist on PostgreSQL, point TEST_DATABASE_URL at this worker's own database."""
+    shared = per_worker_url()
+    if shared is None:
+        yield
+        return
+    url, worker = shared
+    with worker_database(url, worker) as own:
+        os.environ["TEST_DATABASE_URL"] = own
+        try:
+            yield
+        finally:
+            os.environ["TEST_DATABASE_URL"] = url
+
+
 @pytest.fixture
 def app_factory(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
-    """Build an app with config overrides; its database is created and dropped around the test."""
+    """Build an app with config overrides, each on a clean database (`fresh_database`)."""
     apps: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
         app = create_app(build_test_config(tmp_path, **overrides))
         app.test_client_class = ContractClient
         with app.app_context():
-            db.drop_all()
-            db.create_all()
+            fresh_database()
             ensure_admin(**ADMIN, rounds=app.config["BCRYPT_ROUNDS"])
         apps.append(app)
         return app
@@ -47,8 +64,17 @@ def app_factory(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
     for app in apps:
         with app.app_context():
             db.session.remove()
-            db.drop_all()
             db.engine.dispose()
+
+
+@pytest.fixture
+def bare_database(tmp_path: Any) -> None:
+    """The test database without tables, for a test that creates the schema itself (on
+    PostgreSQL the other tests leave theirs in place)."""
+    app = create_app(build_test_config(tmp_path))
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ def test_production_without_admin_password_starts_when_the_admin_exists(tmp_path
             db.engine.dispose()
 
 
+@pytest.mark.usefixtures("bare_database")
 def test_development_keeps_the_seed_default(tmp_path: Path) -> None:
     app = create_app(build_test_config(tmp_path, ADMIN_PASSWORD=None))
     assert app.config["ADMIN_PASSWORD"] == "admin2025"
