@@ -3,15 +3,16 @@
 import base64
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import pytest
 
-from api.core.security import create_access_token
+from api.core.security import VerifiedTokens, create_access_token
 from models import User, db
-from tests.helpers import assert_error, bearer, claims_of, login, register, sign
+from tests.helpers import ADMIN, assert_error, bearer, claims_of, login, register, sign
 
 ME = "/api/auth/me"
 ITEMS = "/api/items"
@@ -241,6 +242,42 @@ def test_expires_in_follows_configuration(app_factory):
     assert body["expires_in"] == 120
     claims = jwt.decode(body["token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 120
+
+
+def test_token_used_before_stops_working_when_it_expires(app, client, user):
+    """A verified token is remembered per worker (api/core/security.py `VerifiedTokens`); the
+    remembered one still expires on time."""
+    issued = create_access_token(
+        user_id=user.id,
+        version=0,
+        secret=secret(app),
+        expires_in=60,
+        now=datetime.now(UTC) - timedelta(seconds=58),
+    )
+    for _ in range(3):  # the first request verifies it, the next ones find it remembered
+        assert client.get(ME, headers=bearer(issued.token)).status_code == 200
+    expires = jwt.decode(issued.token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    body = assert_error(client.get(ME, headers=bearer(issued.token)), 401)
+    assert "expired" in body["error"].lower()
+
+
+def test_remembered_token_is_refused_under_another_secret(app_factory):
+    """Rotating JWT_SECRET_KEY: a token remembered under the old secret is a 401 at once."""
+    first = app_factory(JWT_SECRET_KEY="first-secret-that-is-long-enough-0123456789")
+    token = login(first.test_client(), ADMIN["username"], ADMIN["password"]).token
+    assert first.test_client().get(ME, headers=bearer(token)).status_code == 200
+    second = app_factory(JWT_SECRET_KEY="second-secret-that-is-long-enough-012345678")
+    assert_error(second.test_client().get(ME, headers=bearer(token)), 401)
+
+
+def test_remembered_tokens_stay_within_their_bytes():
+    cache = VerifiedTokens(max_bytes=100_000)
+    for n in range(1_000):
+        cache.put((f"token-{n}" + "x" * 400, "secret", "iss", "aud"), {"exp": time.time() + 60})
+    assert cache.used <= 100_000
+    assert cache.get(("token-999" + "x" * 400, "secret", "iss", "aud")) is not None
+    assert cache.get(("token-0" + "x" * 400, "secret", "iss", "aud")) is None  # evicted first
 
 
 def test_expired_token_on_public_endpoint_is_401(app, client, user):
