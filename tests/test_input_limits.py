@@ -113,12 +113,15 @@ def test_wide_json_within_the_limits_is_cheap_and_ignored(
     body = json.dumps({"name": "wide", "extra": extra}).encode()
     assert len(body) < MAX_JSON_BYTES
     headers = {**user.headers, "Idempotency-Key": random_name("wide")}
-    started = time.perf_counter()
+    # CPU time of this thread (the test client runs the request in it), not wall time: the
+    # bound is on the work a body causes, whatever else the machine is doing.
+    started = time.thread_time()
     response = client.post(
         "/api/items", data=body, content_type="application/json", headers=headers
     )
     assert response.status_code == 201, response.get_json()
-    assert time.perf_counter() - started < 5
+    spent = time.thread_time() - started
+    assert spent < 2  # ~0.4-0.7 s today
 
 
 def test_deep_json_in_a_token_form_or_unknown_content_type_is_never_parsed(
