@@ -34,12 +34,14 @@ dev: install
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app run --debug --host 0.0.0.0 --port $(PORT)
 
-## Lint, then the whole test suite on SQLite, then the fast suite again on PostgreSQL.
-## The fast tests run on both cores (pytest-xdist; each test has its own in-memory SQLite), then
-## the slow ones (real servers, browser, fuzzing) one at a time, then the fast suite on PostgreSQL.
+## Lint, then the whole test suite on SQLite, then the fast suite again on PostgreSQL, each
+## pass on both cores (pytest-xdist, whole files per worker). Fast tests: an in-memory SQLite
+## each. Slow ones (real servers, browser, fuzzing): own free ports, own private services and
+## throwaway databases; the longest files are handed out first (tests/conftest.py). PostgreSQL:
+## a database per worker (scripts/test-postgres.sh).
 test: install-dev lint browser pooler
 	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow -n 2 --dist loadfile --no-loadscope-reorder
 	$(MAKE) test-postgres
 
 ## The fast suite against a fresh PostgreSQL database on 127.0.0.1:5432 (skipped if unreachable,
