@@ -120,6 +120,7 @@ def instrument(tally: Tally) -> None:
     import api.http.marshalling
     import api.http.operations
     import api.http.page_cache
+    import api.http.pagination
     import api.services.auth
     import api.services.items
 
@@ -153,7 +154,7 @@ def instrument(tally: Tally) -> None:
     patch(api.http.operations, "etag_of", "ETag (sha256 of the representation)", absorb=True)
     patch(api.http.page_cache, "render_page", "ETag (sha256 of the representation)")
     patch(orjson, "dumps", "JSON encode (orjson)")
-    patch(api.http, "page_headers", "pagination headers (Link, X-Total-Count)")
+    patch(api.http.pagination, "page_headers", "pagination headers (Link, X-Total-Count)")
     patch(flask.Flask, "make_response", "response: Response object, headers")
     patch(flask_restx.Api, "make_response", "response: Response object, headers")
     patch(werkzeug.wrappers.Response, "__call__", "response: Response object, headers")
@@ -165,7 +166,7 @@ def instrument(tally: Tally) -> None:
 
 def hook_category(func: Any) -> str:
     module = getattr(func, "__module__", "") or ""
-    if module.startswith("api.ratelimit"):
+    if module.startswith("api.http.ratelimit"):
         return "rate limiter"
     if module.startswith("flask_cors"):
         return "CORS hook"
