@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 
 from api.services import item_search
 from models import Item, ItemCountedTerm, ItemGramCount, db
@@ -36,6 +36,7 @@ NAMES = [
     "naïve ABC",
     "😀 smile",
     '50% off_"quoted" \\ back',
+    "edge \ud7ff and \U0010ffff",  # the characters before the surrogates, and the last one
 ]
 QUERIES = [
     "s",
@@ -69,6 +70,8 @@ QUERIES = [
     '"quoted"',
     "zzz",
     "nomatch",
+    "\ud7ff",
+    "\U0010ffff",
 ]
 
 
@@ -202,19 +205,26 @@ def test_owner_and_state_totals_are_exact(client, admin, make_user, make_item):
 # --- the kept counts against a recount ----------------------------------------------------------
 
 
-def recount(app: Flask) -> tuple[Counter[tuple[str, int, bool]], Counter[tuple[str, int, bool]]]:
-    """(kept, recounted): `item_gram_counts` and the same counts from the items themselves."""
+Counts = Counter[tuple[str, int, bool]]
+
+
+def recount(app: Flask) -> tuple[Counts, Counts]:
     with app.app_context():
-        rows = db.session.execute(select(Item.name_folded, Item.user_id, Item.is_active)).all()
-        terms = set(db.session.scalars(select(ItemCountedTerm.term)))
-        kept = Counter(
-            {
-                (row.gram, row.owner_id, row.is_active): row.count
-                for row in db.session.execute(select(ItemGramCount)).scalars()
-                if row.count
-            }
-        )
-    recounted: Counter[tuple[str, int, bool]] = Counter()
+        return recount_on(db.session.connection())
+
+
+def recount_on(connection: Connection) -> tuple[Counts, Counts]:
+    """(kept, recounted): `item_gram_counts` and the same counts from the items themselves."""
+    rows = connection.execute(select(Item.name_folded, Item.user_id, Item.is_active)).all()
+    terms = set(connection.execute(select(ItemCountedTerm.term)).scalars())
+    kept = Counter(
+        {
+            (row.gram, row.owner_id, bool(row.is_active)): row.count
+            for row in connection.execute(select(ItemGramCount.__table__))
+            if row.count
+        }
+    )
+    recounted: Counts = Counter()
     for name, owner, active in rows:
         grams = {""} | {
             name[i : i + n] for n in range(1, GRAM_MAX + 1) for i in range(len(name) - n + 1)

@@ -195,7 +195,9 @@ def _terms(connection: Connection, needle: str, is_active: bool | None) -> str |
 
     Every indexed name ends in `PAD`, so each occurrence of the needle starts some trigram.
     """
-    upper = needle[:-1] + chr(ord(needle[-1]) + 1) if ord(needle[-1]) < 0x10FFFF else None
+    upper = _next_character(needle[-1])
+    if upper is not None:
+        upper = needle[:-1] + upper
     terms: set[str] = set()
     for state in states(is_active):
         vocabulary = f"{search_table(state)}_terms"
@@ -211,6 +213,14 @@ def _terms(connection: Connection, needle: str, is_active: bool | None) -> str |
     if not terms:
         return None
     return "(" + " OR ".join(_quote(term) for term in sorted(terms)) + ")"
+
+
+def _next_character(character: str) -> str | None:
+    """The first character after this one that text can hold (surrogates cannot be stored)."""
+    following = ord(character) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return chr(following) if following <= 0x10FFFF else None
 
 
 def _fts_query(names: str, owner_id: int | None) -> str:
