@@ -116,7 +116,7 @@ bench-profile: install
 
 ## Every item list query at 1,000,000 rows, page cache off, on SQLite and PostgreSQL, against the
 ## plain page 1 (issue 16). The databases are built once under build/bench/ (bulk SQL, then the
-## migrations: about 20 minutes on 2 cores), then reused. Not part of `make bench`: too long.
+## migrations: about 7 minutes on 2 cores), then reused. Not part of `make bench`: too long.
 ## Other sizes: make bench-million BENCH_MILLION_ARGS="--rows 100000"
 BENCH_MILLION_ARGS ?=
 bench-million: install
