@@ -3,7 +3,8 @@
 Totals: any owner/state filter, and any `q` of up to `GRAM_MAX` characters, is one or two reads
 of the trigger-kept `item_gram_counts` (models/item_search.py). A longer `q` is counted through
 the substring index (SQLite FTS5 trigram tables, PostgreSQL's GIN over the names' grams): work
-in proportion to the names that contain all of its trigrams, never to the table.
+in proportion to the names that contain all of its trigrams, never to the table; and once it
+matches `COUNT_FROM` items or more, its counts are kept by the triggers too (`keep_counting`).
 
 Pages: with the exact number of matches known first, a page is fetched the cheaper way:
 walking the list's sort index and keeping the rows whose name contains `q` (about
@@ -72,8 +73,8 @@ def states(is_active: bool | None) -> tuple[bool, ...]:
 def kept_count(
     connection: Connection, gram: str, *, owner_id: int | None, is_active: bool | None
 ) -> int:
-    """Items whose folded name contains `gram` (at most `GRAM_MAX` characters; "" is every
-    item), exactly, from the trigger-kept counts."""
+    """Items whose folded name contains `gram`, exactly, from the trigger-kept counts: for a
+    gram of at most `GRAM_MAX` characters ("" is every item) or a counted term."""
     owner = ALL_OWNERS if owner_id is None else owner_id
     parameters = {"gram": gram, "owner": owner, "states": list(states(is_active))}
     return connection.execute(_KEPT, parameters).scalar_one()
