@@ -97,7 +97,7 @@ def items_sql(dialect: str, rows: int, first_owner: int) -> str:
 
 def bulk_load(url: str, rows: int) -> None:
     """Items by bulk SQL with triggers and secondary indexes off, then both restored."""
-    from api.security import hash_password
+    from api.core.security import hash_password
 
     engine = sa.create_engine(url)
     dialect = engine.dialect.name

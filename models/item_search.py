@@ -23,7 +23,7 @@ folded strings character by character.
 from sqlalchemy import DDL, Boolean, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import db
+from models.base import Model, db
 
 GRAM_MAX = 3
 TERM_MAX = 255  # the longest counted term
@@ -36,7 +36,7 @@ PAD = "AA"
 STATES = {"active": 1, "inactive": 0}
 
 
-class ItemGramCount(db.Model):
+class ItemGramCount(Model):
     __tablename__ = "item_gram_counts"
 
     gram: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
@@ -45,7 +45,7 @@ class ItemGramCount(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ItemCountedTerm(db.Model):
+class ItemCountedTerm(Model):
     __tablename__ = "item_counted_terms"
 
     term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)

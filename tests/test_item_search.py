@@ -7,22 +7,19 @@ renames, raw SQL and concurrent writes.
 rule in plain Python, the oracle every answer is checked against.
 """
 
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 
 from api.services import item_search
-from models import Item, ItemCountedTerm, ItemGramCount, db
-from models.item_search import ALL_OWNERS, GRAM_MAX
-from tests.conftest import Account
+from models import ItemCountedTerm, db
+from tests.helpers import Account, Counts, MakeItem, recount_on
 
-MakeItem = Callable[..., dict[str, Any]]
 NAMES = [
     "Straße Nord",
     "STRASSE süd",
@@ -205,35 +202,9 @@ def test_owner_and_state_totals_are_exact(client, admin, make_user, make_item):
 # --- the kept counts against a recount ----------------------------------------------------------
 
 
-Counts = Counter[tuple[str, int, bool]]
-
-
 def recount(app: Flask) -> tuple[Counts, Counts]:
     with app.app_context():
         return recount_on(db.session.connection())
-
-
-def recount_on(connection: Connection) -> tuple[Counts, Counts]:
-    """(kept, recounted): `item_gram_counts` and the same counts from the items themselves."""
-    rows = connection.execute(select(Item.name_folded, Item.user_id, Item.is_active)).all()
-    terms = set(connection.execute(select(ItemCountedTerm.term)).scalars())
-    kept = Counter(
-        {
-            (row.gram, row.owner_id, bool(row.is_active)): row.count
-            for row in connection.execute(select(ItemGramCount.__table__))
-            if row.count
-        }
-    )
-    recounted: Counts = Counter()
-    for name, owner, active in rows:
-        grams = {""} | {
-            name[i : i + n] for n in range(1, GRAM_MAX + 1) for i in range(len(name) - n + 1)
-        }
-        grams |= {term for term in terms if term in name}
-        for gram in grams:
-            for key in (ALL_OWNERS, owner or 0):
-                recounted[(gram, key, bool(active))] += 1
-    return kept, recounted
 
 
 def raw(app: Flask, sql: str, **values: Any) -> None:

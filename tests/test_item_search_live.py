@@ -15,11 +15,10 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import random_name
-from tests.live import ADMIN_PASSWORD, LiveServer, running_server
-from tests.loadclient import Connection, login, register
+from tests.helpers import recount_on
+from tests.live import ADMIN_PASSWORD, LiveServer, login_token, new_account, running_server
+from tests.loadclient import Connection
 from tests.services import throwaway_database
-from tests.test_item_search import recount_on
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +44,8 @@ def server(
 
 def test_totals_stay_exact_under_concurrent_writes_and_searches(server) -> None:
     live, url = server
-    users = [register(live.url, random_name("search")) for _ in range(WRITERS)]
-    admin = login(live.url, "admin", ADMIN_PASSWORD)
+    users = [new_account(live) for _ in range(WRITERS)]
+    admin = login_token(live, "admin", ADMIN_PASSWORD)
     failures: list[str] = []
     done = threading.Event()
 
@@ -94,7 +93,7 @@ def test_totals_stay_exact_under_concurrent_writes_and_searches(server) -> None:
         done.set()
         for future in readers:
             future.result()
-    assert failures == []
+    assert failures == [], (failures, live.log()[-5000:])  # the server's view of a failure
     check_totals(live, url, users, admin)
     assert "Traceback" not in live.log()
 
@@ -123,7 +122,7 @@ def check_totals(live: LiveServer, url: str, users: list[dict[str, Any]], admin:
                     status, body = conn.request("GET", f"{path}{sep}q={quote(q)}&per_page=1")
                     assert (status, body["total"]) == (200, want), (path, q)
             for user in users:
-                owner = user["user"]["id"]
+                owner = user["id"]
                 want = db.execute(
                     sa.text("SELECT count(*) FROM items WHERE user_id = :o"), {"o": owner}
                 ).scalar_one()

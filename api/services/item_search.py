@@ -15,7 +15,7 @@ the substring index and sorting them (about `matches` rows, few when `q` is rare
 character; `items.name_folded` holds the folded name).
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,6 +44,9 @@ from models.item_search import (
     owner_token,
     search_table,
 )
+
+# A sorted list statement, whatever its columns: `narrow` returns the same type.
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 # A short `q` is found through the index terms it begins; past this many terms a page walks.
 MAX_TERMS = 256
@@ -90,7 +93,7 @@ def match_count(
     parameters = {"gram": needle, "owner": owner, "states": list(states(is_active))}
     counted, kept = connection.execute(_COUNTED_TERM, parameters).one()
     if counted:
-        return kept
+        return int(kept)
     found = indexed_count(connection, needle, owner_id=owner_id, is_active=is_active)
     if found >= COUNT_FROM and len(needle) <= TERM_MAX:
         keep_counting(needle)
@@ -132,7 +135,7 @@ def contains(connection: Connection, needle: str) -> ColumnElement[bool]:
 
 
 def narrow(
-    query: Select[Any],
+    query: S,
     conditions: list[Any],
     connection: Connection,
     needle: str,
@@ -141,7 +144,7 @@ def narrow(
     is_active: bool | None,
     matches: int,
     needed: int,
-) -> Select[Any]:
+) -> S:
     """The sorted list `query` with the owner/state `conditions`, narrowed to the names
     containing `needle`: the cheaper way to read `needed` rows of it, given the exact number
     of `matches`."""
@@ -154,7 +157,7 @@ def narrow(
     if names is None:
         return query.where(*conditions, contains(connection, needle))
     expression = _fts_query(names, owner_id)
-    found = [
+    found: list[Select[Any]] = [
         select(literal_column("rowid"))
         .select_from(text(search_table(state)))
         .where(text(f"{search_table(state)} MATCH :query").bindparams(query=expression))
@@ -168,7 +171,7 @@ def narrow(
 
 
 def _unindexed(clause: Any) -> Any:
-    plus = UnaryExpression(clause.element, operator=operators.custom_op("+"))
+    plus: UnaryExpression[Any] = UnaryExpression(clause.element, operator=operators.custom_op("+"))
     return plus.desc() if clause.modifier is operators.desc_op else plus.asc()
 
 

@@ -91,10 +91,9 @@ def count_items(
         return connection.execute(
             select(func.count()).select_from(Item).where(*conditions)
         ).scalar_one()
-    scope = {"owner_id": owner_id, "is_active": is_active}
     if q:
-        return item_search.match_count(connection, fold(q), **scope)
-    return item_search.kept_count(connection, "", **scope)
+        return item_search.match_count(connection, fold(q), owner_id=owner_id, is_active=is_active)
+    return item_search.kept_count(connection, "", owner_id=owner_id, is_active=is_active)
 
 
 def list_items(
@@ -128,7 +127,7 @@ def _page_query(
     *,
     q: str | None = None,
     **filters: Any,
-) -> Select[Any]:
+) -> ListSelect:
     """The sorted, filtered list, `q` tested whichever way reads this page cheapest."""
     conditions = item_filters(**filters)
     if not q or filters.get("updated_since") is not None:  # the change feed: recent changes
