@@ -7,7 +7,7 @@ bench's seeded database, thread CPU time per request, interleaved rounds so drif
 - compiled marshalling (api/http/marshalling.py) against `flask_restx.marshal`, on the list
   with the page cache off (where every request marshals a page) and on one item;
 - the list page cache (api/http/page_cache.py) against `LIST_CACHE_BYTES=0`;
-- trigger-kept item counts (models/item_count.py) against `COUNT(*)` for the list's total.
+- trigger-kept item counts (models/item_search.py) against `COUNT(*)` for the list's total.
 
 List statements built once (`_ORDERED`) saved 3.1 % on the uncached list (2026-11-30 run) and
 were removed: they are now built per request (`ordered` in api/services/items.py).
@@ -64,22 +64,27 @@ def _users_of_serializer() -> list[Any]:
 @contextmanager
 def counted_by_scan() -> Iterator[None]:
     """Totals by `COUNT(*)` over the items (the "off" side of the trigger-kept counts)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import Connection, func, select
 
-    from api.services import items
+    from api.services import item_search
     from models import Item
 
-    original = items._COUNTED
-    scan = select(func.count()).select_from(Item)
-    items._COUNTED = {
-        None: scan,
-        True: scan.where(Item.is_active.is_(True)),
-        False: scan.where(Item.is_active.is_(False)),
-    }
+    original = item_search.kept_count
+
+    def scanned(
+        connection: Connection, gram: str, *, owner_id: int | None, is_active: bool | None
+    ) -> int:
+        conditions = item_search.scope_filters(owner_id=owner_id, is_active=is_active)
+        if gram:
+            conditions.append(item_search.contains(connection, gram))
+        query = select(func.count()).select_from(Item).where(*conditions)
+        return connection.execute(query).scalar_one()
+
+    item_search.kept_count = scanned
     try:
         yield
     finally:
-        items._COUNTED = original
+        item_search.kept_count = original
 
 
 @contextmanager

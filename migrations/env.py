@@ -3,6 +3,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from models.item_search import schema_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -88,6 +90,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", schema_object)
 
     connectable = get_engine()
 

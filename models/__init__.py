@@ -6,6 +6,7 @@ from models.base import db, utcnow
 from models.idempotency import IdempotencyKey
 from models.item import Item
 from models.item_count import ItemChanges, ItemCount
+from models.item_search import ItemCountedTerm, ItemGramCount
 from models.password_reset import OutboxMail, PasswordResetToken
 from models.refresh_token import RefreshToken, TokenFamily
 from models.token import RevokedToken
@@ -19,6 +20,8 @@ __all__ = [
     "Item",
     "ItemChanges",
     "ItemCount",
+    "ItemCountedTerm",
+    "ItemGramCount",
     "OutboxMail",
     "PasswordResetToken",
     "PersonalAccessToken",

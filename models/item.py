@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, Boolean, ForeignKey, Index, Integer, String, Text, event, true
+from sqlalchemy import DDL, Boolean, ForeignKey, Index, Integer, String, Text, event, func, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from models.base import Model, UTCDateTime, isoformat, utcnow
@@ -25,13 +25,6 @@ class Item(Model):
         Index("ix_items_updated", "updated_at", "id"),
         Index("ix_items_user_updated", "user_id", "updated_at", "id"),
         Index("ix_items_user_name", "user_id", "name", "id"),
-        # Infix search (`q`): a trigram index on PostgreSQL, a plain (coverable) one on SQLite.
-        Index(
-            "ix_items_name_folded",
-            "name_folded",
-            postgresql_using="gin",
-            postgresql_ops={"name_folded": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,4 +62,9 @@ event.listen(
     Item.__table__,
     "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
+# PostgreSQL's substring index: a GIN over each name's 1- to 3-character grams
+# (models/item_search.py). SQLite has FTS5 tables instead, which the metadata does not hold.
+Index("ix_items_name_grams", func.item_name_grams(Item.name_folded), postgresql_using="gin").ddl_if(
+    dialect="postgresql"
 )

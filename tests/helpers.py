@@ -15,6 +15,7 @@ import re
 import threading
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -25,12 +26,14 @@ from typing import Any
 import jwt
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
 
 from api import create_app
 from api.core.config import ROOT
-from models import db
+from models import Item, ItemCountedTerm, ItemGramCount, db
+from models.item_search import ALL_OWNERS, GRAM_MAX
 from tests.factories import random_user
 
 ADMIN = {"username": "admin", "password": "admin-password-1", "email": "admin@example.com"}
@@ -324,3 +327,32 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return [future.result() for future in [pool.submit(run, call) for call in calls]]
+
+
+# --- item counts -------------------------------------------------------------------------------
+
+# (gram, owner_id, is_active) -> items: what `item_gram_counts` holds (models/item_search.py).
+Counts = Counter[tuple[str, int, bool]]
+
+
+def recount_on(connection: Connection) -> tuple[Counts, Counts]:
+    """(kept, recounted): `item_gram_counts` and the same counts from the items themselves."""
+    rows = connection.execute(select(Item.name_folded, Item.user_id, Item.is_active)).all()
+    terms = set(connection.execute(select(ItemCountedTerm.term)).scalars())
+    kept = Counter(
+        {
+            (row.gram, row.owner_id, bool(row.is_active)): row.count
+            for row in connection.execute(select(ItemGramCount.__table__))
+            if row.count
+        }
+    )
+    recounted: Counts = Counter()
+    for name, owner, active in rows:
+        grams = {""} | {
+            name[i : i + n] for n in range(1, GRAM_MAX + 1) for i in range(len(name) - n + 1)
+        }
+        grams |= {term for term in terms if term in name}
+        for gram in grams:
+            for key in (ALL_OWNERS, owner or 0):
+                recounted[(gram, key, bool(active))] += 1
+    return kept, recounted

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from api.core.security import hash_password, verify_password
+from api.services import item_search
 from api.services import items as item_service
 from models import Item, ItemCount, db
 from tests.helpers import assert_index_backed, build_test_config, plan_of
@@ -115,13 +116,29 @@ def test_list_queries_are_index_backed(app, filters, sort):
     assert_index_backed(plan_of(app, query))
 
 
-def test_search_count_uses_the_trigram_index_on_postgresql(app):
+@pytest.mark.parametrize("needle", ["zq", "zqx", "zqxj"])
+def test_a_page_of_rare_matches_comes_from_the_substring_index(app, needle):
+    """Rare matches are looked up (FTS5 on SQLite, the grams' GIN on PostgreSQL), not walked for."""
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite has no trigram index; its search scans the folded names")
-    conditions = item_service.item_filters(q="alpha")
-    plan = plan_of(app, select(func.count()).select_from(Item).where(*conditions))
-    assert "ix_items_name_folded" in plan, plan
+        db.session.execute(
+            text(
+                "INSERT INTO items (name, name_folded, created_at, updated_at) "
+                "VALUES ('zqxj', 'zqxj', '2026-01-01', '2026-01-01')"
+            )
+        )
+        narrowed = item_search.narrow(
+            item_service.ordered("-created_at"),
+            item_service.item_filters(is_active=True),
+            db.session.connection(),
+            needle,
+            owner_id=None,
+            is_active=True,
+            matches=1,
+            needed=21,
+        )
+        db.session.rollback()
+    plan = plan_of(app, narrowed.limit(21))
+    assert "ix_items_name_grams" in plan or "items_search_active VIRTUAL TABLE" in plan, plan
 
 
 def _verify_in_child(hashed: str, queue) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, tuple_
 
+from api.services import item_search
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
-from models import Item, ItemCount, Principal, db
+from models import Item, Principal, db
 from models.base import MAX_ID
 from models.item import fold
 
@@ -74,15 +75,6 @@ def ordered(sort: str) -> ListSelect:
     return select(*LIST_COLUMNS).order_by(*order)
 
 
-# The totals read from the trigger-kept counts: 80.8 % of an uncached list's CPU at 100,000
-# rows against COUNT(*) (bench/optimisations.py).
-_COUNTED = {
-    None: select(func.coalesce(func.sum(ItemCount.count), 0)),
-    True: select(ItemCount.count).where(ItemCount.is_active.is_(True)),
-    False: select(ItemCount.count).where(ItemCount.is_active.is_(False)),
-}
-
-
 def count_items(
     *,
     q: str | None = None,
@@ -90,16 +82,18 @@ def count_items(
     is_active: bool | None = None,
     updated_since: datetime | None = None,
 ) -> int:
-    """Exact total; without `q`/`owner_id`/`updated_since` it is read from the trigger-kept
-    counts."""
-    if q or owner_id is not None or updated_since is not None:
+    """Exact total; without `updated_since` it never scans (api/services/item_search.py)."""
+    connection = db.session.connection()
+    if updated_since is not None:  # the change feed: an index range of the recent changes
         conditions = item_filters(
             q=q, owner_id=owner_id, is_active=is_active, updated_since=updated_since
         )
-        query = select(func.count()).select_from(Item).where(*conditions)
-    else:
-        query = _COUNTED[is_active]
-    return db.session.connection().execute(query).scalar() or 0
+        return connection.execute(
+            select(func.count()).select_from(Item).where(*conditions)
+        ).scalar_one()
+    if q:
+        return item_search.match_count(connection, fold(q), owner_id=owner_id, is_active=is_active)
+    return item_search.kept_count(connection, "", owner_id=owner_id, is_active=is_active)
 
 
 def list_items(
@@ -112,18 +106,42 @@ def list_items(
     keyset = after is not None
     if keyset and page != 1:
         raise Invalid({"after": "cannot be combined with page"})
-    query = ordered(sort)
-    if conditions := item_filters(**filters):
-        query = query.where(*conditions)
+    total = count_items(**filters)
+    query = _page_query(sort, total, page, per_page, keyset, **filters)
     if after:
         query = query.where(_after(sort, after))
     elif not keyset:
         query = query.offset((page - 1) * per_page)
     # Core execution on the request's connection: plain rows, no ORM loading machinery.
-    rows = db.session.connection().execute(query.limit(per_page + 1)).all()
+    rows = db.session.connection().execute(query.limit(per_page + 1)).all() if total else []
     cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
-    total = count_items(**filters)
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
+
+
+def _page_query(
+    sort: str,
+    total: int,
+    page: int,
+    per_page: int,
+    keyset: bool,
+    *,
+    q: str | None = None,
+    **filters: Any,
+) -> ListSelect:
+    """The sorted, filtered list, `q` tested whichever way reads this page cheapest."""
+    conditions = item_filters(**filters)
+    if not q or filters.get("updated_since") is not None:  # the change feed: recent changes
+        return ordered(sort).where(*conditions, *item_filters(q=q))
+    return item_search.narrow(
+        ordered(sort),
+        conditions,
+        db.session.connection(),
+        fold(q),
+        owner_id=filters.get("owner_id"),
+        is_active=filters.get("is_active"),
+        matches=total,
+        needed=per_page + 1 + (0 if keyset else (page - 1) * per_page),
+    )
 
 
 def encode_cursor(sort: str, item: ItemRow) -> str:

@@ -1,0 +1,308 @@
+"""Exact totals and index-backed substring search for the item lists, at any table size.
+
+Totals: any owner/state filter, and any `q` of up to `GRAM_MAX` characters, is one or two reads
+of the trigger-kept `item_gram_counts` (models/item_search.py). A longer `q` is counted through
+the substring index (SQLite FTS5 trigram tables, PostgreSQL's GIN over the names' grams): work
+in proportion to the names that contain all of its trigrams, never to the table; and once it
+matches `COUNT_FROM` items or more, its counts are kept by the triggers too (`keep_counting`).
+
+Pages: with the exact number of matches known first, a page is fetched the cheaper way:
+walking the list's sort index and keeping the rows whose name contains `q` (about
+`needed * rows / matches` rows read, few when `q` is common), or fetching every match through
+the substring index and sorting them (about `matches` rows, few when `q` is rare).
+
+`q` matches an item when `q.casefold()` is a substring of `name.casefold()` (character by
+character; `items.name_folded` holds the folded name).
+"""
+
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Select, operators
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.types import Text
+
+from models import Item, db
+from models.item_search import (
+    ALL_OWNERS,
+    GRAM_MAX,
+    TERM_MAX,
+    ItemCountedTerm,
+    ItemGramCount,
+    owner_token,
+    search_table,
+)
+
+# A sorted list statement, whatever its columns: `narrow` returns the same type.
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+
+# A short `q` is found through the index terms it begins; past this many terms a page walks.
+MAX_TERMS = 256
+# A longer `q` matching at least this many items has its counts kept from then on (up to
+# `MAX_COUNTED_TERMS` terms): counting that many matches through the index is what costs.
+COUNT_FROM = 1000
+MAX_COUNTED_TERMS = 1000
+
+_KEPT = select(func.coalesce(func.sum(ItemGramCount.count), 0)).where(
+    ItemGramCount.gram == bindparam("gram"),
+    ItemGramCount.owner_id == bindparam("owner"),
+    ItemGramCount.is_active.in_(bindparam("states", expanding=True)),
+)
+
+
+# Whether the term's counts are kept, and the kept count: one statement, one snapshot.
+_COUNTED_TERM = select(
+    select(ItemCountedTerm.term).where(ItemCountedTerm.term == bindparam("gram")).exists(),
+    _KEPT.scalar_subquery(),
+)
+
+
+def states(is_active: bool | None) -> tuple[bool, ...]:
+    return (True, False) if is_active is None else (is_active,)
+
+
+def kept_count(
+    connection: Connection, gram: str, *, owner_id: int | None, is_active: bool | None
+) -> int:
+    """Items whose folded name contains `gram`, exactly, from the trigger-kept counts: for a
+    gram of at most `GRAM_MAX` characters ("" is every item) or a counted term."""
+    owner = ALL_OWNERS if owner_id is None else owner_id
+    parameters = {"gram": gram, "owner": owner, "states": list(states(is_active))}
+    return connection.execute(_KEPT, parameters).scalar_one()
+
+
+def match_count(
+    connection: Connection, needle: str, *, owner_id: int | None, is_active: bool | None
+) -> int:
+    """Items whose folded name contains the folded `needle`, exactly."""
+    if len(needle) <= GRAM_MAX:
+        return kept_count(connection, needle, owner_id=owner_id, is_active=is_active)
+    owner = ALL_OWNERS if owner_id is None else owner_id
+    parameters = {"gram": needle, "owner": owner, "states": list(states(is_active))}
+    counted, kept = connection.execute(_COUNTED_TERM, parameters).one()
+    if counted:
+        return int(kept)
+    found = indexed_count(connection, needle, owner_id=owner_id, is_active=is_active)
+    if found >= COUNT_FROM and len(needle) <= TERM_MAX:
+        keep_counting(needle)
+    return found
+
+
+def indexed_count(
+    connection: Connection, needle: str, *, owner_id: int | None, is_active: bool | None
+) -> int:
+    """The exact count through the substring index (`needle` longer than `GRAM_MAX`): work in
+    proportion to the names holding all of its trigrams."""
+    if connection.dialect.name == "sqlite":
+        expression = _fts_query(_phrase(needle), owner_id)
+        return sum(
+            connection.execute(_FTS_COUNT[state], {"query": expression}).scalar_one()
+            for state in states(is_active)
+        )
+    conditions = [_pg_candidates(needle), contains(connection, needle)]
+    conditions += scope_filters(owner_id=owner_id, is_active=is_active)
+    return connection.execute(
+        select(func.count()).select_from(Item).where(*conditions)
+    ).scalar_one()
+
+
+def scope_filters(*, owner_id: int | None, is_active: bool | None) -> list[Any]:
+    conditions: list[Any] = []
+    if is_active is not None:
+        conditions.append(Item.is_active.is_(is_active))
+    if owner_id is not None:
+        conditions.append(Item.user_id == owner_id)
+    return conditions
+
+
+def contains(connection: Connection, needle: str) -> ColumnElement[bool]:
+    """The exact test, which no index serves: a list using it walks its sort index."""
+    if connection.dialect.name == "sqlite":  # LIKE would also fold ASCII case: instr does not
+        return func.instr(Item.name_folded, needle) > 0
+    return func.strpos(Item.name_folded, needle) > 0
+
+
+def narrow(
+    query: S,
+    conditions: list[Any],
+    connection: Connection,
+    needle: str,
+    *,
+    owner_id: int | None,
+    is_active: bool | None,
+    matches: int,
+    needed: int,
+) -> S:
+    """The sorted list `query` with the owner/state `conditions`, narrowed to the names
+    containing `needle`: the cheaper way to read `needed` rows of it, given the exact number
+    of `matches`."""
+    in_scope = kept_count(connection, "", owner_id=owner_id, is_active=is_active)
+    if matches * matches >= needed * in_scope:  # walking reads about needed*in_scope/matches
+        return query.where(*conditions, contains(connection, needle))
+    if connection.dialect.name != "sqlite":
+        return query.where(*conditions, _pg_candidates(needle), contains(connection, needle))
+    names = _phrase(needle) if len(needle) >= 3 else _terms(connection, needle, is_active)
+    if names is None:
+        return query.where(*conditions, contains(connection, needle))
+    expression = _fts_query(names, owner_id)
+    found: list[Select[Any]] = [
+        select(literal_column("rowid"))
+        .select_from(text(search_table(state)))
+        .where(text(f"{search_table(state)} MATCH :query").bindparams(query=expression))
+        for state in states(is_active)
+    ]
+    # The search tables hold one state each and match the owner: `conditions` are implied.
+    # Then the planner must look the few matches up by id and sort them, not walk an index
+    # and probe every row against them: a unary + makes the ORDER BY terms unindexable.
+    query = query.where(Item.id.in_(found[0] if len(found) == 1 else union_all(*found)))
+    return query.order_by(None).order_by(*map(_unindexed, query._order_by_clauses))
+
+
+def _unindexed(clause: Any) -> Any:
+    plus: UnaryExpression[Any] = UnaryExpression(clause.element, operator=operators.custom_op("+"))
+    return plus.desc() if clause.modifier is operators.desc_op else plus.asc()
+
+
+# --- SQLite: FTS5 trigram tables ----------------------------------------------------------------
+
+_FTS_COUNT = {
+    state: text(
+        f"SELECT count(*) FROM {search_table(state)} WHERE {search_table(state)} MATCH :query"
+    )
+    for state in (True, False)
+}
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _phrase(needle: str) -> str:
+    """An FTS5 phrase of three or more characters matches exactly the names containing it."""
+    return _quote(needle)
+
+
+def _terms(connection: Connection, needle: str, is_active: bool | None) -> str | None:
+    """A 1- or 2-character needle as the index terms (trigrams) it begins; None if too many.
+
+    Every indexed name ends in `PAD`, so each occurrence of the needle starts some trigram.
+    """
+    upper = _next_character(needle[-1])
+    if upper is not None:
+        upper = needle[:-1] + upper
+    terms: set[str] = set()
+    for state in states(is_active):
+        vocabulary = f"{search_table(state)}_terms"
+        sql = f"SELECT term FROM {vocabulary} WHERE col = 'name' AND term >= :low"
+        if upper is not None:
+            sql += " AND term < :high"
+        rows = connection.execute(
+            text(sql + f" LIMIT {MAX_TERMS + 1}"), {"low": needle, "high": upper}
+        )
+        terms.update(row[0] for row in rows)
+        if len(terms) > MAX_TERMS:
+            return None
+    if not terms:
+        return None
+    return "(" + " OR ".join(_quote(term) for term in sorted(terms)) + ")"
+
+
+def _next_character(character: str) -> str | None:
+    """The first character after this one that text can hold (surrogates cannot be stored)."""
+    following = ord(character) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return chr(following) if following <= 0x10FFFF else None
+
+
+def _fts_query(names: str, owner_id: int | None) -> str:
+    expression = f"{{name}} : {names}"
+    if owner_id is not None:
+        expression += f" AND {{owner}} : {_quote(owner_token(owner_id))}"
+    return expression
+
+
+# --- PostgreSQL: GIN over the names' grams ------------------------------------------------------
+
+
+def _pg_candidates(needle: str) -> ColumnElement[bool]:
+    """Names holding every trigram of the needle (or the short needle itself): the index's
+    candidates, a superset of the matches."""
+    size = min(len(needle), GRAM_MAX)
+    grams = sorted({needle[i : i + size] for i in range(len(needle) - size + 1)})
+    indexed = func.item_name_grams(Item.name_folded, type_=ARRAY(Text))
+    return indexed.contains(literal(grams, ARRAY(Text)))
+
+
+# --- Kept counts for frequent longer terms --------------------------------------------------------
+
+_TERMS_TAKEN = select(
+    func.count(),
+    select(ItemCountedTerm.term).where(ItemCountedTerm.term == bindparam("term")).exists(),
+).select_from(ItemCountedTerm)
+_PER_OWNER = {
+    # Each match once, with its owner and state: the matches found through the index first.
+    "sqlite": text(
+        "INSERT INTO item_gram_counts (gram, owner_id, is_active, count) "
+        "SELECT :term, coalesce(i.user_id, 0), i.is_active, count(*) FROM ("
+        "SELECT rowid AS id FROM items_search_active WHERE items_search_active MATCH :query "
+        "UNION ALL "
+        "SELECT rowid FROM items_search_inactive WHERE items_search_inactive MATCH :query"
+        ") AS m CROSS JOIN items AS i ON i.id = m.id GROUP BY 2, 3"
+    ),
+    "postgresql": text(
+        "INSERT INTO item_gram_counts (gram, owner_id, is_active, count) "
+        "SELECT CAST(:term AS text), coalesce(user_id, 0), is_active, count(*) FROM items "
+        "WHERE item_name_grams(name_folded) @> CAST(:grams AS text[]) "
+        "AND strpos(name_folded, CAST(:term AS text)) > 0 GROUP BY 2, 3"
+    ),
+}
+_ALL_OWNERS = text(
+    "INSERT INTO item_gram_counts (gram, owner_id, is_active, count) "
+    f"SELECT gram, {ALL_OWNERS}, is_active, sum(count) FROM item_gram_counts "
+    f"WHERE gram = :term AND owner_id <> {ALL_OWNERS} GROUP BY gram, is_active"
+)
+
+
+def keep_counting(term: str) -> None:
+    """From now on, keep `term`'s counts in `item_gram_counts` (the triggers update them).
+
+    Counted and registered in a transaction of its own that no item write can overlap: on
+    SQLite the write lock (`BEGIN IMMEDIATE`), on PostgreSQL a lock on `items` that waits for
+    the writers in flight and holds new ones back until the term is registered, so each write
+    is either in the count or counted by the triggers, never both or neither. Skipped when the
+    lock is not had within a moment, or when the registry is full.
+    """
+    with db.engine.connect() as connection:
+        dialect = connection.dialect.name
+        try:
+            if dialect == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+                connection.exec_driver_sql("LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE")
+        except OperationalError:
+            connection.rollback()
+            return
+        taken, known = connection.execute(_TERMS_TAKEN, {"term": term}).one()
+        if known or taken >= MAX_COUNTED_TERMS:
+            connection.rollback()
+            return
+        connection.execute(ItemCountedTerm.__table__.insert(), {"term": term})
+        trigrams = sorted({term[i : i + GRAM_MAX] for i in range(len(term) - GRAM_MAX + 1)})
+        parameters = {"term": term, "query": _fts_query(_phrase(term), None), "grams": trigrams}
+        connection.execute(_PER_OWNER[dialect], parameters)
+        connection.execute(_ALL_OWNERS, {"term": term})
+        connection.commit()
