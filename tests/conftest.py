@@ -68,15 +68,17 @@ def xdist_worker_database() -> Iterator[None]:
 
 
 @pytest.fixture
-def app_factory(tmp_path: Any) -> Iterator[Callable[..., Flask]]:
-    """Build an app with config overrides, each on a clean database (`fresh_database`)."""
+def app_factory(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Flask]]:
+    """Build an app with config overrides, each on a clean database (`fresh_database`; a test
+    marked `new_schema` gets its schema made afresh, as a new deployment has it)."""
     apps: list[Flask] = []
+    new_schema = request.node.get_closest_marker("new_schema") is not None
 
     def build(**overrides: Any) -> Flask:
         app = create_app(build_test_config(tmp_path, **overrides))
         app.test_client_class = ContractClient
         with app.app_context():
-            fresh_database()
+            fresh_database(rebuild=new_schema)
             ensure_admin(**ADMIN, rounds=app.config["BCRYPT_ROUNDS"])
         apps.append(app)
         return app

@@ -41,10 +41,11 @@ class Schema:
 _schemas: dict[str, Schema] = {}
 
 
-def fresh_database() -> None:
-    """In an app context: the app's database as `db.create_all()` leaves a new one."""
+def fresh_database(*, rebuild: bool = False) -> None:
+    """In an app context: the app's database as `db.create_all()` leaves a new one (`rebuild`:
+    made afresh on PostgreSQL too, new tables without statistics, for a test of query plans)."""
     engine = db.engine
-    if engine.dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql" or rebuild:
         db.drop_all()
         db.create_all()
         return
