@@ -68,9 +68,15 @@ def test_counts_add_up_across_workers_and_survive_a_worker_restart(tmp_path: Pat
         # a worker that dies keeps its counts in the sum; gunicorn replaces it
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
+        # Replaced: the master has reaped it and runs two workers again, the new one serving.
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and _alive(victim):
+        while time.monotonic() < deadline and (
+            _alive(victim)
+            or victim in _children(server.process.pid)
+            or len(_children(server.process.pid)) < 2
+        ):
             time.sleep(0.1)
+        assert victim not in _children(server.process.pid), "gunicorn did not replace the worker"
         wait_until_healthy(server.url, server.process)
         after = health_count(call(server, "GET", "/metrics", token=TOKEN).text)
         assert after >= baseline + 60
@@ -84,6 +90,10 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
+
+
+def _children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
 def _state(pid: int) -> str:
