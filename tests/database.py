@@ -45,20 +45,18 @@ def fresh_database(*, rebuild: bool = False) -> None:
     """In an app context: the app's database as `db.create_all()` leaves a new one (`rebuild`:
     made afresh on PostgreSQL too, new tables without statistics, for a test of query plans)."""
     engine = db.engine
-    if engine.dialect.name != "postgresql" or rebuild:
-        db.drop_all()
-        db.create_all()
-        return
+    postgresql = engine.dialect.name == "postgresql"
     url = engine.url.render_as_string(hide_password=False)
-    known = _schemas.get(url)
-    with engine.begin() as connection:
-        if known and _schema_objects(connection) == known.objects:
-            _empty(connection, known.seeds)
-            return
+    if postgresql and not rebuild and (known := _schemas.get(url)):
+        with engine.begin() as connection:
+            if _schema_objects(connection) == known.objects:
+                _empty(connection, known.seeds)
+                return
     db.drop_all()
     db.create_all()
-    with engine.begin() as connection:
-        _schemas[url] = Schema(_schema_objects(connection), _seeds(connection))
+    if postgresql:
+        with engine.begin() as connection:
+            _schemas[url] = Schema(_schema_objects(connection), _seeds(connection))
 
 
 def _schema_objects(connection: sa.Connection) -> frozenset[str]:

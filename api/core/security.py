@@ -8,7 +8,7 @@ import re
 import threading
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -20,6 +20,8 @@ import bcrypt
 import jwt
 from jwt.algorithms import HMACAlgorithm
 from werkzeug.exceptions import ServiceUnavailable
+
+from api.core.bounded import BoundedLRU
 
 ALGORITHM = "HS256"
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores (5.x: rejects) anything longer
@@ -336,34 +338,24 @@ class VerifiedTokens:
     """
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.used = 0
-        self._claims: OrderedDict[tuple[str, ...], tuple[dict[str, Any], int]] = OrderedDict()
+        self._claims: BoundedLRU[tuple[str, ...], dict[str, Any]] = BoundedLRU(max_bytes)
         self._lock = threading.Lock()
+
+    @property
+    def used(self) -> int:
+        return self._claims.used
 
     def get(self, key: tuple[str, ...]) -> dict[str, Any] | None:
         with self._lock:
-            found = self._claims.get(key)
-            if found is not None:
-                self._claims.move_to_end(key)
-        if found is None:
-            return None
-        claims = found[0]
-        if claims["exp"] <= time.time():  # PyJWT's rule: expired once `exp` is reached
+            claims = self._claims.get(key)
+        if claims is not None and claims["exp"] <= time.time():  # PyJWT: expired at `exp`
             raise jwt.ExpiredSignatureError("Signature has expired")
         return claims
 
     def put(self, key: tuple[str, ...], claims: dict[str, Any]) -> None:
         # The key's strings plus the claims (a few short strings and numbers, well under 1 KB).
-        size = sum(map(len, key)) + 1024
         with self._lock:
-            if key in self._claims:
-                return
-            self._claims[key] = (claims, size)
-            self.used += size
-            while self.used > self.max_bytes:
-                _, (_, evicted) = self._claims.popitem(last=False)
-                self.used -= evicted
+            self._claims.put(key, claims, sum(map(len, key)) + 1024)
 
 
 # About 2,000 live tokens per worker (an access token is ~400 bytes).

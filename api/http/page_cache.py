@@ -13,7 +13,6 @@ used; a page larger than an eighth of that is served but never cached. `0` disab
 """
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from flask import Flask, Response, current_app, request
 from flask_restx import Model
 from sqlalchemy import select
 
+from api.core.bounded import BoundedLRU
 from api.http.pagination import RenderedPage, render_page, send_page
 from api.services.pagination import Page
 from models import ItemChanges, db
@@ -41,10 +41,13 @@ class PageCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
         self.max_entry = self.max_bytes // 8
-        self.used = 0
         self._version: int | None = None
-        self._pages: OrderedDict[Hashable, RenderedPage] = OrderedDict()
+        self._pages: BoundedLRU[Hashable, RenderedPage] = BoundedLRU(self.max_bytes)
         self._lock = threading.Lock()
+
+    @property
+    def used(self) -> int:
+        return self._pages.used
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], RenderedPage]) -> RenderedPage:
         if self.max_bytes <= 0:
@@ -55,9 +58,8 @@ class PageCache:
         with self._lock:
             if version != self._version:  # every page cached so far is stale
                 self._pages.clear()
-                self.used, self._version = 0, version
+                self._version = version
             if (page := self._pages.get(key)) is not None:
-                self._pages.move_to_end(key)
                 return page
         page = compute()
         if page.size <= self.max_entry:
@@ -68,11 +70,7 @@ class PageCache:
         with self._lock:
             if version != self._version or key in self._pages:
                 return  # newer data arrived meanwhile, or another thread stored it
-            self._pages[key] = page
-            self.used += page.size
-            while self.used > self.max_bytes:
-                _, evicted = self._pages.popitem(last=False)
-                self.used -= evicted.size
+            self._pages.put(key, page, page.size)
 
 
 def init_app(app: Flask) -> None:
