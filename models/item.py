@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DDL, Boolean, ForeignKey, Index, Integer, String, Text, event, func, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
@@ -9,6 +9,31 @@ from models.base import Model, UTCDateTime, isoformat, utcnow
 
 def fold(text: str) -> str:
     return text.casefold()
+
+
+class ItemFields(Protocol):
+    """What an item's representation reads: an `Item`, or a row of its columns."""
+
+    id: int
+    name: str
+    description: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    user_id: int | None
+
+
+def represent(item: ItemFields) -> dict[str, Any]:
+    """An item as the API and its webhook events show it."""
+    return {
+        "id": item.id,
+        "name": item.name,
+        "description": item.description,
+        "is_active": item.is_active,
+        "created_at": isoformat(item.created_at),
+        "updated_at": isoformat(item.updated_at),
+        "user_id": item.user_id,
+    }
 
 
 class Item(Model):
@@ -44,15 +69,7 @@ class Item(Model):
         return name
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "is_active": self.is_active,
-            "created_at": isoformat(self.created_at),
-            "updated_at": isoformat(self.updated_at),
-            "user_id": self.user_id,
-        }
+        return represent(self)
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"

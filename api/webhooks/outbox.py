@@ -7,8 +7,9 @@ every ORM insert, update and delete of `Item`, `Upload` and `User` whichever ser
 needs no edit of theirs, and cannot be forgotten by a new write path. At `after_flush` the
 new rows have their ids and defaults, and attribute history still tells what changed.
 Limits: Core statements (`session.execute(update(Item)...)`, bulk seeding, the admin bulk hard
-delete) bypass the ORM and emit nothing; of those, only the admin service's guarded user update
-carries an event (`user.deactivated`), and it records it itself (`record_user_deactivated`).
+delete) bypass the ORM and emit nothing; of those, two carry an event and write it themselves
+with `write`: the item create (`item.created`, a Core INSERT for speed) and the admin service's
+guarded user update (`user.deactivated`, `record_user_deactivated`).
 
 Fan-out happens here too, in the same transaction: a subscription hears about a resource when
 it is enabled and its owner is active and either owns the resource or is an administrator
