@@ -13,7 +13,7 @@ from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
 from api.webhooks import outbox
 from models import Item, Principal, db
-from models.base import MAX_ID, utcnow
+from models.base import MAX_ID, read_row, utcnow
 from models.item import fold, represent
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
@@ -210,7 +210,7 @@ def get_visible(item_id: int, *, viewer: Principal | None) -> ItemRow:
 
     Read-only, so a plain row (by a prebuilt statement) rather than a tracked ORM object.
     """
-    item = db.session.connection().execute(_ITEM_BY_ID, {"item_id": item_id}).first()
+    item = read_row(_ITEM_BY_ID, {"item_id": item_id})
     if item is None or not (item.is_active or can_manage(viewer, item)):
         raise NotFound("Item not found")
     return item
@@ -239,6 +239,13 @@ def get_manageable(item_id: int, *, user: Principal) -> Item:
     return item
 
 
+# Prebuilt on the table (no ORM insert plugin), values bound per call: building
+# `insert(Item).values(...)` per request cost ~0.45 ms, more than the INSERT itself.
+_INSERT_ITEM = insert(Item.__table__).returning(
+    *(Item.__table__.c[column.key] for column in LIST_COLUMNS)
+)
+
+
 def create_item(*, owner: Principal, name: str, description: str | None = None) -> ItemRow:
     """One `INSERT ... RETURNING` and its `item.created` event in the same transaction.
 
@@ -257,7 +264,7 @@ def create_item(*, owner: Principal, name: str, description: str | None = None) 
         "user_id": owner.id,
     }
     connection = db.session.connection()
-    item = connection.execute(insert(Item).values(values).returning(*LIST_COLUMNS)).one()
+    item: ItemRow = connection.execute(_INSERT_ITEM, values).one()
     outbox.write(connection, [("item.created", owner.id, represent(item))])
     db.session.commit()
     return item
