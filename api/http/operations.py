@@ -8,11 +8,14 @@ all with the shared `Error` model, so the spec and the server cannot drift apart
 import inspect
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, request
-from flask_restx import Model, Namespace, Resource, fields
+from flask_restx import Model, Namespace, Resource, abort, fields
 from flask_restx.utils import merge, unpack
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
 
 from api.http.conditional import ETAG_HEADER, IF_NONE_MATCH, etag_of, not_modified
 from api.http.errors import validation_error
@@ -106,6 +109,7 @@ def conditional_list(ns: Namespace, parser: Any) -> Callable[[F], F]:
 def json_body(ns: Namespace, model: Model) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Validate the JSON body against `model` and document what a bad body gets back."""
     declare_nul_free(model)
+    validate = BodyValidator(model)
 
     def decorator(func: Callable[P, R]) -> Callable[P, R]:
         # Validated here rather than by Flask-RESTX (`validate=False`), which would check the
@@ -115,12 +119,30 @@ def json_body(ns: Namespace, model: Model) -> Callable[[Callable[P, R]], Callabl
             payload = request.get_json()
             if isinstance(payload, dict):
                 _reject_nul(payload, model)  # first, so the reason is this plain sentence
-            model.validate(payload)
+            validate(payload)
             return func(*args, **kwargs)
 
         return errors(400, 413, 415)(ns.expect(model, validate=False)(wrapper))
 
     return decorator
+
+
+class BodyValidator:
+    """`Model.validate` with the validator kept: the same checks and the same 400 body.
+    Flask-RESTX rebuilds the schema and the validator on every call (~0.2 ms of a create's
+    CPU); this builds them on first use, once the model is complete."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self._validator: Validator | None = None
+
+    def __call__(self, payload: Any) -> None:
+        if self._validator is None:
+            schema = self.model.__schema__
+            self._validator = validator_for(schema)(schema)
+        if not self._validator.is_valid(payload):
+            errors = dict(self.model.format_error(e) for e in self._validator.iter_errors(payload))
+            abort(HTTPStatus.BAD_REQUEST, message="Input payload validation failed", errors=errors)
 
 
 # NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both.

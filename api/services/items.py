@@ -13,7 +13,7 @@ from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
 from api.webhooks import outbox
 from models import Item, Principal, db
-from models.base import MAX_ID, read_row, utcnow
+from models.base import MAX_ID, utcnow
 from models.item import fold, represent
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
@@ -210,7 +210,7 @@ def get_visible(item_id: int, *, viewer: Principal | None) -> ItemRow:
 
     Read-only, so a plain row (by a prebuilt statement) rather than a tracked ORM object.
     """
-    item = read_row(_ITEM_BY_ID, {"item_id": item_id})
+    item = db.session.connection().execute(_ITEM_BY_ID, {"item_id": item_id}).first()
     if item is None or not (item.is_active or can_manage(viewer, item)):
         raise NotFound("Item not found")
     return item
