@@ -6,9 +6,11 @@ in the response, in every log line and in error bodies. Each request ends with o
 """
 
 import hmac
+import os
 import re
 import time
-import uuid
+from functools import cache
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
@@ -55,33 +57,52 @@ def init_app(app: Flask) -> None:
 
 def _start_request() -> None:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    # 32 random hex digits: what `uuid4().hex` gave, without building a UUID object.
+    g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
     g.started = time.perf_counter()
 
 
 def _finish_request(response: Response) -> Response:
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    endpoint = request.url_rule.rule if request.url_rule else "<unmatched>"
-    if endpoint != "/metrics":
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(request.method, endpoint).observe(elapsed)
-    user = g.get("current_user")
+    state = g._get_current_object()  # resolve each proxy once
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    response.headers[REQUEST_ID_HEADER] = state.get("request_id", "")
+    elapsed = time.perf_counter() - state.get("started", time.perf_counter())
+    status = response.status_code
+    rule = current.url_rule
+    if rule is None or rule.rule != "/metrics":
+        # Label values come from a bounded set: the route's rule, never the raw path, and a
+        # method the route serves (any other, e.g. a made-up one sent to any URL, is "OTHER").
+        endpoint = rule.rule if rule is not None else "<unmatched>"
+        method = current.method if rule is not None or current.method in _METHODS else "OTHER"
+        count, latency = _series(method, endpoint, status)
+        count.inc()
+        latency.observe(elapsed)
+    user = state.get("current_user")
     logger.info(
         "request",
         extra={
             "fields": {
                 "event": "request",
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
+                "method": current.method,
+                "path": current.path,
+                "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
-                "remote_addr": request.remote_addr,
+                "remote_addr": current.remote_addr,
                 "user_id": user.id if user is not None else None,
             }
         },
     )
     return response
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@cache
+def _series(method: str, endpoint: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of one route, method and status, looked up
+    once (`labels()` validates and locks on every call). Bounded like the labels themselves."""
+    return REQUESTS.labels(method, endpoint, str(status)), LATENCY.labels(method, endpoint)
 
 
 def metrics_registry(multiprocess_dir: str | None) -> CollectorRegistry:
