@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 import redis
+from redis.connection import AbstractConnection
 
 # (key, window in milliseconds, amount to add; -1 gives a reserved attempt back)
 Hit = tuple[str, int, int]
@@ -166,18 +167,53 @@ return out
 """
 
 
+def _command(connection: AbstractConnection, *args: str | int) -> list[int]:
+    """Send one command and read its reply (redis-py leaves `send_command` unannotated)."""
+    connection.send_command(*args)  # type: ignore[no-untyped-call]
+    return list(connection.read_response())
+
+
 class RedisCounters:
+    """One `EVALSHA` per call on a connection of the calling thread's own.
+
+    Not through redis-py's pool and `Script`: checking a pooled connection out and back in
+    (a lock and a readiness poll each way) and the script wrapper cost twice the round trip
+    itself, on every request (bench/RESULTS.md). Connections: one per server thread.
+    """
+
     def __init__(self, url: str) -> None:
         self.client = redis.Redis.from_url(
             url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
         )
-        self._script = self.client.register_script(_LUA_INCR)
+        self._sha = hashlib.sha1(_LUA_INCR.encode()).hexdigest()
+        self._local = threading.local()
 
     def incr(self, hits: Sequence[Hit]) -> list[Count]:
         keys = [f"rl:{key}" for key, _, _ in hits]
         args = [value for _, window, amount in hits for value in (window, amount)]
-        flat = self._script(keys=keys, args=args)
+        flat = self._run(len(keys), *keys, *args)
         return [(max(0, int(flat[i])), int(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    def _run(self, *keys_and_args: str | int) -> list[int]:
+        connection = self._connection()
+        try:
+            try:
+                return _command(connection, "EVALSHA", self._sha, *keys_and_args)
+            except redis.exceptions.NoScriptError:  # a restarted or flushed Redis
+                return _command(connection, "EVAL", _LUA_INCR, *keys_and_args)
+        except BaseException:
+            # No half-read reply left for the next call; it reconnects. (redis-py leaves
+            # `disconnect` unannotated.)
+            connection.disconnect()  # type: ignore[no-untyped-call]
+            raise
+
+    def _connection(self) -> AbstractConnection:
+        connection: AbstractConnection | None = getattr(self._local, "connection", None)
+        if connection is None or connection.pid != os.getpid():  # none yet, or forked
+            pool = self.client.connection_pool  # its URL's class (TCP, TLS, unix) and options
+            connection = pool.connection_class(**pool.connection_kwargs)
+            self._local.connection = connection
+        return connection
 
 
 class ResilientCounters:
