@@ -16,8 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.cli import register_cli
 from api.core.config import ROOT, finalize_config, load_config
-from api.core.extensions import cors, db, migrate, sqlite_pragmas
+from api.core.extensions import BUSY_TIMEOUT_MS, cors, db, migrate, sqlite_pragmas
 from api.core.security import configure_hashing
+from api.core.sqlite_writes import WriteQueue
 from api.http import jsonio, observability, page_cache, ratelimit
 from api.http.errors import register_error_handlers
 from api.http.headers import EXPOSED_HEADERS, cors_origins, security_headers
@@ -58,6 +59,9 @@ def bind_extensions(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             event.listen(engine, "connect", sqlite_pragmas)
+            path = engine.url.database
+            if engine.dialect.name == "sqlite" and path and path != ":memory:":
+                WriteQueue(f"{path}.write-lock", BUSY_TIMEOUT_MS / 1000).attach(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     configure_hashing(max_wait=app.config["BCRYPT_MAX_WAIT"])
     ratelimit.init_app(app)

@@ -148,6 +148,10 @@ def _wrk(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
+    # wrk leaves requests it gave up on (2 s) out of its latencies: they would hide a tail.
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
+    if timeouts and int(timeouts.group(1)):
+        raise RuntimeError(f"{url}: {timeouts.group(1)} requests timed out\n{output}")
     done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     return Run(rps, _ms(p50), _ms(p99)), done
 

@@ -11,7 +11,9 @@ from models import db
 cors = CORS()
 migrate = Migrate()
 
-__all__ = ["cors", "db", "migrate", "sqlite_pragmas"]
+__all__ = ["BUSY_TIMEOUT_MS", "cors", "db", "migrate", "sqlite_pragmas"]
+
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite write waits for the write lock before failing
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -23,7 +25,7 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
