@@ -98,8 +98,10 @@ class WriteQueue:
         # The dialect is handed the pool's proxy of the connection, the cursor the connection.
         if connection is not None and _raw(connection) is self._holder:
             self._holder = self._owner = None
-            fcntl.flock(self._file(), fcntl.LOCK_UN)
-            self._lock.release()
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_UN)
+            finally:
+                self._lock.release()  # whatever happens, this process's writers go on
 
     def _file(self) -> int:
         """This process's descriptor of the lock file (`flock` locks belong to an open file)."""
