@@ -4,7 +4,7 @@ page cache, keyset pagination, index-backed queries and the bcrypt pool."""
 import multiprocessing
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from api.core.security import hash_password, verify_password
 from api.services import item_search
@@ -127,15 +127,15 @@ def test_a_page_of_rare_matches_comes_from_the_substring_index(app, needle):
                 "VALUES ('zqxj', 'zqxj', '2026-01-01', '2026-01-01')"
             )
         )
-        narrowed = item_search.narrow(
+        connection = db.session.connection()
+        scope = {"owner_id": None, "is_active": True}
+        assert item_search.walk_budget(connection, matches=1, needed=21, **scope) is None
+        narrowed = item_search.through_index(
             item_service.ordered("-created_at"),
             item_service.item_filters(is_active=True),
-            db.session.connection(),
+            connection,
             needle,
-            owner_id=None,
-            is_active=True,
-            matches=1,
-            needed=21,
+            **scope,
         )
         db.session.rollback()
     plan = plan_of(app, narrowed.limit(21))
@@ -156,3 +156,51 @@ def test_password_hashing_works_in_a_process_forked_after_hashing():
     child.join(timeout=20)
     assert child.exitcode == 0, "the forked child hung or crashed"
     assert queue.get(timeout=1) is True
+
+
+@pytest.mark.parametrize("clustered", [True, False])
+def test_sqlite_walks_for_common_matches_stop_at_their_budget(app_factory, tmp_path, clustered):
+    """A common `q` whose matches are all older than thousands of newer items (or are spread
+    among them): the page is exact either way, and on SQLite a walk reads no further than its
+    budget before the substring index takes over (the statements show which way the page
+    went). SQLite only, whatever database the suite runs on: PostgreSQL's walks are not
+    bounded (api/services/item_search.py, `bounded_walk`)."""
+    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'walks.db'}")
+    client = app.test_client()
+    if clustered:  # every match older than the 2,500 newest items
+        rows = [("zqxj", "2026-01-01")] * 300 + [("plain", "2026-02-01")] * 2500
+    else:  # one item in nine matches, all through the list
+        rows = [("zqxj" if n % 9 == 0 else "plain", "2026-01-01") for n in range(2800)]
+    with app.app_context():
+        db.session.execute(
+            text(
+                "INSERT INTO items (name, name_folded, description, is_active, created_at, "
+                "updated_at) VALUES (:name, :name, '', :active, :at, :at)"
+            ),
+            [{"name": name, "active": True, "at": at} for name, at in rows],
+        )
+        db.session.commit()
+        expected = (
+            db.session.execute(
+                select(Item.id)
+                .where(Item.name_folded.contains("zqxj"), Item.is_active.is_(True))
+                .order_by(Item.created_at.desc(), Item.id.desc())
+            )
+            .scalars()
+            .all()
+        )
+    statements: list[str] = []
+    with app.app_context():
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            first = client.get("/api/items?q=zqxj&per_page=20").get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    third = client.get("/api/items?q=zqxj&per_page=20&page=3").get_json()
+    assert first["total"] == third["total"] == len(expected)
+    assert [item["id"] for item in first["items"]] == expected[:20]
+    assert [item["id"] for item in third["items"]] == expected[40:60]
+    pages = [sql for sql in statements if "ORDER BY" in sql]  # not the counts
+    looked_up = any("MATCH" in sql or "item_name_grams" in sql for sql in pages)
+    assert looked_up == clustered, pages

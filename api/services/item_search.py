@@ -9,12 +9,17 @@ matches `COUNT_FROM` items or more, its counts are kept by the triggers too (`ke
 Pages: with the exact number of matches known first, a page is fetched the cheaper way:
 walking the list's sort index and keeping the rows whose name contains `q` (about
 `needed * rows / matches` rows read, few when `q` is common), or fetching every match through
-the substring index and sorting them (about `matches` rows, few when `q` is rare).
+the substring index and sorting them (about `matches` rows, few when `q` is rare). On SQLite a
+walk that reads several times what it should (common matches that all lie far from where the
+page begins) is stopped and the page looked up through the index instead (`bounded_walk`).
 
 `q` matches an item when `q.casefold()` is a substring of `name.casefold()` (character by
 character; `items.name_folded` holds the folded name).
 """
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -45,11 +50,16 @@ from models.item_search import (
     search_table,
 )
 
-# A sorted list statement, whatever its columns: `narrow` returns the same type.
+# A sorted list statement, whatever its columns: `through_index` returns the same type.
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 # A short `q` is found through the index terms it begins; past this many terms a page walks.
 MAX_TERMS = 256
+# A page walking its sort index for common matches reads at most WALK_SLACK times the rows it
+# should need (at least WALK_FLOOR), then looks them up through the substring index. SQLite
+# counts virtual machine steps instead of rows: 6-15 per row walked, by the filters (measured).
+WALK_SLACK, WALK_FLOOR = 4, 500
+STEPS_PER_ROW, STEPS_PER_TICK = 10, 1000
 # A longer `q` matching at least this many items has its counts kept from then on (up to
 # `MAX_COUNTED_TERMS` terms): counting that many matches through the index is what costs.
 COUNT_FROM = 1000
@@ -134,7 +144,59 @@ def contains(connection: Connection, needle: str) -> ColumnElement[bool]:
     return func.strpos(Item.name_folded, needle) > 0
 
 
-def narrow(
+def walk_budget(
+    connection: Connection,
+    *,
+    owner_id: int | None,
+    is_active: bool | None,
+    matches: int,
+    needed: int,
+) -> int | None:
+    """The rows a page may walk along its sort index to find its `needed` matches, when there
+    are enough `matches` for a walk to be the cheaper way; None: look them up instead.
+
+    A walk should read about needed*in_scope/matches rows. It may read WALK_SLACK times that
+    (at least WALK_FLOOR): matches common overall can still all lie far from where the page
+    begins (e.g. none among the newest hundred thousand items), and an unbounded walk would
+    read its way through every row up to them."""
+    in_scope = kept_count(connection, "", owner_id=owner_id, is_active=is_active)
+    if matches * matches < needed * in_scope:
+        return None
+    return max(WALK_FLOOR, WALK_SLACK * -(-needed * in_scope // matches))
+
+
+class WalkTooLong(Exception):
+    """A page's walk read its budget of rows without finding the page."""
+
+
+@contextmanager
+def bounded_walk(connection: Connection, rows: int) -> Iterator[None]:
+    """Stop a SQLite statement run inside once it has walked about `rows` rows, raising
+    `WalkTooLong`: SQLite's progress handler counts its virtual machine's steps, at no cost to
+    a walk that ends in time. PostgreSQL has no such counter: its walks are not bounded."""
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, sqlite3.Connection):
+        yield
+        return
+    ticks, allowed = 0, rows * STEPS_PER_ROW // STEPS_PER_TICK
+
+    def tick() -> int:
+        nonlocal ticks
+        ticks += 1
+        return int(ticks > allowed)  # non-zero interrupts the statement
+
+    raw.set_progress_handler(tick, STEPS_PER_TICK)
+    try:
+        yield
+    except OperationalError:
+        if ticks > allowed:
+            raise WalkTooLong from None
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+def through_index(
     query: S,
     conditions: list[Any],
     connection: Connection,
@@ -142,15 +204,9 @@ def narrow(
     *,
     owner_id: int | None,
     is_active: bool | None,
-    matches: int,
-    needed: int,
 ) -> S:
     """The sorted list `query` with the owner/state `conditions`, narrowed to the names
-    containing `needle`: the cheaper way to read `needed` rows of it, given the exact number
-    of `matches`."""
-    in_scope = kept_count(connection, "", owner_id=owner_id, is_active=is_active)
-    if matches * matches >= needed * in_scope:  # walking reads about needed*in_scope/matches
-        return query.where(*conditions, contains(connection, needle))
+    containing `needle` as the substring index finds them (rare or far-away matches)."""
     if connection.dialect.name != "sqlite":
         return query.where(*conditions, _pg_candidates(needle), contains(connection, needle))
     names = _phrase(needle) if len(needle) >= 3 else _terms(connection, needle, is_active)

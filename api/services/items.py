@@ -108,41 +108,45 @@ def list_items(
     if keyset and page != 1:
         raise Invalid({"after": "cannot be combined with page"})
     total = count_items(**filters)
-    query = _page_query(sort, total, page, per_page, keyset, **filters)
-    if after:
-        query = query.where(_after(sort, after))
-    elif not keyset:
-        query = query.offset((page - 1) * per_page)
-    # Core execution on the request's connection: plain rows, no ORM loading machinery.
-    rows = db.session.connection().execute(query.limit(per_page + 1)).all() if total else []
+    start = _after(sort, after) if after else None
+    offset = 0 if keyset else (page - 1) * per_page
+    rows = _page_rows(sort, total, offset, per_page + 1, start, **filters) if total else []
     cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
 
 
-def _page_query(
+def _page_rows(
     sort: str,
     total: int,
-    page: int,
-    per_page: int,
-    keyset: bool,
+    offset: int,
+    wanted: int,
+    start: ColumnElement[bool] | None,
     *,
     q: str | None = None,
     **filters: Any,
-) -> ListSelect:
-    """The sorted, filtered list, `q` tested whichever way reads this page cheapest."""
+) -> list[ItemRow]:
+    """Up to `wanted` rows of the sorted, filtered list after `offset` rows, or after the
+    keyset cursor's `start`; `q` tested whichever way reads them cheapest."""
+    connection = db.session.connection()  # Core: plain rows, no ORM loading machinery
     conditions = item_filters(**filters)
+
+    def fetch(query: ListSelect) -> list[ItemRow]:
+        page = query.where(start) if start is not None else query.offset(offset)
+        return list(connection.execute(page.limit(wanted)).all())
+
     if not q or filters.get("updated_since") is not None:  # the change feed: recent changes
-        return ordered(sort).where(*conditions, *item_filters(q=q))
-    return item_search.narrow(
-        ordered(sort),
-        conditions,
-        db.session.connection(),
-        fold(q),
-        owner_id=filters.get("owner_id"),
-        is_active=filters.get("is_active"),
-        matches=total,
-        needed=per_page + 1 + (0 if keyset else (page - 1) * per_page),
-    )
+        return fetch(ordered(sort).where(*conditions, *item_filters(q=q)))
+    needle = fold(q)
+    scope = {"owner_id": filters.get("owner_id"), "is_active": filters.get("is_active")}
+    budget = item_search.walk_budget(connection, matches=total, needed=offset + wanted, **scope)
+    if budget is not None:
+        walk = ordered(sort).where(*conditions, item_search.contains(connection, needle))
+        try:
+            with item_search.bounded_walk(connection, budget):
+                return fetch(walk)
+        except item_search.WalkTooLong:
+            pass  # common overall, but not near where this page starts: look it up instead
+    return fetch(item_search.through_index(ordered(sort), conditions, connection, needle, **scope))
 
 
 def encode_cursor(sort: str, item: ItemRow) -> str:
