@@ -56,8 +56,9 @@ S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 # A short `q` is found through the index terms it begins; past this many terms a page walks.
 MAX_TERMS = 256
 # A page walking its sort index for common matches reads at most WALK_SLACK times the rows it
-# should need (at least WALK_FLOOR), then looks them up through the substring index. SQLite
-# counts virtual machine steps instead of rows: 6-15 per row walked, by the filters (measured).
+# should need (at least WALK_FLOOR, and at least the number of matches), then looks them up
+# through the substring index. SQLite counts virtual machine steps instead of rows: 6-15 per
+# row walked, by the filters (measured).
 WALK_SLACK, WALK_FLOOR = 4, 500
 STEPS_PER_ROW, STEPS_PER_TICK = 10, 1000
 # A longer `q` matching at least this many items has its counts kept from then on (up to
@@ -155,14 +156,15 @@ def walk_budget(
     """The rows a page may walk along its sort index to find its `needed` matches, when there
     are enough `matches` for a walk to be the cheaper way; None: look them up instead.
 
-    A walk should read about needed*in_scope/matches rows. It may read WALK_SLACK times that
-    (at least WALK_FLOOR): matches common overall can still all lie far from where the page
-    begins (e.g. none among the newest hundred thousand items), and an unbounded walk would
-    read its way through every row up to them."""
+    A walk should read about needed*in_scope/matches rows. It may read WALK_SLACK times that,
+    and at least as many rows as there are matches (what looking them up reads), since
+    matches common overall can still all lie far from where the page begins (e.g. none among
+    the newest hundred thousand items): then a page costs at most about twice the lookup,
+    where an unbounded walk would read its way through every row up to them."""
     in_scope = kept_count(connection, "", owner_id=owner_id, is_active=is_active)
     if matches * matches < needed * in_scope:
         return None
-    return max(WALK_FLOOR, WALK_SLACK * -(-needed * in_scope // matches))
+    return max(WALK_FLOOR, matches, WALK_SLACK * -(-needed * in_scope // matches))
 
 
 class WalkTooLong(Exception):
