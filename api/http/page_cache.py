@@ -21,20 +21,21 @@ from flask_restx import Model
 from sqlalchemy import select
 
 from api.core.bounded import BoundedLRU
+from api.core.direct_reads import DirectRead
 from api.http.pagination import RenderedPage, render_page, send_page
 from api.services.pagination import Page
 from models import ItemChanges, db
 
-_VERSION = select(ItemChanges.version).where(ItemChanges.id == 1)
+_VERSION = DirectRead(select(ItemChanges.version).where(ItemChanges.id == 1))
 
 
 def current_version() -> int | None:
-    """The items version, on a short connection of its own rather than the request's session:
-    a page served from the cache then opens no session at all (~0.1 ms of CPU per request).
-    A page computed afterwards sees this version's data or newer, so one stored under it is
-    never older than what the version promises; a newer version drops it (see `_store`)."""
-    with db.engine.connect() as connection:
-        return connection.execute(_VERSION).scalar()
+    """The items version, read on its own pooled connection rather than the request's session:
+    a page served from the cache then opens no session at all. A page computed afterwards sees
+    this version's data or newer, so one stored under it is never older than what the version
+    promises; a newer version drops it (see `_store`)."""
+    row = _VERSION.first(db.engine)
+    return None if row is None else row.version
 
 
 class PageCache:

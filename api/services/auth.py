@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.core.config import AuthSettings
+from api.core.direct_reads import DirectRead
 from api.core.logs import log_event
 from api.core.passwords import password_weakness
 from api.core.scopes import as_string, role_scopes
@@ -193,29 +194,33 @@ def _kept_until(now: datetime, settings: AuthSettings) -> datetime:
 # itself (logout) or its login family (logout, reuse detection) was revoked.
 # The user comes back as a plain row: most requests only read it (id, role); change-password,
 # the one that writes, loads the ORM object itself.
-_TOKEN_USER = select(
-    *User.__table__.c,
-    or_(
-        select(RevokedToken.jti)
-        .where(or_(RevokedToken.jti == bindparam("jti"), RevokedToken.jti == bindparam("fid")))
-        .exists(),
-        select(TokenFamily.id)
-        .where(TokenFamily.id == bindparam("fid"), TokenFamily.revoked_at.is_not(None))
-        .exists(),
-    ).label("is_revoked"),
-).where(User.id == bindparam("user_id"))
+_TOKEN_USER = DirectRead(
+    select(
+        *User.__table__.c,
+        or_(
+            select(RevokedToken.jti)
+            .where(or_(RevokedToken.jti == bindparam("jti"), RevokedToken.jti == bindparam("fid")))
+            .exists(),
+            select(TokenFamily.id)
+            .where(TokenFamily.id == bindparam("fid"), TokenFamily.revoked_at.is_not(None))
+            .exists(),
+        ).label("is_revoked"),
+    ).where(User.id == bindparam("user_id"))
+)
 
 
 def user_for_claims(claims: dict[str, Any]) -> Principal | None:
     """The token's user (a read-only row) if the token is still honoured: active user, same
     token version, and neither the token nor its login family revoked."""
-    params = {"user_id": int(claims["sub"]), "jti": claims["jti"], "fid": claims["fid"]}
-    user = db.session.connection().execute(_TOKEN_USER, params).first()
+    user = _TOKEN_USER.first(
+        db.engine, user_id=int(claims["sub"]), jti=claims["jti"], fid=claims["fid"]
+    )
     if user is None or user.is_revoked:
         return None
     if not user.is_active or user.token_version != claims["ver"]:
         return None
-    return user
+    principal: Principal = user
+    return principal
 
 
 def _lock_live_family(family_id: str, user_id: int, now: datetime, settings: AuthSettings) -> bool:
