@@ -24,7 +24,7 @@ Processor = Callable[[Any], Any] | None
 class _Plan:
     """The statement compiled for one dialect, with its parameter order and converters."""
 
-    def __init__(self, statement: Select[Any], engine: Engine) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]], engine: Engine) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         if compiled.escaped_bind_names or any(b.expanding for b in compiled.binds.values()):
@@ -64,7 +64,7 @@ class _Plan:
 class DirectRead:
     """One SELECT, built once at import; `first(engine, **params)` returns its first row."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
         self._plans: weakref.WeakKeyDictionary[Engine, _Plan] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, insert, select, tuple_
 
+from api.core.direct_reads import DirectRead
 from api.services import item_search
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
@@ -206,15 +207,16 @@ def can_manage(user: Principal | None, item: Item | ItemRow) -> bool:
     return user is not None and (user.is_admin or item.user_id == user.id)
 
 
-_ITEM_BY_ID = select(*LIST_COLUMNS).where(Item.id == bindparam("item_id"))
+_ITEM_BY_ID = DirectRead(select(*LIST_COLUMNS).where(Item.id == bindparam("item_id")))
 
 
 def get_visible(item_id: int, *, viewer: Principal | None) -> ItemRow:
     """An active item, or an inactive one its owner or an admin asks for; else 404.
 
-    Read-only, so a plain row (by a prebuilt statement) rather than a tracked ORM object.
+    Read-only, so a plain row (by a prebuilt statement on a connection of its own, see
+    api/core/direct_reads.py) rather than a tracked ORM object.
     """
-    item = db.session.connection().execute(_ITEM_BY_ID, {"item_id": item_id}).first()
+    item: ItemRow | None = _ITEM_BY_ID.first(db.engine, item_id=item_id)
     if item is None or not (item.is_active or can_manage(viewer, item)):
         raise NotFound("Item not found")
     return item
