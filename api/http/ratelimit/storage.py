@@ -197,15 +197,31 @@ class RedisCounters:
     def _run(self, *keys_and_args: str | int) -> list[int]:
         connection = self._connection()
         try:
+            return self._call(connection, keys_and_args)
+        except redis.exceptions.ConnectionError:
+            if not self._local.proven:
+                raise
+            # It worked before and fails now: most likely Redis restarted and dropped it. One
+            # attempt on a fresh connection, as redis-py's own client retries, before the
+            # fallback takes over (a stale socket cannot have run the script).
+            return self._call(connection, keys_and_args)
+
+    def _call(
+        self, connection: AbstractConnection, keys_and_args: tuple[str | int, ...]
+    ) -> list[int]:
+        self._local.proven = False
+        try:
             try:
-                return _command(connection, "EVALSHA", self._sha, *keys_and_args)
+                flat = _command(connection, "EVALSHA", self._sha, *keys_and_args)
             except redis.exceptions.NoScriptError:  # a restarted or flushed Redis
-                return _command(connection, "EVAL", _LUA_INCR, *keys_and_args)
+                flat = _command(connection, "EVAL", _LUA_INCR, *keys_and_args)
         except BaseException:
             # No half-read reply left for the next call; it reconnects. (redis-py leaves
             # `disconnect` unannotated.)
             connection.disconnect()  # type: ignore[no-untyped-call]
             raise
+        self._local.proven = True
+        return flat
 
     def _connection(self) -> AbstractConnection:
         connection: AbstractConnection | None = getattr(self._local, "connection", None)
@@ -213,6 +229,7 @@ class RedisCounters:
             pool = self.client.connection_pool  # its URL's class (TCP, TLS, unix) and options
             connection = pool.connection_class(**pool.connection_kwargs)
             self._local.connection = connection
+            self._local.proven = False
         return connection
 
 
