@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, tuple_
 
 from api.core.direct_reads import DirectRead
 from api.services import item_search
@@ -15,7 +15,7 @@ from api.services.pagination import Page, escape_like
 from api.webhooks import outbox
 from models import Item, Principal, db
 from models.base import MAX_ID, utcnow
-from models.item import fold, represent
+from models.item import ItemFields, fold, represent
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
 SORTS = {
@@ -29,8 +29,9 @@ SORTS = {
 TIMESTAMP_SORT_KEYS = {"created_at", "updated_at"}
 NAME_MAX = 255  # the column's length: a longer cursor value cannot be a real item's name
 
-# An item as lists and reads return it: a plain row of LIST_COLUMNS.
-ItemRow = Row[int, str, str, bool, datetime, datetime, int | None]
+# An item as lists and reads return it, read by attribute: a plain row of LIST_COLUMNS, either
+# SQLAlchemy's `Row` or, for one item by id, a `DirectRead` row (api/core/direct_reads.py).
+ItemRow = ItemFields
 
 
 # Lists select just the public columns: plain rows, no ORM identity-map bookkeeping.
