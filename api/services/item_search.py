@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     bindparam,
+    case,
     func,
     literal,
     literal_column,
@@ -73,11 +74,8 @@ _KEPT = select(func.coalesce(func.sum(ItemGramCount.count), 0)).where(
 )
 
 
-# Whether the term's counts are kept, and the kept count: one statement, one snapshot.
-_COUNTED_TERM = select(
-    select(ItemCountedTerm.term).where(ItemCountedTerm.term == bindparam("gram")).exists(),
-    _KEPT.scalar_subquery(),
-)
+# Whether a longer term's counts are kept.
+_COUNTED = select(ItemCountedTerm.term).where(ItemCountedTerm.term == bindparam("gram")).exists()
 
 
 def states(is_active: bool | None) -> tuple[bool, ...]:
@@ -102,31 +100,34 @@ def match_count(
         return kept_count(connection, needle, owner_id=owner_id, is_active=is_active)
     owner = ALL_OWNERS if owner_id is None else owner_id
     parameters = {"gram": needle, "owner": owner, "states": list(states(is_active))}
-    counted, kept = connection.execute(_COUNTED_TERM, parameters).one()
-    if counted:
-        return int(kept)
-    found = indexed_count(connection, needle, owner_id=owner_id, is_active=is_active)
-    if found >= COUNT_FROM and len(needle) <= TERM_MAX:
+    # One statement, one snapshot: whether the term is counted, and its kept count if so, else
+    # its count through the index (both engines evaluate only the branch taken).
+    indexed = _indexed_count(connection, needle, owner_id=owner_id, is_active=is_active)
+    either = case((_COUNTED, _KEPT.scalar_subquery()), else_=indexed)
+    counted, found = connection.execute(select(_COUNTED, either), parameters).one()
+    if not counted and found >= COUNT_FROM and len(needle) <= TERM_MAX:
         keep_counting(needle)
-    return found
+    return int(found)
 
 
-def indexed_count(
+def _indexed_count(
     connection: Connection, needle: str, *, owner_id: int | None, is_active: bool | None
-) -> int:
+) -> ColumnElement[int]:
     """The exact count through the substring index (`needle` longer than `GRAM_MAX`): work in
     proportion to the names holding all of its trigrams."""
     if connection.dialect.name == "sqlite":
         expression = _fts_query(_phrase(needle), owner_id)
-        return sum(
-            connection.execute(_FTS_COUNT[state], {"query": expression}).scalar_one()
+        counts = [
+            select(func.count())
+            .select_from(text(search_table(state)))
+            .where(text(f"{search_table(state)} MATCH :query").bindparams(query=expression))
+            .scalar_subquery()
             for state in states(is_active)
-        )
+        ]
+        return counts[0] if len(counts) == 1 else counts[0] + counts[1]
     conditions = [_pg_candidates(needle), contains(connection, needle)]
     conditions += scope_filters(owner_id=owner_id, is_active=is_active)
-    return connection.execute(
-        select(func.count()).select_from(Item).where(*conditions)
-    ).scalar_one()
+    return select(func.count()).select_from(Item).where(*conditions).scalar_subquery()
 
 
 def scope_filters(*, owner_id: int | None, is_active: bool | None) -> list[Any]:
@@ -161,6 +162,8 @@ def walk_budget(
     matches common overall can still all lie far from where the page begins (e.g. none among
     the newest hundred thousand items): then a page costs at most about twice the lookup,
     where an unbounded walk would read its way through every row up to them."""
+    if matches < needed:  # then matches**2 < needed * matches <= needed * in_scope: no read
+        return None
     in_scope = kept_count(connection, "", owner_id=owner_id, is_active=is_active)
     if matches * matches < needed * in_scope:
         return None
@@ -234,13 +237,6 @@ def _unindexed(clause: Any) -> Any:
 
 
 # --- SQLite: FTS5 trigram tables ----------------------------------------------------------------
-
-_FTS_COUNT = {
-    state: text(
-        f"SELECT count(*) FROM {search_table(state)} WHERE {search_table(state)} MATCH :query"
-    )
-    for state in (True, False)
-}
 
 
 def _quote(term: str) -> str:
