@@ -18,7 +18,7 @@ character; `items.name_folded` holds the folded name).
 """
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -213,7 +213,8 @@ def through_index(
     """The sorted list `query` with the owner/state `conditions`, narrowed to the names
     containing `needle` as the substring index finds them (rare or far-away matches)."""
     if connection.dialect.name != "sqlite":
-        return query.where(*conditions, _pg_candidates(needle), contains(connection, needle))
+        query = query.where(*conditions, _pg_candidates(needle), contains(connection, needle))
+        return _sorted_after_lookup(query, _coalesced)
     names = _phrase(needle) if len(needle) >= 3 else _terms(connection, needle, is_active)
     if names is None:
         return query.where(*conditions, contains(connection, needle))
@@ -225,15 +226,30 @@ def through_index(
         for state in states(is_active)
     ]
     # The search tables hold one state each and match the owner: `conditions` are implied.
-    # Then the planner must look the few matches up by id and sort them, not walk an index
-    # and probe every row against them: a unary + makes the ORDER BY terms unindexable.
     query = query.where(Item.id.in_(found[0] if len(found) == 1 else union_all(*found)))
-    return query.order_by(None).order_by(*map(_unindexed, query._order_by_clauses))
+    return _sorted_after_lookup(query, _unary_plus)
 
 
-def _unindexed(clause: Any) -> Any:
-    plus: UnaryExpression[Any] = UnaryExpression(clause.element, operator=operators.custom_op("+"))
-    return plus.desc() if clause.modifier is operators.desc_op else plus.asc()
+def _sorted_after_lookup(query: S, unindexed: Callable[[Any], Any]) -> S:
+    """`query` ordered by terms no index serves, so the planner must look the few matches up
+    through the substring index and sort them, not walk a sort index and probe every row
+    against them. PostgreSQL did that when its statistics expected hundreds of matches where
+    there were 20 (`q=Ω` at 1M items: 6 s, past the statement timeout under load, instead of
+    4 ms; bench/RESULTS.md 2026-12-01)."""
+    terms = [unindexed(clause.element) for clause in query._order_by_clauses]
+    descending = [clause.modifier is operators.desc_op for clause in query._order_by_clauses]
+    ordered = [t.desc() if d else t.asc() for t, d in zip(terms, descending, strict=True)]
+    return query.order_by(None).order_by(*ordered)
+
+
+def _unary_plus(column: Any) -> Any:
+    """SQLite's documented way to keep a term from using an index."""
+    return UnaryExpression(column, operator=operators.custom_op("+"))
+
+
+def _coalesced(column: Any) -> Any:
+    """The same for PostgreSQL: an expression of the column (never NULL) no index is built on."""
+    return func.coalesce(column, column)
 
 
 # --- SQLite: FTS5 trigram tables ----------------------------------------------------------------
