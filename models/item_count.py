@@ -35,11 +35,15 @@ class ItemChanges(Model):
         return {"version": self.version}
 
 
-# One UPDATE per state change, touching both rows in one statement: on PostgreSQL two
-# concurrent flips in opposite directions then lock the rows in the same order (no deadlock).
+# A state change moves one item from one row to the other.
 _FLIP = (
     "UPDATE item_counts SET count = count + CASE WHEN is_active = NEW.is_active THEN 1 ELSE -1 END"
 )
+# On PostgreSQL each row by a statement of its own, the inactive row first, so concurrent flips
+# lock the two rows in the same order and queue. One UPDATE of both rows locks them in the
+# order its scan meets their current versions, which moves as rows are updated: concurrent
+# soft deletes deadlocked (a 503; tests/test_item_counts_race.py). SQLite locks the database.
+_FLIP_IN_KEY_ORDER = f"{_FLIP} WHERE NOT is_active; {_FLIP} WHERE is_active"
 _BUMP = "UPDATE item_changes SET version = version + 1"
 COUNT_TRIGGERS: dict[str, list[str]] = {
     "sqlite": [
@@ -56,7 +60,7 @@ COUNT_TRIGGERS: dict[str, list[str]] = {
         "UPDATE item_counts SET count = count + 1 WHERE is_active = NEW.is_active; "
         "ELSIF TG_OP = 'DELETE' THEN "
         "UPDATE item_counts SET count = count - 1 WHERE is_active = OLD.is_active; "
-        f"ELSE {_FLIP}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
+        f"ELSE {_FLIP_IN_KEY_ORDER}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
         "CREATE TRIGGER items_count_insert_delete AFTER INSERT OR DELETE ON items "
         "FOR EACH ROW EXECUTE FUNCTION items_count_change()",
         "CREATE TRIGGER items_count_update AFTER UPDATE OF is_active ON items FOR EACH ROW "
