@@ -557,6 +557,16 @@ class TestAppSignedLinks:
         time.sleep(2.1)
         assert fetch_link(client, body["url"])[0] == 403
 
+    def test_link_lives_at_least_its_expiry(self, app: Flask) -> None:
+        """Signed late in a second, a 1-second link still works for that whole second."""
+        secret, signed_at = app.config["SECRET_KEY"], 1_767_225_600.995
+        expires, signature = signing.sign(secret, "a.txt", expires_in=1, now=signed_at)
+        link = {"expires": str(expires), "given": signature}
+        for moment in (signed_at + 0.01, signed_at + 0.999):
+            signing.verify(secret, "a.txt", **link, now=moment)
+        with pytest.raises(signing.LinkRefused):
+            signing.verify(secret, "a.txt", **link, now=signed_at + 2)
+
     def test_link_of_a_deleted_upload_is_404(self, client: FlaskClient, user: Account) -> None:
         body = uploaded(client, user, b"gone", "a.txt")
         assert client.delete(f"/api/upload/{body['id']}", headers=user.headers).status_code == 204

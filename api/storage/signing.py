@@ -7,6 +7,7 @@ never be confused with (or help forge) anything else the secret signs.
 
 import hashlib
 import hmac
+import math
 import time
 
 PURPOSE = b"upload-download-link:v1"
@@ -25,7 +26,9 @@ def signature(secret: str, key: str, expires: int) -> str:
 
 
 def sign(secret: str, key: str, *, expires_in: int, now: float | None = None) -> tuple[int, str]:
-    expires = int((now or time.time()) + expires_in)
+    # Rounded up to the second: a link works for at least `expires_in` seconds (rounded down,
+    # a 1-second link signed late in a second was already expired when handed out).
+    expires = math.ceil((now or time.time()) + expires_in)
     return expires, signature(secret, key, expires)
 
 
