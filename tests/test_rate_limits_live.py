@@ -177,6 +177,23 @@ def wrong_login_count(redis_server: PrivateRedis) -> int:
     return sum(int(redis_server.client().get(key) or 0) for key in keys)
 
 
+def test_a_dropped_redis_connection_is_replaced_not_counted_in_the_fallback(
+    tmp_path_factory: Any,
+) -> None:
+    """Redis closes the connection a worker's thread used (a restart, an idle timeout, a
+    `CLIENT KILL`): that thread's next count goes to Redis on a new connection, not to the
+    host's file (where the other instances would not see it)."""
+    data_dir = tmp_path_factory.mktemp("dropped")
+    with private_redis(data_dir) as redis_server:
+        env = {"REDIS_URL": redis_server.url, "LOGIN_RATE_LIMIT": "5 per hour"}
+        with running_server(data_dir, workers=1, threads=1, **env) as live:
+            assert wrong_login(live, "dropped").status == 401
+            assert wrong_login_count(redis_server) == 1
+            assert redis_server.client().client_kill_filter(_type="normal", skipme=True) >= 1
+            assert wrong_login(live, "dropped").status == 401
+            assert wrong_login_count(redis_server) == 2
+
+
 def metric(server: LiveServer, name: str) -> set[float]:
     """The values of a metric over a few scrapes (each may land on another worker)."""
     values = set()

@@ -196,10 +196,11 @@ class RedisCounters:
 
     def _run(self, *keys_and_args: str | int) -> list[int]:
         connection = self._connection()
+        proven = self._local.proven  # read first: a failing call clears it
         try:
             return self._call(connection, keys_and_args)
         except redis.exceptions.ConnectionError:
-            if not self._local.proven:
+            if not proven:
                 raise
             # It worked before and fails now: most likely Redis restarted and dropped it. One
             # attempt on a fresh connection, as redis-py's own client retries, before the
@@ -209,7 +210,6 @@ class RedisCounters:
     def _call(
         self, connection: AbstractConnection, keys_and_args: tuple[str | int, ...]
     ) -> list[int]:
-        self._local.proven = False
         try:
             try:
                 flat = _command(connection, "EVALSHA", self._sha, *keys_and_args)
@@ -219,6 +219,7 @@ class RedisCounters:
             # No half-read reply left for the next call; it reconnects. (redis-py leaves
             # `disconnect` unannotated.)
             connection.disconnect()  # type: ignore[no-untyped-call]
+            self._local.proven = False
             raise
         self._local.proven = True
         return flat
