@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from api.services import item_search
 from models import ItemCountedTerm, db
@@ -281,3 +281,86 @@ def test_a_counted_term_follows_later_writes(client, user, admin, make_item, cou
         1,
         ["Delta one"],
     )
+
+
+# --- a rare longer term: its page and total in one lookup -------------------------------------
+
+
+def search_statements(app: Flask, client: FlaskClient, url: str, headers=None) -> tuple[Any, list]:
+    """The response to `url`, and the statements it ran that read the substring index or the
+    kept counts."""
+    statements: list[str] = []
+    with app.app_context():
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            body = client.get(url, headers=headers).get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    searched = ("MATCH", "item_name_grams", "item_gram_counts", "item_counted_terms")
+    return body, [sql for sql in statements if any(word in sql for word in searched)]
+
+
+def test_a_rare_longer_term_is_found_with_its_total_in_one_statement(
+    app, client, make_user, admin, make_item
+):
+    alice, bob = make_user(), make_user()
+    for i in range(40):
+        make_item(alice, f"plain item {i}")
+    rare = [make_item(alice if i % 2 else bob, f"Quokka {i}") for i in range(5)]
+    client.delete(f"/api/items/{rare[0]['id']}", headers=bob.headers)
+    newest_first = [item["name"] for item in reversed(rare[1:])]
+
+    body, statements = search_statements(app, client, "/api/items?q=QUOKKA&per_page=2")
+    assert body["total"] == 4 and [i["name"] for i in body["items"]] == newest_first[:2]
+    assert len(statements) == 1, statements  # no count first, no registry read
+    body, statements = search_statements(app, client, "/api/items?q=quokka&per_page=2&page=2")
+    assert (body["total"], [i["name"] for i in body["items"]]) == (4, newest_first[2:])
+    assert len(statements) == 1, statements
+    assert listed(client, "/api/items", "okka ", sort="name") == (4, sorted(newest_first))
+    assert listed(client, "/api/me/items", "quokka", bob.headers) == (
+        3,
+        ["Quokka 0", "Quokka 2", "Quokka 4"],
+    )
+    assert listed(client, "/api/admin/items", "quokka", admin.headers, is_active="false") == (
+        1,
+        ["Quokka 0"],
+    )
+    # A page past the last match still reports the exact total (it is counted instead).
+    for page in (3, 50):
+        past = client.get(f"/api/items?q=quokka&per_page=2&page={page}").get_json()
+        assert (past["total"], past["items"]) == (4, []), page
+    body, statements = search_statements(app, client, "/api/items?q=quokkas")
+    assert (body["total"], body["items"]) == (0, []) and len(statements) == 1
+
+
+def test_a_longer_term_reaching_the_bound_is_counted_and_kept_as_before(
+    app, client, user, make_item, monkeypatch
+):
+    """Below COUNT_FROM matches one lookup answers; at COUNT_FROM the lookup is not exact, so the
+    term is counted through the index and its counts kept from then on (both exact)."""
+    monkeypatch.setattr(item_search, "COUNT_FROM", 3)
+    make_item(user, "Wombat one")
+    make_item(user, "wombat two")
+    assert listed(client, "/api/items", "wombat")[0] == 2
+    with app.app_context():
+        assert db.session.scalars(select(ItemCountedTerm.term)).all() == []
+    third = make_item(user, "WOMBAT three")
+    assert listed(client, "/api/items", "wombat") == (
+        3,
+        ["WOMBAT three", "Wombat one", "wombat two"],
+    )
+    with app.app_context():
+        assert db.session.scalars(select(ItemCountedTerm.term)).all() == ["wombat"]
+    client.delete(f"/api/items/{third['id']}", headers=user.headers)
+    assert listed(client, "/api/items", "wombat")[0] == 2
+    kept, recounted = recount(app)
+    assert kept == recounted
+
+
+def test_terms_found_common_are_remembered_in_bounded_space():
+    remembered = item_search._BoundedSet(3)
+    for term in ("a", "b", "c", "d"):
+        remembered.add((term, None, True))
+    assert ("a", None, True) not in remembered  # the oldest went first
+    assert all((term, None, True) in remembered for term in ("b", "c", "d"))

@@ -141,20 +141,41 @@ def _rare_page(app: Flask, needle: str) -> Any:
     return narrowed.limit(21)
 
 
+def _first_matches_page(app: Flask, needle: str) -> Any:
+    """The same page with its total, as a longer rare `q` is first tried (`few_matches_page`)."""
+    with app.app_context():
+        narrowed = item_search.with_total_of_first_matches(
+            item_service.ordered("-created_at"),
+            db.session.connection(),
+            needle,
+            owner_id=None,
+            is_active=True,
+        )
+        db.session.rollback()
+    return narrowed.limit(21)
+
+
+RARE_PAGES = [
+    *((_rare_page, needle) for needle in ("zq", "zqx", "zqxj")),
+    (_first_matches_page, "zqxj"),
+]
+
+
 @pytest.mark.new_schema  # PostgreSQL's plan on a tiny table follows earlier tests' statistics
-@pytest.mark.parametrize("needle", ["zq", "zqx", "zqxj"])
-def test_a_page_of_rare_matches_comes_from_the_substring_index(app, needle):
+@pytest.mark.parametrize(("page", "needle"), RARE_PAGES)
+def test_a_page_of_rare_matches_comes_from_the_substring_index(app, page, needle):
     """Rare matches are looked up (FTS5 on SQLite, the grams' GIN on PostgreSQL), not walked for."""
-    plan = plan_of(app, _rare_page(app, needle))
+    plan = plan_of(app, page(app, needle))
     assert "ix_items_name_grams" in plan or "items_search_active VIRTUAL TABLE" in plan, plan
 
 
 @pytest.mark.new_schema
-def test_a_page_of_rare_matches_is_sorted_not_walked_for_whatever_the_planner_expects(app):
+@pytest.mark.parametrize("page", [_rare_page, _first_matches_page])
+def test_a_page_of_rare_matches_is_sorted_not_walked_for_whatever_the_planner_expects(app, page):
     """Its ORDER BY is one no index can serve, so even a planner that would rather not sort
     (PostgreSQL with `enable_sort` off: as when its statistics expect hundreds of matches, it
     walked the created_at index testing 1M rows, 6 s) looks the matches up and sorts them."""
-    plan = plan_of(app, _rare_page(app, "zqxj"), avoid_sorting=True)
+    plan = plan_of(app, page(app, "zqxj"), avoid_sorting=True)
     assert "ix_items_name_grams" in plan or "items_search_active VIRTUAL TABLE" in plan, plan
     assert "Sort" in plan or "TEMP B-TREE FOR ORDER BY" in plan, plan
 
@@ -176,12 +197,16 @@ def test_password_hashing_works_in_a_process_forked_after_hashing():
 
 
 @pytest.mark.parametrize("clustered", [True, False])
-def test_sqlite_walks_for_common_matches_stop_at_their_budget(app_factory, tmp_path, clustered):
+def test_sqlite_walks_for_common_matches_stop_at_their_budget(
+    app_factory, tmp_path, clustered, monkeypatch
+):
     """A common `q` whose matches are all older than thousands of newer items (or are spread
     among them): the page is exact either way, and on SQLite a walk reads no further than its
     budget before the substring index takes over (the statements show which way the page
     went). SQLite only, whatever database the suite runs on: PostgreSQL's walks are not
-    bounded (api/services/item_search.py, `bounded_walk`)."""
+    bounded (api/services/item_search.py, `bounded_walk`). Common here: 300 matches are past
+    the one-lookup bound of a rare term (`few_matches_page`), lowered from 1,000 to 100."""
+    monkeypatch.setattr(item_search, "COUNT_FROM", 100)
     app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'walks.db'}")
     client = app.test_client()
     if clustered:  # every match older than the 2,500 newest items

@@ -12,13 +12,17 @@ walking the list's sort index and keeping the rows whose name contains `q` (abou
 the substring index and sorting them (about `matches` rows, few when `q` is rare). On SQLite a
 walk that reads several times what it should (common matches that all lie far from where the
 page begins) is stopped and the page looked up through the index instead (`bounded_walk`).
+A longer `q` is first tried the other way round: its page and its total from one bounded
+lookup, exact when it matches fewer than `COUNT_FROM` items (`few_matches_page`): a rare term
+then costs one index read, not two (a count, then a page).
 
 `q` matches an item when `q.casefold()` is a substring of `name.casefold()` (character by
 character; `items.name_folded` holds the folded name).
 """
 
 import sqlite3
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -30,6 +34,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    over,
     select,
     text,
     union_all,
@@ -219,15 +224,96 @@ def through_index(
     if names is None:
         return query.where(*conditions, contains(connection, needle))
     expression = _fts_query(names, owner_id)
-    found: list[Select[Any]] = [
-        select(literal_column("rowid"))
-        .select_from(text(search_table(state)))
-        .where(text(f"{search_table(state)} MATCH :query").bindparams(query=expression))
-        for state in states(is_active)
-    ]
+    found = _fts_rowids(expression, is_active)
     # The search tables hold one state each and match the owner: `conditions` are implied.
     query = query.where(Item.id.in_(found[0] if len(found) == 1 else union_all(*found)))
     return _sorted_after_lookup(query, _unary_plus)
+
+
+def few_matches_page(
+    query: S,
+    connection: Connection,
+    needle: str,
+    *,
+    owner_id: int | None,
+    is_active: bool | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Any], int] | None:
+    """A page of the sorted list `query` narrowed to the names containing `needle` (longer than
+    `GRAM_MAX`), and its exact total, in one statement that reads fewer than `COUNT_FROM`
+    matches through the substring index; None when there are more (count them first:
+    `match_count`), or when the page lies past the last match (its rows cannot carry the total).
+
+    A rare term otherwise costs two index reads: its count, then its page. Whether a term's
+    counts are kept does not matter for the result (it is exact either way), only for the cost:
+    a term found common here is remembered (`_COMMON`) and skips the attempt from then on."""
+    scope = (needle, owner_id, is_active)
+    if scope in _COMMON:
+        return None
+    page = with_total_of_first_matches(
+        query, connection, needle, owner_id=owner_id, is_active=is_active
+    )
+    rows = connection.execute(page.offset(offset).limit(limit)).all()
+    found = rows[0].total if rows else 0
+    if found >= COUNT_FROM:
+        _COMMON.add(scope)
+        return None
+    return (rows, found) if rows or not offset else None
+
+
+def with_total_of_first_matches(
+    query: S, connection: Connection, needle: str, *, owner_id: int | None, is_active: bool | None
+) -> Select[Any]:
+    """`query` narrowed to (at most COUNT_FROM of) the items whose names contain `needle`,
+    found through the substring index and sorted after, each row with their number (`total`)."""
+    matches = _first_matches(connection, needle, owner_id=owner_id, is_active=is_active)
+    page = _sorted_after_lookup(query.where(Item.id.in_(matches)), _unindexed(connection))
+    return page.add_columns(over(func.count()).label("total"))
+
+
+class _BoundedSet:
+    """Remembered scopes, at most `size` of them (the oldest forgotten first), thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: dict[Any, None] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def add(self, key: Any) -> None:
+        with self._lock:
+            self._entries[key] = None
+            while len(self._entries) > self._size:
+                del self._entries[next(iter(self._entries))]
+
+
+# (needle, owner, state) found matching COUNT_FROM or more items: a hint, never a result. At most
+# 1,024 entries of a `q` of at most 255 characters (the parser's bound): well under 2 MB.
+_COMMON = _BoundedSet(1024)
+
+
+def _first_matches(
+    connection: Connection, needle: str, *, owner_id: int | None, is_active: bool | None
+) -> Select[Any]:
+    """The ids of at most COUNT_FROM items whose names contain `needle` (longer than
+    GRAM_MAX), in the owner/state scope, as the substring index finds them."""
+    if connection.dialect.name != "sqlite":
+        conditions = scope_filters(owner_id=owner_id, is_active=is_active)
+        found = select(Item.id).where(*conditions, _pg_candidates(needle))
+        return found.where(contains(connection, needle)).limit(COUNT_FROM)
+    expression = _fts_query(_phrase(needle), owner_id)
+    tables = _fts_rowids(expression, is_active)
+    if len(tables) == 1:
+        return tables[0].limit(COUNT_FROM)
+    both = union_all(*tables).subquery()
+    return select(both.c[0]).limit(COUNT_FROM)
+
+
+def _unindexed(connection: Connection) -> Callable[[Any], Any]:
+    return _unary_plus if connection.dialect.name == "sqlite" else _coalesced
 
 
 def _sorted_after_lookup(query: S, unindexed: Callable[[Any], Any]) -> S:
@@ -287,6 +373,16 @@ def _terms(connection: Connection, needle: str, is_active: bool | None) -> str |
     if not terms:
         return None
     return "(" + " OR ".join(_quote(term) for term in sorted(terms)) + ")"
+
+
+def _fts_rowids(expression: str, is_active: bool | None) -> list[Select[Any]]:
+    """The rowids (item ids) matching the FTS5 `expression`, one statement per state's table."""
+    return [
+        select(literal_column("rowid"))
+        .select_from(text(search_table(state)))
+        .where(text(f"{search_table(state)} MATCH :query").bindparams(query=expression))
+        for state in states(is_active)
+    ]
 
 
 def _next_character(character: str) -> str | None:

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from api.webhooks import outbox
 from models import Item, Principal, db
 from models.base import MAX_ID, utcnow
 from models.item import ItemFields, fold, represent
+from models.item_search import GRAM_MAX
 
 # sort parameter -> (column, descending); `id` always breaks ties in the same direction.
 SORTS = {
@@ -109,12 +111,44 @@ def list_items(
     keyset = after is not None
     if keyset and page != 1:
         raise Invalid({"after": "cannot be combined with page"})
-    total = count_items(**filters)
     start = _after(sort, after) if after else None
     offset = 0 if keyset else (page - 1) * per_page
-    rows = _page_rows(sort, total, offset, per_page + 1, start, **filters) if total else []
+    found = None if keyset else _few_matches(sort, offset, per_page + 1, **filters)
+    if found is not None:
+        rows, total = found
+    else:
+        total = count_items(**filters)
+        rows = _page_rows(sort, total, offset, per_page + 1, start, **filters) if total else []
     cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
+
+
+def _few_matches(
+    sort: str,
+    offset: int,
+    wanted: int,
+    *,
+    q: str | None = None,
+    owner_id: int | None = None,
+    is_active: bool | None = None,
+    updated_since: datetime | None = None,
+) -> tuple[Sequence[ItemRow], int] | None:
+    """For a longer `q` (no kept count for it needed): the page and its total in one statement
+    when it matches few items (`item_search.few_matches_page`); None otherwise."""
+    if not q or updated_since is not None:
+        return None
+    needle = fold(q)
+    if len(needle) <= GRAM_MAX:
+        return None  # counted by the triggers: one read, and the page the cheaper way
+    return item_search.few_matches_page(
+        ordered(sort),
+        db.session.connection(),
+        needle,
+        owner_id=owner_id,
+        is_active=is_active,
+        offset=offset,
+        limit=wanted,
+    )
 
 
 def _page_rows(
