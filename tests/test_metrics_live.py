@@ -97,9 +97,11 @@ def _children(pid: int) -> set[int]:
 
 
 def _state(pid: int) -> str:
+    # A process reaped between the check and the read: the open fails (ENOENT) or, once open, the
+    # read does (ESRCH, ProcessLookupError). Either way it is gone.
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return "Z"
 
 
