@@ -219,7 +219,7 @@ def through_index(
     containing `needle` as the substring index finds them (rare or far-away matches)."""
     if connection.dialect.name != "sqlite":
         query = query.where(*conditions, _pg_candidates(needle), contains(connection, needle))
-        return _sorted_after_lookup(query, _coalesced)
+        return _sorted_after_lookup(query, _unindexed(connection))
     names = _phrase(needle) if len(needle) >= 3 else _terms(connection, needle, is_active)
     if names is None:
         return query.where(*conditions, contains(connection, needle))
@@ -227,7 +227,7 @@ def through_index(
     found = _fts_rowids(expression, is_active)
     # The search tables hold one state each and match the owner: `conditions` are implied.
     query = query.where(Item.id.in_(found[0] if len(found) == 1 else union_all(*found)))
-    return _sorted_after_lookup(query, _unary_plus)
+    return _sorted_after_lookup(query, _unindexed(connection))
 
 
 def few_matches_page(
@@ -313,6 +313,7 @@ def _first_matches(
 
 
 def _unindexed(connection: Connection) -> Callable[[Any], Any]:
+    """How to write a sort term so that this database's planner uses no index for it."""
     return _unary_plus if connection.dialect.name == "sqlite" else _coalesced
 
 
