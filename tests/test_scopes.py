@@ -153,3 +153,83 @@ def test_logins_get_every_scope_of_their_role(client, user, admin):
         assert spec_ops
         assert client.get("/api/me/items", headers=account.headers).status_code == 200
     assert client.get("/api/admin/stats", headers=admin.headers).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["user", "admin"])
+def test_a_narrowed_login_cannot_mint_a_wider_personal_access_token(client, user, admin, kind):
+    account = admin if kind == "admin" else user
+    narrowed = {"Authorization": f"Bearer {jwt_with(client, account, 'account')}"}
+    for wider in (["items:write"], ["account", "items:read"], ["admin:read", "admin:write"]):
+        if kind == "user" and "admin:read" in wider:
+            continue  # beyond the role: refused for that reason already
+        body = {"name": "wider", "scopes": wider, "expires_in_days": 1}
+        refused = client.post("/api/me/tokens", json=body, headers=narrowed)
+        assert refused.status_code == 400, (wider, refused.get_json())
+        assert "beyond the scopes of the token asking" in refused.get_json()["errors"]["scopes"]
+    body = {"name": "same", "scopes": ["account"], "expires_in_days": 1}
+    assert client.post("/api/me/tokens", json=body, headers=narrowed).status_code == 201
+    body["scopes"] = ["admin:write"] if kind == "admin" else ["items:write"]
+    assert client.post("/api/me/tokens", json=body, headers=account.headers).status_code == 201
+
+
+def test_an_admin_token_without_admin_scopes_has_no_power_over_others_items(
+    client, user, admin, make_item
+):
+    active, deleted = make_item(user), make_item(user)
+    assert client.delete(f"/api/items/{deleted['id']}", headers=user.headers).status_code == 204
+    for token in (jwt_with(client, admin, "items:read items:write"), pat_items(client, admin)):
+        headers = {"Authorization": f"Bearer {token}"}
+        change = {"description": "moderated"}
+        assert (
+            client.patch(f"/api/items/{active['id']}", json=change, headers=headers).status_code
+            == 403
+        )
+        assert client.delete(f"/api/items/{active['id']}", headers=headers).status_code == 403
+        assert client.get(f"/api/items/{deleted['id']}", headers=headers).status_code == 404
+        own = client.post("/api/items", json={"name": "the admin's own"}, headers=headers)
+        assert (
+            client.patch(
+                f"/api/items/{own.get_json()['id']}", json=change, headers=headers
+            ).status_code
+            == 200
+        )
+    # admin:read shows someone else's deleted item; admin:write changes it.
+    reader = {"Authorization": f"Bearer {jwt_with(client, admin, 'items:read admin:read')}"}
+    assert client.get(f"/api/items/{deleted['id']}", headers=reader).status_code == 200
+    change = {"description": "moderated"}
+    assert (
+        client.patch(f"/api/items/{active['id']}", json=change, headers=reader).status_code == 403
+    )
+    writer = {"Authorization": f"Bearer {jwt_with(client, admin, 'items:write admin:write')}"}
+    assert (
+        client.patch(f"/api/items/{active['id']}", json=change, headers=writer).status_code == 200
+    )
+    assert (
+        client.patch(f"/api/items/{active['id']}", json=change, headers=admin.headers).status_code
+        == 200
+    )
+
+
+def test_an_admin_token_without_admin_scopes_has_no_power_over_others_uploads(client, user, admin):
+    upload = client.post(
+        "/api/upload",
+        data={"file": (io.BytesIO(tiny_png()), "theirs.png")},
+        headers=user.headers,
+        content_type="multipart/form-data",
+    ).get_json()
+    body = {"name": "files", "scopes": ["uploads:read", "uploads:write"], "expires_in_days": 1}
+    pat = client.post("/api/me/tokens", json=body, headers=admin.headers).get_json()["token"]
+    headers = {"Authorization": f"Bearer {pat}"}
+    assert client.get(f"/api/upload/{upload['id']}", headers=headers).status_code == 403
+    assert client.get(upload["download_path"], headers=headers).status_code == 403
+    assert client.delete(f"/api/upload/{upload['id']}", headers=headers).status_code == 403
+    assert client.get(f"/api/upload/{upload['id']}", headers=admin.headers).status_code == 200
+    assert client.get(upload["download_path"], headers=admin.headers).status_code == 200
+    assert client.delete(f"/api/upload/{upload['id']}", headers=admin.headers).status_code == 204
+
+
+def pat_items(client, admin) -> str:
+    body = {"name": "items", "scopes": ["items:read", "items:write"], "expires_in_days": 1}
+    response = client.post("/api/me/tokens", json=body, headers=admin.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["token"]

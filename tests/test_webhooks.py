@@ -694,3 +694,25 @@ def test_the_readme_node_verifier_accepts_a_real_delivery_and_rejects_a_forged_o
 
     assert run(hook["secret"], request.body.decode()) == "item.created"
     assert run(hook["secret"], request.body.decode().replace("node", "nope")).startswith("rejected")
+
+
+def test_an_admin_token_without_admin_scopes_acts_on_its_own_subscriptions_only(
+    client: FlaskClient, user: Account, admin: Account, receiver: Receiver
+) -> None:
+    theirs = subscribe(client, user, receiver.url, ["item.created"])
+    form = {
+        "grant_type": "password",
+        "username": admin.username,
+        "password": admin.password,
+        "scope": "account",
+    }
+    narrowed = client.post("/api/auth/token", data=form).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {narrowed}"}
+    assert client.get("/api/webhooks", headers=headers).get_json()["total"] == 0
+    assert client.get(f"/api/webhooks/{theirs['id']}", headers=headers).status_code == 404
+    assert client.delete(f"/api/webhooks/{theirs['id']}", headers=headers).status_code == 404
+    admin_only = {"url": receiver.url, "events": ["user.deactivated"]}
+    assert client.post("/api/webhooks", json=admin_only, headers=headers).status_code == 403
+    # The admin's full login still sees and manages every subscription.
+    assert client.get(f"/api/webhooks/{theirs['id']}", headers=admin.headers).status_code == 200
+    assert client.get("/api/webhooks", headers=admin.headers).get_json()["total"] == 1

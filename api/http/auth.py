@@ -6,6 +6,7 @@ security requirement (with the operation's OAuth2 scopes) and the 401/403 respon
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar, overload
 
@@ -109,6 +110,27 @@ def optional_user() -> Principal | None:
 def token_scopes() -> frozenset[str]:
     """What the current token may do: its scopes within its user's current role."""
     return effective(g.get("token_scopes"), is_admin=current_user().is_admin)
+
+
+@dataclass(slots=True)
+class Acting:
+    """The caller as a service deciding object-level access sees it (a `Principal`)."""
+
+    id: int
+    is_admin: bool
+
+
+def acting_user(admin_scope: str) -> Principal:
+    """The caller, with administrator rights over other users' objects only when the token
+    holds `admin_scope` (`admin:read` to see them, `admin:write` to change them): an admin's
+    token narrowed to `items:write` manages the admin's own items, like anyone's."""
+    user = current_user()
+    return Acting(user.id, user.is_admin and admin_scope in token_scopes())
+
+
+def optional_acting_user(admin_scope: str) -> Principal | None:
+    """`acting_user` for operations open to anonymous callers."""
+    return acting_user(admin_scope) if g.get("current_user") is not None else None
 
 
 def _insufficient_scope(scopes: list[str], message: str) -> ApiError:

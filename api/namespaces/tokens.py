@@ -7,7 +7,7 @@ from flask import Response
 from flask_restx import Resource, fields
 
 from api.core.scopes import SCOPES
-from api.http.auth import admin_required, current_user, token_required
+from api.http.auth import admin_required, current_user, token_required, token_scopes
 from api.http.errors import validation_error
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
@@ -58,7 +58,8 @@ token_create_model = me_ns.model(
             required=True,
             min_items=1,
             max_items=len(SCOPES),
-            description="What the token may do; never more than your role allows",
+            description="What the token may do; never more than your role allows, nor more "
+            "than the token making this request holds",
             example=["items:read", "items:write"],
         ),
         "expires_in_days": fields.Integer(
@@ -91,7 +92,7 @@ def _expiry(body: dict[str, Any]) -> datetime:
         parsed = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
     except ValueError:
         raise validation_error({"expires_at": "is not an ISO 8601 date-time"}) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @me_ns.route("/me/tokens")
@@ -113,6 +114,7 @@ class MyTokens(Resource):
             name=body["name"],
             scopes=body["scopes"],
             expires_at=_expiry(body),
+            within=token_scopes(),
         )
         return issued.to_dict(), 201
 

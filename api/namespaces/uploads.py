@@ -12,9 +12,10 @@ from werkzeug.datastructures import FileStorage
 
 from api.http import settings
 from api.http.auth import (
+    acting_user,
     admin_required,
     current_user,
-    optional_user,
+    optional_acting_user,
     require_token_scopes,
     token_optional,
     token_required,
@@ -217,7 +218,7 @@ class UploadDetail(Resource):
 
         Owner or admin only.
         """
-        return _represent(upload_service.get_manageable(upload_id, user=current_user()))
+        return _represent(upload_service.get_manageable(upload_id, user=acting_user("admin:read")))
 
     @ns.doc(id="deleteUpload")
     @token_required(scopes=["uploads:write"])
@@ -229,7 +230,7 @@ class UploadDetail(Resource):
 
         Removes the stored file and its record (owner or admin; recorded in the audit log).
         """
-        upload = upload_service.get_manageable(upload_id, user=current_user())
+        upload = upload_service.get_manageable(upload_id, user=acting_user("admin:write"))
         upload_service.delete_upload(upload, actor=current_user())
         return Response(status=204)
 
@@ -294,7 +295,7 @@ class UploadedFile(Resource):
                 signature=args.get("signature", ""),
                 secret=settings.uploads().secret,
             )
-        elif (user := optional_user()) is None:
+        elif (user := optional_acting_user("admin:read")) is None:
             if request.headers.get("Authorization"):  # a token without `uploads:read`: 403
                 require_token_scopes(["uploads:read"])
             raise ApiError(401, "Authentication required (a token, or a signed link)")

@@ -11,7 +11,7 @@ from flask_restx import Namespace, Resource, fields
 
 import api.webhooks.outbox  # noqa: F401  (registers the outbox's session hooks)
 from api.http import settings
-from api.http.auth import current_user, token_required
+from api.http.auth import acting_user, token_required
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
 from api.http.schemas import NullableDateTime, NullableString, page_model, pagination_parser
@@ -155,7 +155,9 @@ class WebhookList(Resource):
         Your own subscriptions; administrators see everyone's. Newest first, paginated.
         """
         args = webhooks_parser.parse_args()
-        return page_response(webhook_service.list_subscriptions(actor=current_user(), **args))
+        return page_response(
+            webhook_service.list_subscriptions(actor=acting_user("admin:read"), **args)
+        )
 
     @ns.doc(id="createWebhook")
     @token_required(scopes=["account"])
@@ -172,7 +174,7 @@ class WebhookList(Resource):
         """
         body = ns.payload
         subscription, secret = webhook_service.create(
-            actor=current_user(),
+            actor=acting_user("admin:write"),
             url=body["url"],
             events=body["events"],
             description=body.get("description"),
@@ -193,7 +195,7 @@ class WebhookDetail(Resource):
 
         Owner or admin only. `disabled_reason` says why a subscription stopped delivering.
         """
-        return webhook_service.get(webhook_id, actor=current_user())
+        return webhook_service.get(webhook_id, actor=acting_user("admin:read"))
 
     @ns.doc(id="updateWebhook")
     @token_required(scopes=["account"])
@@ -210,7 +212,7 @@ class WebhookDetail(Resource):
         body = ns.payload
         return webhook_service.update(
             webhook_id,
-            actor=current_user(),
+            actor=acting_user("admin:write"),
             settings=settings.webhooks(),
             url=body.get("url"),
             events=body.get("events"),
@@ -227,7 +229,7 @@ class WebhookDetail(Resource):
 
         Owner or admin only. Pending deliveries are dropped with it.
         """
-        webhook_service.delete(webhook_id, actor=current_user())
+        webhook_service.delete(webhook_id, actor=acting_user("admin:write"))
         return Response(status=204)
 
 
@@ -246,7 +248,7 @@ class WebhookSecret(Resource):
         rejecting any; then only the new one signs. Owner or admin only.
         """
         subscription, secret = webhook_service.rotate_secret(
-            webhook_id, actor=current_user(), settings=settings.webhooks()
+            webhook_id, actor=acting_user("admin:write"), settings=settings.webhooks()
         )
         return {**subscription.to_dict(), "secret": secret}
 
@@ -264,7 +266,7 @@ class WebhookPing(Resource):
         Queues a signed `ping` event for this subscription only; the worker delivers it and
         the delivery log shows the outcome.
         """
-        queued = webhook_service.ping(webhook_id, actor=current_user())
+        queued = webhook_service.ping(webhook_id, actor=acting_user("admin:write"))
         return webhook_service.describe([queued])[0], 202
 
 
@@ -288,7 +290,7 @@ class WebhookDeliveries(Resource):
         """
         args = delivery_parser.parse_args()
         return page_response(
-            webhook_service.list_deliveries(webhook_id, actor=current_user(), **args)
+            webhook_service.list_deliveries(webhook_id, actor=acting_user("admin:read"), **args)
         )
 
 
@@ -306,5 +308,7 @@ class WebhookRedeliver(Resource):
         Queues a new delivery of the same event with the same `webhook-id` (receivers can
         de-duplicate), with a fresh set of attempts. Not for a delivery still pending.
         """
-        queued = webhook_service.redeliver(webhook_id, delivery_id, actor=current_user())
+        queued = webhook_service.redeliver(
+            webhook_id, delivery_id, actor=acting_user("admin:write")
+        )
         return webhook_service.describe([queued])[0], 202

@@ -44,8 +44,17 @@ class IssuedPat:
         return {**self.token.to_dict(), "token": self.secret}
 
 
-def issue(*, user: Principal, name: str, scopes: list[str], expires_at: datetime) -> IssuedPat:
-    """Create a token for `user`; the secret is returned here and never again."""
+def issue(
+    *,
+    user: Principal,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime,
+    within: frozenset[str],
+) -> IssuedPat:
+    """Create a token for `user`; the secret is returned here and never again. `within`: the
+    scopes of the token asking, which a new token never exceeds (a login narrowed to `account`
+    cannot mint an `admin:write` token)."""
     problems: dict[str, str] = {}
     name = name.strip()
     if not name:
@@ -54,6 +63,8 @@ def issue(*, user: Principal, name: str, scopes: list[str], expires_at: datetime
         granted = grant(scopes, is_admin=user.is_admin)
         if not granted:
             problems["scopes"] = "must list at least one scope"
+        elif beyond := [scope for scope in granted if scope not in within]:
+            problems["scopes"] = f"beyond the scopes of the token asking: {', '.join(beyond)}"
     except ScopeError as error:
         problems["scopes"] = str(error)
         granted = []
@@ -137,7 +148,7 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
 
 
 def revoke_all_for_user(user_id: int) -> int:
-    """Revoke every token of a user (password reset); the caller commits."""
+    """Revoke every token of a user (password change or reset); the caller commits."""
     return execute_dml(
         update(PersonalAccessToken)
         .where(PersonalAccessToken.user_id == user_id, PersonalAccessToken.revoked_at.is_(None))
