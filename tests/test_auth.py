@@ -650,3 +650,21 @@ def test_default_limits_allow_normal_use(client, user):
         assert client.get(ME, headers=user.headers).status_code == 200
     for _ in range(5):
         assert login(client, user.username, user.password).id == user.id
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "secret"),
+    [
+        ("/api/auth/login", "password", "MySecretPassw0rd!" * 70),
+        ("/api/auth/login", "password", 31415926535),
+        ("/api/auth/change-password", "current_password", "MySecretPassw0rd!" * 70),
+        ("/api/auth/refresh", "refresh_token", ["MySecretRefresh"]),
+    ],
+)
+def test_validation_errors_never_quote_a_secret(client, user, path, field, secret):
+    body = {"username": user.username, "password": user.password, "new_password": "x" * 12}
+    response = client.post(path, json={**body, field: secret}, headers=user.headers)
+    errors = assert_error(response, 400, field)["errors"]
+    assert "MySecret" not in response.get_data(as_text=True)
+    assert "31415926535" not in response.get_data(as_text=True)
+    assert errors[field].startswith("must ")

@@ -345,3 +345,19 @@ def test_without_smtp_production_warns_and_never_logs_the_token(caplog):
     [record] = [r for r in caplog.records if getattr(r, "fields", {}).get("event")]
     assert record.levelname == "WARNING" and record.fields["event"] == "mail_not_sent"
     assert "s3cret" not in caplog.text
+
+
+def test_a_new_password_built_from_the_username_is_refused_as_at_change_password(client, smtp):
+    """The same policy as registration and change-password, with the account's name and email;
+    the refusal keeps the link usable. Its reason never quotes the password."""
+    account = register(client, username="zephyrquill", email="zq@example.com")
+    request_reset(client, account.email)
+    token = reset_token(smtp.inbox.wait_for(account.email)[0])
+    built_from_the_name = confirm(client, token, "Zephyrquill#77")
+    body = built_from_the_name.get_json()
+    assert built_from_the_name.status_code == 400 and "new_password" in body["errors"]
+    too_long = confirm(client, token, "x" * 80)
+    assert too_long.status_code == 400 and "x" * 20 not in too_long.get_data(as_text=True)
+    assert "Zephyrquill" not in built_from_the_name.get_data(as_text=True)
+    assert confirm(client, token).status_code == 200
+    login(client, account.username, NEW_PASSWORD)

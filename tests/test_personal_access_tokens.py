@@ -236,3 +236,26 @@ def test_audit_rows_reference_the_token(app, client, pat):
     with app.app_context():
         actions = db.session.scalars(select(AuditEntry.action)).all()
     assert actions == ["token.create"]
+
+
+def test_a_password_change_revokes_personal_access_tokens(client, user, pat):
+    headers = bearer(pat["token"])
+    assert client.get("/api/me/items", headers=headers).status_code == 200
+    change = {"current_password": user.password, "new_password": "a fresh passphrase 42"}
+    changed = client.post("/api/auth/change-password", json=change, headers=user.headers)
+    assert changed.status_code == 200
+    assert client.get("/api/me/items", headers=headers).status_code == 401
+    fresh = bearer(changed.get_json()["token"])
+    assert client.get("/api/me/tokens", headers=fresh).get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("offset", ["+05:00", "-12:00", "+14:00"])
+def test_an_expiry_given_with_an_offset_comes_back_in_utc(client, user, offset):
+    at = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0, tzinfo=None)
+    response = create(client, user, expires_in_days=None, expires_at=at.isoformat() + offset)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()["expires_at"]
+    assert created.endswith("+00:00")
+    [listed] = client.get("/api/me/tokens", headers=user.headers).get_json()["items"]
+    assert listed["expires_at"] == created
+    assert datetime.fromisoformat(created) == datetime.fromisoformat(at.isoformat() + offset)

@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Response, request
 from flask_restx import Model, Namespace, Resource, abort, fields
 from flask_restx.utils import merge, unpack
+from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
@@ -141,13 +142,33 @@ class BodyValidator:
             schema = self.model.__schema__
             self._validator = validator_for(schema)(schema)
         if not self._validator.is_valid(payload):
-            errors = dict(self.model.format_error(e) for e in self._validator.iter_errors(payload))
+            errors = dict(_described(self.model, e) for e in self._validator.iter_errors(payload))
             abort(HTTPStatus.BAD_REQUEST, message="Input payload validation failed", errors=errors)
 
 
 # NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both.
 NUL_FREE_PATTERN = r"^[^\x00]*$"
 NUL_REASON = "must not contain NUL characters"
+
+# Fields whose value is a secret: their errors never quote it ("'hunter2...' is too long").
+SECRET_FIELDS = frozenset(
+    {"password", "current_password", "new_password", "token", "refresh_token", "secret"}
+)
+_SECRET_REASONS = {
+    "maxLength": "must be at most {} characters",
+    "minLength": "must be at least {} characters",
+    "type": "must be of type {}",
+    "pattern": NUL_REASON,
+}
+
+
+def _described(model: Model, error: ValidationError) -> tuple[str, str]:
+    """`Model.format_error`, except that a secret field's reason leaves its value out."""
+    key, message = model.format_error(error)
+    if error.path and error.path[-1] in SECRET_FIELDS and error.validator != "required":
+        reason = _SECRET_REASONS.get(str(error.validator), "is not valid")
+        message = reason.format(error.validator_value)
+    return key, message
 
 
 def declare_nul_free(model: Model) -> None:

@@ -232,7 +232,8 @@ class ChangePassword(Resource):
     def post(self) -> dict[str, Any]:
         """Change the password.
 
-        Every token issued before the change stops working; the response holds a fresh one.
+        Every token issued before the change stops working, personal access tokens included;
+        the response holds a fresh one.
         """
         body, config = ns.payload, settings.auth()
         try:

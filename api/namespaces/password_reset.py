@@ -5,9 +5,11 @@ from collections.abc import Callable
 from flask import Flask, Response, current_app, jsonify
 from flask_restx import Resource, fields
 
+from api.core.passwords import MIN_PASSWORD_CHARS
+from api.core.security import MAX_PASSWORD_BYTES
 from api.http.operations import errors, json_body, returns
 from api.http.schemas import message_model
-from api.namespaces.auth import ns
+from api.namespaces.auth import PASSWORD_RULES, ns, password_reasons
 from api.services import password_reset as reset_service
 
 reset_request_model = ns.model(
@@ -26,9 +28,9 @@ reset_confirm_model = ns.model(
         ),
         "new_password": fields.String(
             required=True,
-            min_length=2,  # 8 bytes can be 2 characters; the service counts bytes
-            max_length=72,
-            description="8-72 bytes (UTF-8)",
+            min_length=MIN_PASSWORD_CHARS,
+            max_length=MAX_PASSWORD_BYTES,  # characters; the byte limit is checked by the service
+            description=PASSWORD_RULES,
             example="new secret phrase",
         ),
     },
@@ -73,6 +75,7 @@ def _deliver_after(app: Flask) -> Callable[[], None]:
 @ns.route("/password-reset/confirm")
 class PasswordResetConfirm(Resource):
     @ns.doc(id="confirmPasswordReset")
+    @password_reasons("new_password")
     @json_body(ns, reset_confirm_model)
     @errors(
         400, 429, 503, e400="Invalid, expired or used token, or a new password the policy refuses"

@@ -24,6 +24,7 @@ from api.core.security import (
     hash_password,
     verify_password,
 )
+from api.services import tokens as token_service
 from api.services.errors import (
     Conflict,
     Invalid,
@@ -366,7 +367,8 @@ def change_password(*, user_id: int, current_password: str, new_password: str, r
     if reason := password_problem(new_password, username=user.username, email=user.email):
         raise Invalid({"new_password": reason})
     user.password_hash = hash_password(new_password, rounds=rounds)
-    user.invalidate_tokens()
+    user.invalidate_tokens()  # every access and refresh JWT issued so far
+    token_service.revoke_all_for_user(user.id)  # and every personal access token
     db.session.commit()
     return user
 

@@ -205,10 +205,18 @@ def _message(user: User, secret: str, settings: ResetSettings) -> mailer.Mail:
 def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
     """Set a new password with a reset token: single use, then every session, refresh token
     and personal access token of the account is revoked."""
-    if reason := password_problem(new_password):
+    token_hash = hash_token(token)
+    # The policy with the account's name and email (as change-password applies it), checked
+    # before the token is spent: a refused password leaves the link usable for another try.
+    account = db.session.execute(
+        select(User.username, User.email)
+        .join(PasswordResetToken, PasswordResetToken.user_id == User.id)
+        .where(PasswordResetToken.token_hash == token_hash)
+    ).first()
+    username, email = account if account is not None else ("", "")
+    if reason := password_problem(new_password, username=username, email=email):
         raise Invalid({"new_password": reason})
     now = utcnow()
-    token_hash = hash_token(token)
     # Mark it used atomically: of two concurrent confirmations exactly one wins.
     claimed = execute_dml(
         update(PasswordResetToken)
