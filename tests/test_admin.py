@@ -229,7 +229,7 @@ class TestAdminItems:
         assert names(body) == expected
         assert body["total"] == len(expected)
 
-    @pytest.mark.parametrize("value", ["maybe", "2", "yes please", "null"])
+    @pytest.mark.parametrize("value", ["maybe", "2", "yes please", "null", "", " "])
     def test_bad_is_active_is_400(self, client: FlaskClient, admin: Account, value: str) -> None:
         response = client.get(
             "/api/admin/items", query_string={"is_active": value}, headers=admin.headers

@@ -171,11 +171,37 @@ def test_include_inactive_is_explicit_on_my_items(client, user, make_item):
     only_active = client.get("/api/me/items?include_inactive=false", headers=user.headers)
     assert names(only_active) == ["kept"] and only_active.get_json()["total"] == 1
     assert kept["id"] != gone["id"]
-    assert_error(
-        client.get("/api/me/items?include_inactive=maybe", headers=user.headers),
-        400,
-        "include_inactive",
-    )
+    for bad in ("maybe", ""):  # an empty value is not "false"
+        assert_error(
+            client.get(f"/api/me/items?include_inactive={bad}", headers=user.headers),
+            400,
+            "include_inactive",
+        )
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("page", "1_0"),
+        ("per_page", "1_0"),
+        ("per_page", "\uff15"),
+        ("page", "\u0662"),
+        ("owner_id", "\uff13"),
+        ("per_page", " 5x"),
+    ],
+)
+def test_integers_are_plain_ascii_digits(client, as_owner, path, name, value):
+    """Python's `int` also reads "1_0" and other scripts' digits; the API does not."""
+    response = client.get(path, query_string={name: value}, headers=as_owner(path))
+    assert_error(response, 400, name)
+
+
+def test_path_ids_are_plain_ascii_digits(client, user, make_item):
+    item = make_item(user)
+    assert client.get(f"/api/items/{item['id']}").status_code == 200
+    fullwidth = "".join(chr(0xFF10 + int(digit)) for digit in str(item["id"]))
+    assert client.get(f"/api/items/{quote(fullwidth)}").status_code == 404
 
 
 def test_spec_declares_the_same_list_parameters(client):

@@ -104,13 +104,25 @@ def test_json_body_is_invalid_request(client, user):
     assert response.get_json()["error"] == "invalid_request"
 
 
-def test_repeated_parameter_is_invalid_request(client, user):
+@pytest.mark.parametrize(
+    "repeated", ["username={name}&username=x", "grant_type=refresh_token&username={name}"]
+)
+def test_repeated_parameter_is_invalid_request(client, user, repeated):
+    """RFC 6749 §3.1: no parameter more than once, `grant_type` included."""
     response = client.post(
         TOKEN_URL,
-        data=f"grant_type=password&username={user.username}&username=x&password=y",
+        data=f"grant_type=password&{repeated.format(name=user.username)}&password={user.password}",
         content_type="application/x-www-form-urlencoded",
     )
+    assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
+    assert "is repeated" in response.get_json()["error_description"]
+
+
+def test_an_unknown_long_grant_type_is_unsupported(client):
+    data = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}
+    response = client.post(TOKEN_URL, data=data)
+    assert response.get_json()["error"] == "unsupported_grant_type"
 
 
 def test_scope_narrows_the_token(client, user, make_item):

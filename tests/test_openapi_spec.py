@@ -149,3 +149,17 @@ def test_refresh_and_audit_operations_exist_and_metrics_does_not() -> None:
     token_schema = SPEC["components"]["schemas"]["AuthToken"]
     assert "refresh_token" in token_schema["required"]
     assert not any("metrics" in path for path in SPEC["paths"])
+
+
+def test_only_lists_that_take_after_document_next_cursor() -> None:
+    """A page's `next_cursor` answers `after`; a list without `after` does not promise one."""
+    checked = 0
+    for _, _, op in operations():
+        content = op["responses"].get("200", {}).get("content", {}).get("application/json")
+        schema = schema_of(content["schema"]) if content else {}
+        if "total" not in schema.get("properties", {}):
+            continue  # not a list page
+        takes_after = any(param["name"] == "after" for param in op.get("parameters", []))
+        assert ("next_cursor" in schema["properties"]) == takes_after, op["operationId"]
+        checked += 1
+    assert checked >= 8

@@ -27,6 +27,8 @@ class IdConverter(IntegerConverter):
     """`<int:...>` path ids: beyond what an id column holds the URL matches nothing (a 404) rather
     than overflowing the database driver (a 500)."""
 
+    regex = "[0-9]+"  # ASCII digits: Werkzeug's `\d+` also matches other scripts' digits ("１")
+
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

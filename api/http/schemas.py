@@ -1,10 +1,11 @@
 """Declared models and query parsers shared by several namespaces."""
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
-from flask_restx import Model, abort, fields, inputs, reqparse
+from flask_restx import Model, abort, fields, reqparse
 
 from models.base import MAX_ID
 
@@ -99,21 +100,24 @@ item_model = Model(
 SHARED_MODELS = (error_model, message_model, user_model, item_model)
 
 
-def page_model(name: str, item: Model) -> Model:
-    """The list envelope: `{"items": [...], "total": N, "page": P, "per_page": K}`."""
-    return Model(
-        name,
-        {
-            "items": fields.List(fields.Nested(item), required=True, default=[]),
-            "total": fields.Integer(required=True, description="Items matching the filters"),
-            "page": fields.Integer(required=True, example=1),
-            "per_page": fields.Integer(required=True, example=20),
-            "next_cursor": NullableString(
-                description="Only when the request had `after`: pass it as `after` to get the "
-                "next page (keyset pagination, fast at any depth); null on the last page"
-            ),
-        },
-    )
+def page_model(name: str, item: Model, *, keyset: bool = False) -> Model:
+    """The list envelope: `{"items": [...], "total": N, "page": P, "per_page": K}`, and
+    `next_cursor` for a list that also takes `after` (`keyset`)."""
+    envelope: dict[str, fields.Raw] = {
+        "items": fields.List(fields.Nested(item), required=True, default=[]),
+        "total": fields.Integer(required=True, description="Items matching the filters"),
+        "page": fields.Integer(required=True, example=1),
+        "per_page": fields.Integer(required=True, example=20),
+    }
+    if keyset:
+        envelope["next_cursor"] = NullableString(
+            description="Only when the request had `after`: pass it as `after` to get the "
+            "next page (keyset pagination, fast at any depth); null on the last page"
+        )
+    return Model(name, envelope)
+
+
+ASCII_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
 
 class BoundedInt:
@@ -127,10 +131,11 @@ class BoundedInt:
             self.__schema__["maximum"] = maximum
 
     def __call__(self, value: Any, name: str | None = None) -> int:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValueError("must be an integer") from None
+        text = str(value).strip()
+        # Plain ASCII digits only: `int` would also take "1_0" and other scripts' digits ("５").
+        if not ASCII_INTEGER.fullmatch(text):
+            raise ValueError("must be an integer")
+        number = int(text)
         if number < self.minimum or (self.maximum is not None and number > self.maximum):
             upper = f" and {self.maximum}" if self.maximum is not None else ""
             raise ValueError(
@@ -252,12 +257,26 @@ def item_list_parser() -> reqparse.RequestParser:
     return parser
 
 
+def boolean(value: Any) -> bool:
+    """`true`/`false` (also `1`/`0`, `on`), any case; an empty value is an error, not false
+    (Flask-RESTX's `inputs.boolean` reads `?is_active=` as false)."""
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise ValueError("must be true or false")
+
+
+boolean.__schema__ = {"type": "boolean"}  # type: ignore[attr-defined]
+
+
 def my_item_list_parser() -> reqparse.RequestParser:
     """`listMyItems`: the caller's items, soft-deleted ones included unless asked otherwise."""
     parser = _item_parser()
     parser.add_argument(
         "include_inactive",
-        type=inputs.boolean,
+        type=boolean,
         default=True,
         location="args",
         help="Include soft-deleted items (default true), so a change feed sees deletions",
@@ -280,6 +299,6 @@ def add_cursor(parser: reqparse.RequestParser) -> reqparse.RequestParser:
 def admin_item_list_parser() -> reqparse.RequestParser:
     parser = item_list_parser()
     parser.add_argument(
-        "is_active", type=inputs.boolean, location="args", help="Only active or inactive items"
+        "is_active", type=boolean, location="args", help="Only active or inactive items"
     )
     return parser

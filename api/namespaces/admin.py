@@ -45,7 +45,9 @@ AUDIT_ACTIONS = (
 
 ns = Namespace("admin", description="Administration (admin token required)", path="/admin")
 
-admin_item_page_model = ns.add_model("AdminItemPage", page_model("AdminItemPage", item_model))
+admin_item_page_model = ns.add_model(
+    "AdminItemPage", page_model("AdminItemPage", item_model, keyset=True)
+)
 user_page_model = ns.add_model("UserPage", page_model("UserPage", user_model))
 bulk_delete_model = ns.model(
     "BulkDeleteRequest",

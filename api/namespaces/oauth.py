@@ -19,7 +19,14 @@ from api.services.errors import NotAuthenticated
 GRANT_TYPES = ("password", "refresh_token")
 OAUTH_ERRORS = ("invalid_request", "invalid_grant", "unsupported_grant_type", "invalid_scope")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-LIMITS = {"username": 254, "password": 1024, "refresh_token": 4096, "scope": 1000}
+# Each parameter at most once (RFC 6749 §3.1), and this long.
+LIMITS = {
+    "grant_type": 100,
+    "username": 254,
+    "password": 1024,
+    "refresh_token": 4096,
+    "scope": 1000,
+}
 
 token_form = reqparse.RequestParser()
 token_form.add_argument(
@@ -124,7 +131,7 @@ def _form() -> dict[str, str]:
         raise OAuthError("invalid_request", "grant_type is required")
     if grant_type not in GRANT_TYPES:
         raise OAuthError("unsupported_grant_type", f"Supported: {', '.join(GRANT_TYPES)}")
-    return {name: form.get(name, "") for name in ("grant_type", *LIMITS)}
+    return {name: form.get(name, "") for name in LIMITS}
 
 
 def _required(form: dict[str, str], *names: str) -> None:

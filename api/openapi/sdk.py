@@ -103,8 +103,8 @@ SCHEMA_DESCRIPTIONS = {
     "Health": "Whether the service and its dependencies answer.",
 }
 REQUEST_ID_DESCRIPTION = (
-    "Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII "
-    "characters, otherwise replaced by a generated id."
+    "Correlates a request with its log lines: sent back as is when it is 1-128 characters of "
+    "ASCII letters, digits and `._:@-`, otherwise replaced by a generated id."
 )
 UNEXPECTED = {"$ref": "#/components/responses/UnexpectedError"}
 CORS = "Access-Control-Allow-Origin"
