@@ -83,9 +83,33 @@ def _check_writable(*paths: str) -> None:
             )
 
 
+def _refuse_a_taken_address(server: "Arbiter") -> None:
+    """With `reuse_port` the kernel would let this server bind beside another one already
+    listening on the same address and silently split the connections between the two. Probe
+    each TCP address first with a plain bind, which an existing listener refuses. (Sockets
+    handed over by a re-exec or by systemd are this server's own: nothing to probe.)"""
+    if os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS"):
+        return
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):
+            continue  # a unix socket path: gunicorn itself refuses one in use
+        host, port = address[0], address[1]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                sys.exit(
+                    f"ERROR: cannot listen on {host}:{port}: {error.strerror} (another server?)"
+                )
+
+
 def on_starting(server: "Arbiter") -> None:
     """Migrate and create the default admin once, in the master, before workers fork."""
     from api import create_app
+
+    _refuse_a_taken_address(server)
     from api.cli import prepare_database
     from api.core.config import load_config
 

@@ -1,6 +1,7 @@
 """Production (`APP_ENV=production`) refuses to start while it would create the admin with the
 default or a weak password (issue 10.1); development keeps the seed's default `admin2025`."""
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,21 @@ def test_gunicorn_in_production_starts_with_a_strong_admin_password(tmp_path: Pa
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
             assert json.loads(response.read())["user"]["is_admin"] is True
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_an_address_another_server_listens_on(tmp_path: Path) -> None:
+    """`reuse_port` spreads connections over the workers; it must not let a second server
+    join the first one's port and split its traffic (two databases, two keys) silently."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        try:
+            server = start_server(tmp_path, port=port)
+        except RuntimeError as failed:
+            assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in str(failed)
+            assert "Traceback" not in str(failed)
+        else:
+            stop_server(server)
+            pytest.fail("gunicorn started on an address another server listens on")
