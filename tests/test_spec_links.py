@@ -139,7 +139,7 @@ def test_schemathesis_stateful_phase_follows_the_declared_links(
 
     Flow.run(
         settings=settings(
-            max_examples=25,
+            max_examples=40,
             stateful_step_count=5,
             deadline=None,
             derandomize=True,

@@ -107,6 +107,17 @@ REQUEST_ID_DESCRIPTION = (
     "ASCII letters, digits and `._:@-`, otherwise replaced by a generated id."
 )
 UNEXPECTED = {"$ref": "#/components/responses/UnexpectedError"}
+# What the HTTP server itself refuses before the API sees the request, on any operation.
+SERVER_REFUSALS = {
+    "414": (
+        "UriTooLong",
+        "Request line over 8190 bytes, refused by the HTTP server (no request id)",
+    ),
+    "431": (
+        "HeaderFieldsTooLarge",
+        "A request header over 8190 bytes, refused by the HTTP server (no request id)",
+    ),
+}
 CORS = "Access-Control-Allow-Origin"
 CORS_HEADER = {
     "description": "Present when the request's `Origin` is allowed by `CORS_ORIGINS` (`*` by "
@@ -448,12 +459,19 @@ def _complete_operations(doc: Json) -> None:
         "content": {"application/json": {"schema": _ref("schemas", "ErrorResponse")}},
         "headers": {"X-Request-ID": _ref("headers", SHARED_NAMES["X-Request-ID"])},
     }
+    for name, description in SERVER_REFUSALS.values():
+        responses[name] = {
+            "description": description,
+            "content": {"application/json": {"schema": _ref("schemas", "ErrorResponse")}},
+        }
     doc["components"].setdefault("headers", {})[CORS] = CORS_HEADER
     responses["UnexpectedError"]["headers"].update(_headers_on_every_response(doc))
     for item in doc.get("x-webhooks", {}).values():
         for op in item.values():  # we send these: the receiver checks the signature instead
             op.setdefault("security", [])
     for _, _, op in _operations(doc):
+        for status, (name, _) in SERVER_REFUSALS.items():
+            op["responses"].setdefault(status, _ref("responses", name))
         op["responses"].setdefault("500", UNEXPECTED)
         op["responses"].setdefault("default", UNEXPECTED)
         op.setdefault("security", [])

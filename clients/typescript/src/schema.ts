@@ -8,7 +8,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -34,7 +34,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -61,7 +61,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -84,7 +84,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -111,7 +111,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -134,7 +134,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -157,7 +157,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -183,7 +183,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -206,7 +206,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -231,7 +231,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -260,7 +260,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -288,7 +288,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -298,7 +298,8 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Every token issued before the change stops working; the response holds a fresh one.
+         * @description Every token issued before the change stops working, personal access tokens included;
+         *     the response holds a fresh one.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -311,7 +312,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -335,7 +336,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -359,7 +360,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -382,7 +383,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -408,7 +409,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -432,7 +433,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -460,7 +461,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -484,7 +485,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -510,7 +511,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -536,7 +537,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -571,7 +572,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -617,7 +618,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -646,7 +647,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -675,7 +676,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -701,7 +702,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -724,7 +725,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -752,7 +753,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -778,7 +779,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -803,7 +804,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -833,7 +834,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -860,7 +861,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -890,7 +891,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -926,7 +927,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -953,7 +954,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -982,7 +983,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -1009,7 +1010,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -1098,7 +1099,6 @@ export interface components {
          *           "target_type": "item"
          *         }
          *       ],
-         *       "next_cursor": "string",
          *       "page": 1,
          *       "per_page": 20,
          *       "total": 1
@@ -1107,8 +1107,6 @@ export interface components {
         AuditPage: {
             /** @default [] */
             items: components["schemas"]["AuditEntry"][];
-            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
-            next_cursor?: string | null;
             /**
              * Format: int32
              * @example 1
@@ -1535,7 +1533,7 @@ export interface components {
          */
         PasswordResetConfirm: {
             /**
-             * @description 8-72 bytes (UTF-8)
+             * @description At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: a non-ASCII character takes 2-4 bytes). Common, breached and easily guessed passwords, and ones built from the username or email, are refused (NIST SP 800-63B); `errors.password` says why.
              * @example new secret phrase
              */
             new_password: string;
@@ -1635,7 +1633,7 @@ export interface components {
             /** @example CI deploy */
             name: string;
             /**
-             * @description What the token may do; never more than your role allows
+             * @description What the token may do; never more than your role allows, nor more than the token making this request holds
              * @example [
              *       "items:read",
              *       "items:write"
@@ -1723,7 +1721,6 @@ export interface components {
          *           "user_id": 1
          *         }
          *       ],
-         *       "next_cursor": "string",
          *       "page": 1,
          *       "per_page": 20,
          *       "total": 1
@@ -1732,8 +1729,6 @@ export interface components {
         PersonalAccessTokenPage: {
             /** @default [] */
             items: components["schemas"]["PersonalAccessToken"][];
-            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
-            next_cursor?: string | null;
             /**
              * Format: int32
              * @example 1
@@ -1895,7 +1890,6 @@ export interface components {
          *           "user_id": 1
          *         }
          *       ],
-         *       "next_cursor": "string",
          *       "page": 1,
          *       "per_page": 20,
          *       "total": 1
@@ -1904,8 +1898,6 @@ export interface components {
         UploadPage: {
             /** @default [] */
             items: components["schemas"]["Upload"][];
-            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
-            next_cursor?: string | null;
             /**
              * Format: int32
              * @example 1
@@ -1989,7 +1981,6 @@ export interface components {
          *           "username": "alice"
          *         }
          *       ],
-         *       "next_cursor": "string",
          *       "page": 1,
          *       "per_page": 20,
          *       "total": 1
@@ -1998,8 +1989,6 @@ export interface components {
         UserPage: {
             /** @default [] */
             items: components["schemas"]["User"][];
-            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
-            next_cursor?: string | null;
             /**
              * Format: int32
              * @example 1
@@ -2202,7 +2191,6 @@ export interface components {
          *           "subscription_id": 1
          *         }
          *       ],
-         *       "next_cursor": "string",
          *       "page": 1,
          *       "per_page": 20,
          *       "total": 1
@@ -2211,8 +2199,6 @@ export interface components {
         WebhookDeliveryPage: {
             /** @default [] */
             items: components["schemas"]["WebhookDelivery"][];
-            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
-            next_cursor?: string | null;
             /**
              * Format: int32
              * @example 1
@@ -2294,7 +2280,6 @@ export interface components {
          *           "user_id": 1
          *         }
          *       ],
-         *       "next_cursor": "string",
          *       "page": 1,
          *       "per_page": 20,
          *       "total": 1
@@ -2303,8 +2288,6 @@ export interface components {
         WebhookPage: {
             /** @default [] */
             items: components["schemas"]["Webhook"][];
-            /** @description Only when the request had `after`: pass it as `after` to get the next page (keyset pagination, fast at any depth); null on the last page */
-            next_cursor?: string | null;
             /**
              * Format: int32
              * @example 1
@@ -2524,6 +2507,23 @@ export interface components {
         };
     };
     responses: {
+        /** @description A request header over 8190 bytes, refused by the HTTP server (no request id) */
+        HeaderFieldsTooLarge: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "Not found",
+                 *       "errors": {},
+                 *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description Unexpected error (a bug: report it with the request id) */
         UnexpectedError: {
             headers: {
@@ -2534,6 +2534,23 @@ export interface components {
                 "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                 "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
                 "X-Request-ID": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "Not found",
+                 *       "errors": {},
+                 *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description Request line over 8190 bytes, refused by the HTTP server (no request id) */
+        UriTooLong: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -2569,7 +2586,7 @@ export interface components {
         PerPage: number;
         /** @description Name contains (case-insensitive) */
         Query: string;
-        /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+        /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
         RequestId: string;
         /** @description Sort order; '-' for descending. `updated_at` with `updated_since` and `after` is a change feed. Default: `-created_at`. */
         Sort: components["schemas"]["ItemSort"];
@@ -2628,7 +2645,7 @@ export interface operations {
                 actor_id?: number;
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -2668,7 +2685,6 @@ export interface operations {
                      *           "target_type": "item"
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -2808,6 +2824,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -2857,7 +2874,7 @@ export interface operations {
                 is_active?: boolean;
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -3036,6 +3053,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -3068,7 +3086,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -3206,6 +3224,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -3253,6 +3272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -3285,7 +3305,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -3442,6 +3462,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -3466,6 +3487,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -3498,7 +3520,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -3581,6 +3603,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -3605,6 +3628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -3644,7 +3668,7 @@ export interface operations {
                 user_id?: number;
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -3683,7 +3707,6 @@ export interface operations {
                      *           "user_id": 1
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -3809,6 +3832,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -3841,7 +3865,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -3936,6 +3960,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -3960,6 +3985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -3999,7 +4025,7 @@ export interface operations {
                 owner_id?: number;
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -4038,7 +4064,6 @@ export interface operations {
                      *           "user_id": 1
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -4164,6 +4189,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -4205,7 +4231,7 @@ export interface operations {
                 sort?: components["schemas"]["UserSort"];
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -4244,7 +4270,6 @@ export interface operations {
                      *           "username": "alice"
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -4384,6 +4409,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -4416,7 +4442,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -4603,6 +4629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -4650,6 +4677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -4682,7 +4710,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -4813,6 +4841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -4837,6 +4866,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -4869,7 +4899,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -5014,6 +5044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -5061,6 +5092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -5093,7 +5125,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -5214,6 +5246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -5261,6 +5294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -5293,7 +5327,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -5369,6 +5403,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -5393,6 +5428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -5425,7 +5461,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -5507,6 +5543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -5531,6 +5568,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -5563,7 +5601,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -5647,6 +5685,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -5694,6 +5733,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -5726,7 +5766,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -5811,6 +5851,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -5858,6 +5899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -5890,7 +5932,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -6010,6 +6052,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -6057,6 +6100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -6089,7 +6133,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -6211,6 +6255,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -6258,6 +6303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -6290,7 +6336,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -6395,6 +6441,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); failed logins: 10 per minute per account and client address (`LOGIN_RATE_LIMIT`); failed logins: 100 per minute per client address (`LOGIN_IP_RATE_LIMIT`); 120 per minute per client address (`REFRESH_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -6419,6 +6466,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -6451,7 +6499,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -6483,6 +6531,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -6507,6 +6556,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description A dependency cannot be reached (see its field) */
             503: {
@@ -6555,7 +6605,7 @@ export interface operations {
                 owner_id?: components["parameters"]["OwnerId"];
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -6710,6 +6760,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -6742,7 +6793,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description Makes retries safe: a repeat with the same key and body returns the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and creates nothing; the same key with a different body is a 422. 1-255 visible ASCII characters (e.g. a UUID). Keys are per user (yours never collide with another user's) and kept for 24 hours after the first request; after that the key is forgotten and a repeat creates again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6907,6 +6958,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -6977,6 +7029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -7009,7 +7062,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -7110,6 +7163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -7134,6 +7188,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -7166,7 +7221,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -7379,6 +7434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -7426,6 +7482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -7458,7 +7515,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -7624,6 +7681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -7648,6 +7706,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -7680,7 +7739,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description The ETag you last saw, quotes included (`"3f2a..."`), or `*`: 412 if the item changed since (optimistic locking); 400 if the header is not a valid entity-tag list */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -7893,6 +7952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -7940,6 +8000,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -7987,7 +8048,7 @@ export interface operations {
                 include_inactive?: boolean;
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description An ETag from an earlier response: 304 Not Modified if it still matches */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -8166,6 +8227,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -8203,7 +8265,7 @@ export interface operations {
                 per_page?: components["parameters"]["PerPage"];
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -8242,7 +8304,6 @@ export interface operations {
                      *           "user_id": 1
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -8368,6 +8429,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -8400,7 +8462,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -8547,6 +8609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -8594,6 +8657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -8626,7 +8690,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -8721,6 +8785,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -8745,6 +8810,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -8782,7 +8848,7 @@ export interface operations {
                 per_page?: components["parameters"]["PerPage"];
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -8821,7 +8887,6 @@ export interface operations {
                      *           "user_id": 1
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -8947,6 +9012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -8979,7 +9045,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
                 /** @description Makes retries safe: a repeat with the same key and body returns the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and creates nothing; the same key with a different body is a 422. 1-255 visible ASCII characters (e.g. a UUID). Keys are per user (yours never collide with another user's) and kept for 24 hours after the first request; after that the key is forgotten and a repeat creates again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -9146,6 +9212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description File type not allowed, missing, or not what its content is */
             415: {
                 headers: {
@@ -9216,6 +9283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description File storage is unavailable; retry after `Retry-After` seconds */
             503: {
@@ -9248,7 +9316,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -9406,6 +9474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -9453,6 +9522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -9485,7 +9555,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -9678,6 +9748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -9725,6 +9796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description File storage is unavailable; retry after `Retry-After` seconds */
             503: {
@@ -9757,7 +9829,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -9868,6 +9940,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -9892,6 +9965,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -9924,7 +9998,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -10019,6 +10093,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -10043,6 +10118,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description File storage is unavailable; retry after `Retry-After` seconds */
             503: {
@@ -10080,7 +10156,7 @@ export interface operations {
                 signature?: string;
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -10177,6 +10253,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -10201,6 +10278,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description File storage is unavailable; retry after `Retry-After` seconds */
             503: {
@@ -10238,7 +10316,7 @@ export interface operations {
                 per_page?: components["parameters"]["PerPage"];
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -10279,7 +10357,6 @@ export interface operations {
                      *           "user_id": 1
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -10358,6 +10435,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -10382,6 +10460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -10414,7 +10493,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path?: never;
@@ -10585,6 +10664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -10632,6 +10712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -10664,7 +10745,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -10777,6 +10858,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -10801,6 +10883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -10833,7 +10916,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -10928,6 +11011,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -10952,6 +11036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -10984,7 +11069,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -11158,6 +11243,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Unsupported media type */
             415: {
                 headers: {
@@ -11205,6 +11291,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -11244,7 +11331,7 @@ export interface operations {
                 status?: components["schemas"]["WebhookDeliveryStatus"];
             };
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -11288,7 +11375,6 @@ export interface operations {
                      *           "subscription_id": 1
                      *         }
                      *       ],
-                     *       "next_cursor": "string",
                      *       "page": 1,
                      *       "per_page": 20,
                      *       "total": 1
@@ -11390,6 +11476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -11414,6 +11501,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -11446,7 +11534,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -11584,6 +11672,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -11608,6 +11697,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -11640,7 +11730,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -11776,6 +11866,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -11800,6 +11891,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {
@@ -11832,7 +11924,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Correlates a request with its log lines: sent back as is when it is 1-200 visible ASCII characters, otherwise replaced by a generated id. */
+                /** @description Correlates a request with its log lines: sent back as is when it is 1-128 characters of ASCII letters, digits and `._:@-`, otherwise replaced by a generated id. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
             };
             path: {
@@ -11946,6 +12038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
             429: {
                 headers: {
@@ -11970,6 +12063,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["UnexpectedError"];
             /** @description Temporarily unavailable: a dependency (the database) cannot be reached, or the server is busy; retry after `Retry-After` seconds */
             503: {

@@ -17,7 +17,9 @@ class PasswordResetConfirm:
         {'new_password': 'new secret phrase', 'token': 'string'}
 
     Attributes:
-        new_password (str): 8-72 bytes (UTF-8) Example: new secret phrase.
+        new_password (str): At least 8 characters and at most 72 bytes in UTF-8 (bcrypt's limit: a non-ASCII character
+            takes 2-4 bytes). Common, breached and easily guessed passwords, and ones built from the username or email, are
+            refused (NIST SP 800-63B); `errors.password` says why. Example: new secret phrase.
         token (str): The token from the mail
     """
 

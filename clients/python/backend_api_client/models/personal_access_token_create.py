@@ -23,8 +23,8 @@ class PersonalAccessTokenCreate:
 
     Attributes:
         name (str):  Example: CI deploy.
-        scopes (list[Scope]): What the token may do; never more than your role allows Example: ['items:read',
-            'items:write'].
+        scopes (list[Scope]): What the token may do; never more than your role allows, nor more than the token making
+            this request holds Example: ['items:read', 'items:write'].
         expires_at (datetime.datetime | Unset): Expiry, ISO 8601 (give this or `expires_in_days`); at most 365 days
             ahead
         expires_in_days (int | Unset): Lifetime in days (give this or `expires_at`)

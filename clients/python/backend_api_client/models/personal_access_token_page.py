@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.personal_access_token import PersonalAccessToken
@@ -22,22 +20,19 @@ class PersonalAccessTokenPage:
     Example:
         {'items': [{'created_at': '2026-01-31T12:00:00+00:00', 'expires_at': '2026-01-31T12:00:00+00:00', 'id': 7,
             'last_used_at': '2026-01-31T12:00:00+00:00', 'name': 'CI deploy', 'prefix': 'bapi_pat_Xy3kQ9aB', 'scopes':
-            ['items:read'], 'user_id': 1}], 'next_cursor': 'string', 'page': 1, 'per_page': 20, 'total': 1}
+            ['items:read'], 'user_id': 1}], 'page': 1, 'per_page': 20, 'total': 1}
 
     Attributes:
         items (list[PersonalAccessToken]):
         page (int):  Example: 1.
         per_page (int):  Example: 20.
         total (int): Items matching the filters
-        next_cursor (None | str | Unset): Only when the request had `after`: pass it as `after` to get the next page
-            (keyset pagination, fast at any depth); null on the last page
     """
 
     items: list[PersonalAccessToken]
     page: int
     per_page: int
     total: int
-    next_cursor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,12 +47,6 @@ class PersonalAccessTokenPage:
 
         total = self.total
 
-        next_cursor: None | str | Unset
-        if isinstance(self.next_cursor, Unset):
-            next_cursor = UNSET
-        else:
-            next_cursor = self.next_cursor
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -68,8 +57,6 @@ class PersonalAccessTokenPage:
                 "total": total,
             }
         )
-        if next_cursor is not UNSET:
-            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
@@ -91,21 +78,11 @@ class PersonalAccessTokenPage:
 
         total = d.pop("total")
 
-        def _parse_next_cursor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
-
         personal_access_token_page = cls(
             items=items,
             page=page,
             per_page=per_page,
             total=total,
-            next_cursor=next_cursor,
         )
 
         personal_access_token_page.additional_properties = d

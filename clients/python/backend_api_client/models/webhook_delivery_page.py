@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.webhook_delivery import WebhookDelivery
@@ -23,23 +21,20 @@ class WebhookDeliveryPage:
         {'items': [{'attempts': 1, 'created_at': '2026-01-31T12:00:00+00:00', 'event_id':
             'msg_5b0e1c9f0d6a4f7c9a2e3b4d5f6a7b8c', 'event_type': 'item.created', 'id': 1, 'last_attempt_at':
             '2026-01-31T12:00:00+00:00', 'last_error': 'string', 'latency_ms': 1, 'next_attempt_at':
-            '2026-01-31T12:00:00+00:00', 'response_status': 1, 'status': 'pending', 'subscription_id': 1}], 'next_cursor':
-            'string', 'page': 1, 'per_page': 20, 'total': 1}
+            '2026-01-31T12:00:00+00:00', 'response_status': 1, 'status': 'pending', 'subscription_id': 1}], 'page': 1,
+            'per_page': 20, 'total': 1}
 
     Attributes:
         items (list[WebhookDelivery]):
         page (int):  Example: 1.
         per_page (int):  Example: 20.
         total (int): Items matching the filters
-        next_cursor (None | str | Unset): Only when the request had `after`: pass it as `after` to get the next page
-            (keyset pagination, fast at any depth); null on the last page
     """
 
     items: list[WebhookDelivery]
     page: int
     per_page: int
     total: int
-    next_cursor: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,12 +49,6 @@ class WebhookDeliveryPage:
 
         total = self.total
 
-        next_cursor: None | str | Unset
-        if isinstance(self.next_cursor, Unset):
-            next_cursor = UNSET
-        else:
-            next_cursor = self.next_cursor
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -70,8 +59,6 @@ class WebhookDeliveryPage:
                 "total": total,
             }
         )
-        if next_cursor is not UNSET:
-            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
@@ -93,21 +80,11 @@ class WebhookDeliveryPage:
 
         total = d.pop("total")
 
-        def _parse_next_cursor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
-
         webhook_delivery_page = cls(
             items=items,
             page=page,
             per_page=per_page,
             total=total,
-            next_cursor=next_cursor,
         )
 
         webhook_delivery_page.additional_properties = d

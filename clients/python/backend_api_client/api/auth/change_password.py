@@ -58,6 +58,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_413
 
+    if response.status_code == 414:
+        response_414 = ErrorResponse.from_dict(response.json())
+
+        return response_414
+
     if response.status_code == 415:
         response_415 = ErrorResponse.from_dict(response.json())
 
@@ -67,6 +72,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
+
+    if response.status_code == 431:
+        response_431 = ErrorResponse.from_dict(response.json())
+
+        return response_431
 
     if response.status_code == 500:
         response_500 = ErrorResponse.from_dict(response.json())
@@ -102,7 +112,8 @@ def sync_detailed(
 ) -> Response[AuthToken | ErrorResponse]:
     """Change the password
 
-     Every token issued before the change stops working; the response holds a fresh one.
+     Every token issued before the change stops working, personal access tokens included;
+    the response holds a fresh one.
 
     Args:
         x_request_id (str | Unset):
@@ -137,7 +148,8 @@ def sync(
 ) -> AuthToken | ErrorResponse | None:
     """Change the password
 
-     Every token issued before the change stops working; the response holds a fresh one.
+     Every token issued before the change stops working, personal access tokens included;
+    the response holds a fresh one.
 
     Args:
         x_request_id (str | Unset):
@@ -167,7 +179,8 @@ async def asyncio_detailed(
 ) -> Response[AuthToken | ErrorResponse]:
     """Change the password
 
-     Every token issued before the change stops working; the response holds a fresh one.
+     Every token issued before the change stops working, personal access tokens included;
+    the response holds a fresh one.
 
     Args:
         x_request_id (str | Unset):
@@ -200,7 +213,8 @@ async def asyncio(
 ) -> AuthToken | ErrorResponse | None:
     """Change the password
 
-     Every token issued before the change stops working; the response holds a fresh one.
+     Every token issued before the change stops working, personal access tokens included;
+    the response holds a fresh one.
 
     Args:
         x_request_id (str | Unset):
