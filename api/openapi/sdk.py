@@ -107,7 +107,9 @@ REQUEST_ID_DESCRIPTION = (
     "ASCII letters, digits and `._:@-`, otherwise replaced by a generated id."
 )
 UNEXPECTED = {"$ref": "#/components/responses/UnexpectedError"}
-# What the HTTP server itself refuses before the API sees the request, on any operation.
+# What the HTTP server itself refuses before the API sees the request, on any operation: plain
+# JSON errors without the API's headers (request id, rate limits, CORS), marked so.
+FROM_HTTP_SERVER = "x-from-http-server"
 SERVER_REFUSALS = {
     "414": (
         "UriTooLong",
@@ -463,6 +465,7 @@ def _complete_operations(doc: Json) -> None:
         responses[name] = {
             "description": description,
             "content": {"application/json": {"schema": _ref("schemas", "ErrorResponse")}},
+            FROM_HTTP_SERVER: True,
         }
     doc["components"].setdefault("headers", {})[CORS] = CORS_HEADER
     responses["UnexpectedError"]["headers"].update(_headers_on_every_response(doc))
@@ -476,7 +479,7 @@ def _complete_operations(doc: Json) -> None:
         op["responses"].setdefault("default", UNEXPECTED)
         op.setdefault("security", [])
         for response in [*op["responses"].values(), *responses.values()]:
-            if "$ref" not in response:
+            if "$ref" not in response and not response.get(FROM_HTTP_SERVER):
                 headers = response.setdefault("headers", {})
                 headers["Access-Control-Allow-Origin"] = _ref("headers", CORS)
 

@@ -2510,7 +2510,6 @@ export interface components {
         /** @description A request header over 8190 bytes, refused by the HTTP server (no request id) */
         HeaderFieldsTooLarge: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -2550,7 +2549,6 @@ export interface components {
         /** @description Request line over 8190 bytes, refused by the HTTP server (no request id) */
         UriTooLong: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
