@@ -50,6 +50,8 @@ class Item(Model):
         Index("ix_items_updated", "updated_at", "id"),
         Index("ix_items_user_updated", "user_id", "updated_at", "id"),
         Index("ix_items_user_name", "user_id", "name", "id"),
+        # SQLite: never hand a hard-deleted item's id to a new one (migration 0014).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

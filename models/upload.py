@@ -15,6 +15,8 @@ class Upload(Model):
     """
 
     __tablename__ = "uploads"
+    # SQLite: never hand a deleted upload's id to a new one (migration 0014).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
