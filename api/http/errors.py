@@ -3,7 +3,8 @@
 Every exception ends up in `error_response`: our own `ApiError`, a service's refusal
 (`api/services/errors.py`, mapped by `STATUS_OF`), Flask-RESTX validation aborts
 (which carry their details in `exc.data`), Werkzeug's HTTP errors (404, 405, 413, 415, ...),
-database integrity errors, a database that cannot be reached (503 with `Retry-After`) and
+database integrity errors, a row deleted while a request changed it (404), a deadlock (503
+with `Retry-After`: retry), a database that cannot be reached (503 with `Retry-After`) and
 anything unexpected (logged, answered with a bare 500).
 """
 
@@ -12,8 +13,9 @@ from typing import Any
 
 from flask import Flask, current_app, g, jsonify, request
 from flask.wrappers import Response
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from api.services import errors as domain
@@ -27,6 +29,9 @@ _DROPPED_HEADERS = {"content-type", "content-length"}
 # The database is down, restarting, saturated (no pooled connection in time) or cancelled a
 # statement that ran too long: the request may succeed later, so 503 rather than 500.
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
+# PostgreSQL's deadlock and serialization failures: the transaction was rolled back, the
+# database is fine; the client retries (SQLSTATE class 40).
+CONFLICT_STATES = frozenset({"40P01", "40001"})
 UNAVAILABLE_RETRY_AFTER = 5
 
 
@@ -111,6 +116,14 @@ def error_response(exc: BaseException) -> Response:
         db.session.rollback()
         return json_error(409, "Conflict with existing data")
     _rollback()
+    if isinstance(exc, StaleDataError):  # the row went away between reading and writing it
+        return json_error(404, "Not found: it was deleted while this request changed it")
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in CONFLICT_STATES:
+        return json_error(
+            503,
+            "A concurrent change conflicted with this request; nothing was changed, retry",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
     if isinstance(exc, UNAVAILABLE_ERRORS):
         current_app.logger.warning("Database unavailable: %s", _first_line(str(exc)))
         return unavailable("database")

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response
+from flask import Response, g
 from flask_restx import Resource, fields
 
 from api.core.scopes import SCOPES
@@ -115,6 +115,7 @@ class MyTokens(Resource):
             scopes=body["scopes"],
             expires_at=_expiry(body),
             within=token_scopes(),
+            version=g.token_claims["ver"],  # an interactive login: always a JWT
         )
         return issued.to_dict(), 201
 

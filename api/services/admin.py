@@ -75,9 +75,10 @@ def toggle_item(item: Item, *, actor: Principal) -> Item:
 
 def bulk_delete(ids: list[int], *, actor: Principal) -> dict[str, Any]:
     wanted = list(dict.fromkeys(ids))  # de-duplicate, keep the caller's order
-    found = set(db.session.scalars(select(Item.id).where(Item.id.in_(wanted))))
+    # The rows this statement deleted: of two concurrent bulk deletes each reports its own.
+    deleted = delete(Item).where(Item.id.in_(wanted)).returning(Item.id)
+    found = set(db.session.scalars(deleted.execution_options(synchronize_session=False)))
     if found:
-        db.session.execute(delete(Item).where(Item.id.in_(found)))
         audit.record(
             actor=actor,
             action="item.bulk_delete",
@@ -134,14 +135,15 @@ def update_user(
     if execute_dml(statement).rowcount != 1:
         db.session.rollback()
         raise Conflict(LAST_ADMIN)
+    details: dict[str, Any] = dict(changes)
     if is_active is False:
-        tokens.revoke_all_for_user(user.id)  # personal access tokens too
+        details["revoked_personal_access_tokens"] = tokens.revoke_all_for_user(user.id)
         # The guarded UPDATE above is a Core statement, which the outbox's ORM hook cannot see:
         # record `user.deactivated` here, in the same transaction.
         db.session.refresh(user)
         outbox.record_user_deactivated(db.session.connection(), user)
     audit.record(
-        actor=actor, action="user.update", target_type="user", target_id=user.id, **changes
+        actor=actor, action="user.update", target_type="user", target_id=user.id, **details
     )
     db.session.commit()
     db.session.refresh(user)

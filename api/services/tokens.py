@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, bindparam, select, update
 
 from api.core.scopes import ScopeError, grant
 from api.services import audit
-from api.services.errors import Invalid, NotFound
+from api.services.errors import Invalid, NotAuthenticated, NotFound
 from api.services.pagination import Page, paginate
 from models import PersonalAccessToken, Principal, User, db, utcnow
 from models.base import execute_dml
@@ -51,10 +51,12 @@ def issue(
     scopes: list[str],
     expires_at: datetime,
     within: frozenset[str],
+    version: int,
 ) -> IssuedPat:
     """Create a token for `user`; the secret is returned here and never again. `within`: the
     scopes of the token asking, which a new token never exceeds (a login narrowed to `account`
-    cannot mint an `admin:write` token)."""
+    cannot mint an `admin:write` token); `version`: the asking login's token version, which
+    must still be the user's when the token is stored."""
     problems: dict[str, str] = {}
     name = name.strip()
     if not name:
@@ -87,6 +89,7 @@ def issue(
     )
     db.session.add(token)
     db.session.flush()
+    _still_signed_in(user.id, version)
     audit.record(
         actor=user,
         action="token.create",
@@ -145,6 +148,21 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
         name=token.name,
     )
     db.session.commit()
+
+
+def _still_signed_in(user_id: int, version: int) -> None:
+    """Checked after the insert, so it cannot interleave with a deactivation or password change
+    (which revoke every token of the user): on SQLite the insert holds the write lock, on
+    PostgreSQL `FOR SHARE` waits for a change of the user in flight, or holds the next one back
+    until this token is stored (and then revoked with the others)."""
+    current = db.session.execute(
+        select(User.is_active, User.token_version)
+        .where(User.id == user_id)
+        .with_for_update(read=True)
+    ).one_or_none()
+    if current is None or not current.is_active or current.token_version != version:
+        db.session.rollback()
+        raise NotAuthenticated("Token is no longer valid")
 
 
 def revoke_all_for_user(user_id: int) -> int:
