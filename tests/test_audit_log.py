@@ -88,8 +88,59 @@ class TestAuditLog:
         assert oldest["target_type"] == "user" and oldest["target_id"] == str(user.id)
         assert oldest["details"] == {"is_admin": True}
         assert oldest["request_id"] == "audit-user"
-        assert newest["details"] == {"is_active": False}
+        assert newest["details"] == {"is_active": False, "revoked_personal_access_tokens": 0}
         assert newest["request_id"] == toggled.headers["X-Request-ID"]
+
+    def test_revoked_personal_access_tokens_are_recorded(
+        self, client: FlaskClient, admin: Account, user: Account, other_user: Account
+    ) -> None:
+        """A password change and a deactivation say how many tokens they revoked."""
+        for account in (user, other_user):
+            body = {"name": "ci", "scopes": ["items:read"], "expires_in_days": 1}
+            assert (
+                client.post("/api/me/tokens", json=body, headers=account.headers).status_code == 201
+            )
+        change = {"current_password": user.password, "new_password": "a fresh passphrase 42"}
+        assert (
+            client.post("/api/auth/change-password", json=change, headers=user.headers).status_code
+            == 200
+        )
+        toggled = client.post(f"/api/admin/users/{other_user.id}/toggle", headers=admin.headers)
+        assert toggled.status_code == 200
+        [changed] = self.audit(client, admin, "?action=password.change").get_json()["items"]
+        assert changed["actor_id"] == user.id and changed["target_id"] == str(user.id)
+        assert changed["details"] == {"revoked_personal_access_tokens": 1}
+        [deactivated] = self.audit(client, admin, "?action=user.update").get_json()["items"]
+        assert deactivated["details"] == {"is_active": False, "revoked_personal_access_tokens": 1}
+        assert "a fresh passphrase" not in self.audit(client, admin).get_data(as_text=True)
+
+    def test_an_admins_edit_of_someone_elses_item_is_recorded(
+        self, client: FlaskClient, admin: Account, user: Account, make_item: MakeItem
+    ) -> None:
+        theirs = make_item(user)
+        url = f"/api/items/{theirs['id']}"
+        assert client.patch(url, json={"name": "own edit"}, headers=user.headers).status_code == 200
+        mine = client.post("/api/items", json={"name": "admin's"}, headers=admin.headers)
+        mine_url = f"/api/items/{mine.get_json()['id']}"
+        assert client.patch(mine_url, json={"name": "x"}, headers=admin.headers).status_code == 200
+        assert self.audit(client, admin).get_json()["total"] == 0  # owners' own edits
+        assert (
+            client.patch(
+                url, json={"name": "moderated", "description": ""}, headers=admin.headers
+            ).status_code
+            == 200
+        )
+        assert (
+            client.patch(url, json={"name": "moderated"}, headers=admin.headers).status_code == 200
+        )
+        assert client.delete(url, headers=admin.headers).status_code == 204
+        deleted, updated = self.audit(client, admin).get_json()["items"]  # the no-op is not
+        assert updated["action"] == "item.update" and updated["actor_id"] == admin.id
+        assert updated["target_id"] == str(theirs["id"])
+        assert updated["details"] == {"name": "moderated"} | (
+            {"description": ""} if theirs.get("description") else {}
+        )
+        assert deleted["action"] == "item.delete" and deleted["target_id"] == str(theirs["id"])
 
     def test_refused_change_is_not_recorded(self, client: FlaskClient, admin: Account) -> None:
         response = client.patch(

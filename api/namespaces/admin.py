@@ -34,12 +34,15 @@ from models.base import MAX_ID
 
 AUDIT_ACTIONS = (
     "item.toggle",
+    "item.update",
+    "item.delete",
     "item.bulk_delete",
     "user.update",
     "upload.delete",
     "token.create",
     "token.revoke",
     "password.reset",
+    "password.change",
     *WEBHOOK_AUDIT_ACTIONS,
 )
 

@@ -148,7 +148,10 @@ class ItemDetail(Resource):
         item = _editable(item_id)
         body = ns.payload
         item = item_service.update_item(
-            item, name=body["name"], description=body.get("description", "")
+            item,
+            actor=current_user(),
+            name=body["name"],
+            description=body.get("description", ""),
         )
         return item
 
@@ -166,7 +169,7 @@ class ItemDetail(Resource):
         item = _editable(item_id)
         body = ns.payload
         item = item_service.update_item(
-            item, name=body.get("name"), description=body.get("description")
+            item, actor=current_user(), name=body.get("name"), description=body.get("description")
         )
         return item
 
@@ -181,7 +184,7 @@ class ItemDetail(Resource):
         The item becomes inactive: gone from the public list, still visible to its owner and
         administrators. Owner or admin only.
         """
-        item_service.soft_delete(_editable(item_id))
+        item_service.soft_delete(_editable(item_id), actor=current_user())
         return Response(status=204)
 
 

@@ -24,6 +24,7 @@ from api.core.security import (
     hash_password,
     verify_password,
 )
+from api.services import audit
 from api.services import tokens as token_service
 from api.services.errors import (
     Conflict,
@@ -368,7 +369,14 @@ def change_password(*, user_id: int, current_password: str, new_password: str, r
         raise Invalid({"new_password": reason})
     user.password_hash = hash_password(new_password, rounds=rounds)
     user.invalidate_tokens()  # every access and refresh JWT issued so far
-    token_service.revoke_all_for_user(user.id)  # and every personal access token
+    revoked = token_service.revoke_all_for_user(user.id)  # and every personal access token
+    audit.record(
+        actor=user,
+        action="password.change",
+        target_type="user",
+        target_id=user.id,
+        revoked_personal_access_tokens=revoked,
+    )
     db.session.commit()
     return user
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, tuple_
 
 from api.core.direct_reads import DirectRead
-from api.services import item_search
+from api.services import audit, item_search
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.pagination import Page, escape_like
 from api.webhooks import outbox
@@ -311,16 +311,27 @@ def create_item(*, owner: Principal, name: str, description: str | None = None) 
     return item
 
 
-def update_item(item: Item, *, name: str | None = None, description: str | None = None) -> Item:
+def update_item(
+    item: Item, *, actor: Principal, name: str | None = None, description: str | None = None
+) -> Item:
     # Only these two fields are writable: no mass assignment of owner, state or timestamps.
-    if name is not None:
-        item.name = name
-    if description is not None:
-        item.description = description
+    changes = {
+        field: value
+        for field, value in (("name", name), ("description", description))
+        if value is not None and value != getattr(item, field)
+    }
+    for field, value in changes.items():
+        setattr(item, field, value)
+    if changes and item.user_id != actor.id:  # an administrator moderating: audited
+        audit.record(
+            actor=actor, action="item.update", target_type="item", target_id=item.id, **changes
+        )
     db.session.commit()
     return item
 
 
-def soft_delete(item: Item) -> None:
+def soft_delete(item: Item, *, actor: Principal) -> None:
     item.is_active = False
+    if item.user_id != actor.id:  # an administrator moderating: audited
+        audit.record(actor=actor, action="item.delete", target_type="item", target_id=item.id)
     db.session.commit()

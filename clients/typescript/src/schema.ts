@@ -19,7 +19,7 @@ export interface paths {
          * @description Every administrative change (item toggle, bulk delete, user change) with its actor,
          *     target, time and request id.
          *
-         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
+         *     Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled filter never silently changes the result.
          */
         get: operations["adminListAudit"];
         put?: never;
@@ -46,7 +46,7 @@ export interface paths {
          *     parameters as `listItems`, plus `is_active` to show only active or only inactive items.
          *     Pages carry an `ETag` (`If-None-Match` gives a 304).
          *
-         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
+         *     Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled filter never silently changes the result.
          */
         get: operations["adminListItems"];
         put?: never;
@@ -216,7 +216,7 @@ export interface paths {
          * List all users
          * @description Paginated; filter by `q` (username or email contains) and sort with `sort`.
          *
-         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
+         *     Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled filter never silently changes the result.
          */
         get: operations["adminListUsers"];
         put?: never;
@@ -553,7 +553,7 @@ export interface paths {
          *
          *     **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then, oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few seconds before it (a write in flight may commit a moment late); an item appears again each time it changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
          *
-         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
+         *     Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled filter never silently changes the result.
          */
         get: operations["listItems"];
         put?: never;
@@ -632,7 +632,7 @@ export interface paths {
          *
          *     **Change feed**: `sort=updated_at&updated_since=<time>&after=` walks every item changed since then, oldest change first, by cursor. Keep the last page's newest `updated_at` and poll again from a few seconds before it (a write in flight may commit a moment late); an item appears again each time it changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
          *
-         *     Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently widens the result.
+         *     Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled filter never silently changes the result.
          */
         get: operations["listMyItems"];
         put?: never;
@@ -1042,7 +1042,7 @@ export interface components {
          * @description Audit action.
          * @enum {string}
          */
-        AuditAction: "item.toggle" | "item.bulk_delete" | "user.update" | "upload.delete" | "token.create" | "token.revoke" | "password.reset" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.ping" | "webhook.redeliver";
+        AuditAction: "item.toggle" | "item.update" | "item.delete" | "item.bulk_delete" | "user.update" | "upload.delete" | "token.create" | "token.revoke" | "password.reset" | "password.change" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "webhook.ping" | "webhook.redeliver";
         /**
          * @description What the action changed (free-form, depends on the action).
          * @example {}

@@ -3,7 +3,10 @@ from enum import StrEnum
 
 class AuditAction(StrEnum):
     ITEM_BULK_DELETE = "item.bulk_delete"
+    ITEM_DELETE = "item.delete"
     ITEM_TOGGLE = "item.toggle"
+    ITEM_UPDATE = "item.update"
+    PASSWORD_CHANGE = "password.change"
     PASSWORD_RESET = "password.reset"
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"

@@ -135,8 +135,8 @@ def sync_detailed(
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -185,8 +185,8 @@ def sync(
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -230,8 +230,8 @@ async def asyncio_detailed(
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -278,8 +278,8 @@ async def asyncio(
      Every administrative change (item toggle, bulk delete, user change) with its actor,
     target, time and request id.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.

@@ -156,8 +156,8 @@ def sync_detailed(
     parameters as `listItems`, plus `is_active` to show only active or only inactive items.
     Pages carry an `ETag` (`If-None-Match` gives a 304).
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -219,8 +219,8 @@ def sync(
     parameters as `listItems`, plus `is_active` to show only active or only inactive items.
     Pages carry an `ETag` (`If-None-Match` gives a 304).
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -277,8 +277,8 @@ async def asyncio_detailed(
     parameters as `listItems`, plus `is_active` to show only active or only inactive items.
     Pages carry an `ETag` (`If-None-Match` gives a 304).
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -338,8 +338,8 @@ async def asyncio(
     parameters as `listItems`, plus `is_active` to show only active or only inactive items.
     Pages carry an `ETag` (`If-None-Match` gives a 304).
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.

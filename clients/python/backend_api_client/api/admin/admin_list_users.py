@@ -134,8 +134,8 @@ def sync_detailed(
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -183,8 +183,8 @@ def sync(
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -227,8 +227,8 @@ async def asyncio_detailed(
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -274,8 +274,8 @@ async def asyncio(
 
      Paginated; filter by `q` (username or email contains) and sort with `sort`.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.

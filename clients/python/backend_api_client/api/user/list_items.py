@@ -154,8 +154,8 @@ def sync_detailed(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -221,8 +221,8 @@ def sync(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -283,8 +283,8 @@ async def asyncio_detailed(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -348,8 +348,8 @@ async def asyncio(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.

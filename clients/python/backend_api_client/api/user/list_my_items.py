@@ -157,8 +157,8 @@ def sync_detailed(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -222,8 +222,8 @@ def sync(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -282,8 +282,8 @@ async def asyncio_detailed(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
@@ -345,8 +345,8 @@ async def asyncio(
     seconds before it (a write in flight may commit a moment late); an item appears again each time it
     changes. Hard deletes (`adminBulkDeleteItems`) are not in the feed.
 
-    Unknown query parameters are refused (400, named in `errors`), so a misspelt filter never silently
-    widens the result.
+    Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt or doubled
+    filter never silently changes the result.
 
     Args:
         page (int | Unset):  Default: 1.
