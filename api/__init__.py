@@ -21,7 +21,7 @@ from api.core.security import configure_hashing
 from api.core.sqlite_writes import WriteQueue
 from api.http import jsonio, observability, page_cache, ratelimit
 from api.http.errors import register_error_handlers
-from api.http.headers import EXPOSED_HEADERS, cors_origins, security_headers
+from api.http.headers import EXPOSED_HEADERS, cors_origins, security_headers, vary_on_origin
 from api.http.requests import ApiRequest, IdConverter, NoSessions, limit_json_body
 from api.namespaces import create_api_blueprint
 from api.openapi.ui import docs_blueprint
@@ -66,12 +66,17 @@ def bind_extensions(app: Flask) -> None:
     configure_hashing(max_wait=app.config["BCRYPT_MAX_WAIT"])
     ratelimit.init_app(app)
     page_cache.init_app(app)
+    origins = cors_origins(app.config["CORS_ORIGINS"])
     cors.init_app(
         app,
-        resources={r"/api/*": {"origins": cors_origins(app.config["CORS_ORIGINS"])}},
+        resources={r"/api/*": {"origins": origins}},
         expose_headers=EXPOSED_HEADERS,
         always_send=False,  # only requests with an `Origin` need CORS headers
+        # Any origin: `*` itself, never the request's `Origin` echoed back (whatever it holds).
+        send_wildcard=origins == "*",
     )
+    if origins != "*":
+        app.after_request(vary_on_origin)
 
 
 def _api_index() -> Response:

@@ -152,6 +152,25 @@ class TestConditionalRequests:
         assert star.status_code == 200
         assert star.get_json()["name"] == "v3"
 
+    def test_a_weak_tag_never_matches_if_match_and_an_empty_one_is_malformed(
+        self, client: FlaskClient, user: Account, make_item: MakeItem
+    ) -> None:
+        item = make_item(user)
+        url = f"/api/items/{item['id']}"
+        etag = client.get(url).headers["ETag"]
+        weak = client.patch(
+            url, json={"name": "v2"}, headers={**user.headers, "If-Match": f"W/{etag}"}
+        )
+        assert weak.status_code == 412  # RFC 9110 §13.1.1: strong comparison
+        for empty in ("", "  "):
+            malformed = client.patch(
+                url, json={"name": "v2"}, headers={**user.headers, "If-Match": empty}
+            )
+            assert_error(malformed, 400, "If-Match")
+        assert client.get(url).get_json()["name"] == item["name"]
+        # If-None-Match compares weakly: the weak form of the current tag is a 304.
+        assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+
     def test_two_clients_racing_second_gets_412(
         self, app: Flask, user: Account, admin: Account, make_item: MakeItem
     ) -> None:

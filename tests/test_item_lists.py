@@ -197,6 +197,14 @@ def test_integers_are_plain_ascii_digits(client, as_owner, path, name, value):
     assert_error(response, 400, name)
 
 
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("query", ["sort=name&sort=-name", "per_page=2&per_page=5", "q=a&q=b"])
+def test_every_item_list_refuses_a_repeated_parameter(client, as_owner, path, query):
+    name = query.split("=", 1)[0]
+    errors = assert_error(client.get(f"{path}?{query}", headers=as_owner(path)), 400, name)
+    assert errors["errors"][name] == "is repeated"
+
+
 def test_path_ids_are_plain_ascii_digits(client, user, make_item):
     item = make_item(user)
     assert client.get(f"/api/items/{item['id']}").status_code == 200
@@ -222,7 +230,7 @@ def test_spec_declares_the_same_list_parameters(client):
         operation = spec["paths"][path]["get"]
         assert "304" in operation["responses"]
         assert "ETag" in operation["responses"]["200"]["headers"]
-        assert "Unknown query parameters are refused" in operation["description"]
+        assert "Unknown or repeated query parameters are refused" in operation["description"]
 
 
 # --- ETags on list pages ------------------------------------------------------------------------

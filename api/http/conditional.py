@@ -54,8 +54,13 @@ def etag_of(representation: dict[str, Any]) -> str:
     return f'"{hashlib.sha256(canonical).hexdigest()[:32]}"'
 
 
-def _tags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+def _tags(header: str, *, weak: bool = True) -> set[str]:
+    """The entity tags listed; `weak`: W/ tags too, as their strong form (If-None-Match's
+    weak comparison), else only the strong ones (If-Match's)."""
+    tags = {tag.strip() for tag in header.split(",") if tag.strip()}
+    if weak:
+        return {tag.removeprefix("W/") for tag in tags}
+    return {tag for tag in tags if not tag.startswith("W/")}
 
 
 def not_modified(etag: str) -> Response | None:
@@ -73,7 +78,7 @@ def require_match(etag: str) -> None:
     answering 412 would claim a change that never happened.
     """
     header = request.headers.get("If-Match")
-    if header is None or not header.strip():  # an empty list asks for nothing
+    if header is None:
         return
     if len(header) > 1024 or not _IF_MATCH.fullmatch(header.strip(" \t")):
         raise ApiError(
@@ -81,5 +86,6 @@ def require_match(etag: str) -> None:
             "Malformed If-Match header",
             errors={"If-Match": 'must be "*" or ETags in double quotes, e.g. "3f2a9c0e..."'},
         )
-    if header.strip() != "*" and etag not in _tags(header):
+    # Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+    if header.strip() != "*" and etag not in _tags(header, weak=False):
         raise ApiError(412, "The item has changed since you read it; fetch it and retry")

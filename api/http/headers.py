@@ -59,3 +59,12 @@ def security_headers(response: Response) -> Response:
     if not is_docs and "content-security-policy" not in present:
         headers.add("Content-Security-Policy", API_CSP)
     return response
+
+
+def vary_on_origin(response: Response) -> Response:
+    """With a list of allowed origins the CORS headers depend on `Origin`, whether it is allowed
+    or not: every answer says so, so a shared cache never hands one origin's CORS headers (or
+    none) to another. (Flask-CORS adds it only where it allowed the origin.)"""
+    if "origin" not in (value.lower() for value in response.vary):
+        response.vary.add("Origin")
+    return response

@@ -24,6 +24,7 @@ from flask_restx.utils import unpack
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from api.http import jsonio
 from api.http.auth import current_user
 from api.http.errors import ApiError
 from api.http.operations import ERROR_DESCRIPTIONS, document
@@ -174,11 +175,12 @@ def _pack_stored(data: Any, headers: Any) -> str:
     return json.dumps({"headers": kept, "body": data})
 
 
-def _unpack_stored(text: str) -> tuple[str, dict[str, str]]:
+def _unpack_stored(text: str) -> tuple[bytes, dict[str, str]]:
+    """The body serialised as the first response was (`jsonio.output_json`): the same bytes."""
     stored = json.loads(text)
     if isinstance(stored, dict) and set(stored) == _ENVELOPE_KEYS:
-        return json.dumps(stored["body"]), stored["headers"]
-    return text, {}
+        return jsonio.encode(stored["body"]), stored["headers"]
+    return jsonio.encode(stored), {}
 
 
 def _release(user_id: int, key: str) -> None:

@@ -81,9 +81,14 @@ def limit_streamed_body(request: Request, limit: int) -> None:
     request.max_content_length = limit
 
 
+def encode(data: Any) -> bytes:
+    """A response body as the API writes it."""
+    return orjson.dumps(data, option=OPTIONS)
+
+
 def output_json(data: Any, code: int, headers: dict[str, str] | None = None) -> Response:
     """Flask-RESTX's representation for `application/json`."""
-    response = make_response(orjson.dumps(data, option=OPTIONS), code)
+    response = make_response(encode(data), code)
     response.mimetype = "application/json"
     response.headers.extend(headers or {})
     return response

@@ -177,8 +177,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE = MAX_ID // MAX_PER_PAGE  # the offset (page - 1) * per_page fits in INTEGER
 ITEM_SORTS = ("-created_at", "created_at", "name", "-name", "-updated_at", "updated_at")
 UNKNOWN_PARAMETERS = (
-    "Unknown query parameters are refused (400, named in `errors`), so a misspelt filter "
-    "never silently widens the result."
+    "Unknown or repeated query parameters are refused (400, named in `errors`), so a misspelt "
+    "or doubled filter never silently changes the result."
 )
 
 
@@ -191,6 +191,9 @@ class StrictQueryParser(reqparse.RequestParser):
         if unknown:  # names are echoed shortened: they are arbitrary client input
             errors = {name[:64]: "unknown parameter" for name in unknown[:10]}
             abort(400, "Invalid query parameters", errors=errors)
+        # Each takes one value: `?action=a&action=b` would otherwise quietly mean `action=a`.
+        if repeated := [name for name in known if len(request.args.getlist(name)) > 1]:
+            abort(400, "Invalid query parameters", errors=dict.fromkeys(repeated, "is repeated"))
         return super().parse_args(req)
 
 
