@@ -130,7 +130,7 @@ def acting_user(admin_scope: str) -> Principal:
 
 def optional_acting_user(admin_scope: str) -> Principal | None:
     """`acting_user` for operations open to anonymous callers."""
-    return acting_user(admin_scope) if g.get("current_user") is not None else None
+    return acting_user(admin_scope) if optional_user() is not None else None
 
 
 def _insufficient_scope(scopes: list[str], message: str) -> ApiError:
