@@ -26,6 +26,8 @@ class Upload(Model):
     content_type: Mapped[str] = mapped_column(String(127))
     # Hex SHA-256 of the content; null for uploads stored before it was recorded.
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # Direct uploads: the staging object this one was copied from (api/services/direct_uploads).
+    source_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,8 +1,10 @@
 """Direct-to-store uploads (optional part of issue 14): a presigned POST to the object store,
 then `completeDirectUpload`, which checks size, content and quota. Against moto's S3 server."""
 
+import base64
 import hashlib
 import io
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from tests.factories import PNG_BYTES
-from tests.helpers import Account, assert_error, fetch_link, register
+from tests.helpers import Account, assert_error, fetch_link, race, register
 from tests.objectstore import S3Server
 
 pytestmark = pytest.mark.slow
@@ -84,6 +86,60 @@ def test_direct_upload_end_to_end(
     again = complete(client, user, ticket["token"])
     assert again.status_code == 200
     assert again.get_json()["id"] == upload["id"]
+    # The store keeps one object: the upload's own copy, not the staging object it came from.
+    assert s3_server.keys(bucket) == {upload["download_path"].rsplit("/", 1)[1]}
+
+
+def test_a_store_post_sent_again_after_complete_changes_nothing(
+    client: FlaskClient, user: Account, s3_server: S3Server, bucket: str
+) -> None:
+    ticket = start(client, user, "photo.png", len(PNG_BYTES)).get_json()
+    assert post_to_store(ticket, PNG_BYTES) in (200, 201, 204)
+    upload = complete(client, user, ticket["token"]).get_json()
+    html = b"<!doctype html><script>alert(1)</script>".ljust(len(PNG_BYTES), b" ")
+    post_to_store(ticket, html)  # the policy still lives: the store may take it
+
+    fresh = client.get(f"/api/upload/{upload['id']}", headers=user.headers).get_json()
+    assert (fresh["size"], fresh["sha256"]) == (len(PNG_BYTES), upload["sha256"])
+    assert fetch_link(client, fresh["url"])[:2] == (200, PNG_BYTES)
+    downloaded = client.get(upload["download_path"], headers=user.headers, buffered=True)
+    assert downloaded.data == PNG_BYTES
+
+
+def test_the_store_takes_no_more_than_the_declared_size(
+    client: FlaskClient, user: Account, s3_server: S3Server, bucket: str
+) -> None:
+    ticket = start(client, user, "notes.txt", 10).get_json()
+    conditions = ticket["fields"]["policy"]
+    policy = json.loads(base64.b64decode(conditions))
+    assert ["content-length-range", 0, 10] in policy["conditions"]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_completes_give_one_upload(
+    app_factory: Callable[..., Flask],
+    s3_server: S3Server,
+    bucket: str,
+    shared_database_url: str,
+    round_: int,
+) -> None:
+    app = app_factory(
+        SQLALCHEMY_DATABASE_URI=shared_database_url,
+        RATELIMIT_ENABLED=False,
+        **s3_server.config(bucket),
+    )
+    account = register(app.test_client())
+    ticket = start(app.test_client(), account, "photo.png", len(PNG_BYTES)).get_json()
+    post_to_store(ticket, PNG_BYTES)
+
+    def finish() -> tuple[int, Any]:
+        response = complete(app.test_client(), account, ticket["token"])
+        return response.status_code, response.get_json()
+
+    answers = race(*[finish] * 6)
+    assert sorted(status for status, _ in answers) == [200] * 5 + [201], answers
+    assert len({body["id"] for _, body in answers}) == 1
+    assert s3_server.keys(bucket) == {answers[0][1]["download_path"].rsplit("/", 1)[1]}
 
 
 def test_content_not_matching_the_extension_is_refused_and_deleted(

@@ -73,7 +73,7 @@ def test_migration_0014_keeps_rows_indexes_and_triggers(tmp_path: Path) -> None:
             connection.exec_driver_sql("DELETE FROM items WHERE id = 3")
             before_objects = connection.exec_driver_sql(objects).all()
             before_rows = connection.exec_driver_sql("SELECT * FROM items ORDER BY id").all()
-        upgrade(directory=MIGRATIONS)
+        upgrade(directory=MIGRATIONS, revision="0014")
         with db.engine.begin() as connection:
             assert connection.exec_driver_sql(objects).all() == before_objects
             assert (

@@ -13,7 +13,7 @@ from sqlalchemy import delete, event
 from sqlalchemy.orm import Session
 
 from models import Item, db
-from tests.helpers import Account, bearer, login, race, register
+from tests.helpers import Account, bearer, login, race, register, uploaded
 
 ROUNDS = 10
 
@@ -125,3 +125,25 @@ def test_a_token_minted_during_a_deactivation_dies_with_the_others(shared_app, r
     )
     for token in filter(None, minted):
         assert client.get("/api/me/items", headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_deletes_of_one_upload_delete_and_audit_it_once(shared_app, round_):
+    owner = register(shared_app.test_client())
+    upload_id = uploaded(shared_app.test_client(), owner)["id"]
+
+    def delete_it() -> int:
+        response = shared_app.test_client().delete(
+            f"/api/upload/{upload_id}", headers=owner.headers
+        )
+        assert response.status_code in (204, 404, 503), response.get_json()
+        return response.status_code
+
+    statuses = race(*[delete_it] * 4)
+    assert statuses.count(204) == 1, statuses
+    admin = admin_of(shared_app)
+    audit = shared_app.test_client().get(
+        "/api/admin/audit?action=upload.delete&per_page=100", headers=admin.headers
+    )
+    entries = [e for e in audit.get_json()["items"] if e["target_id"] == str(upload_id)]
+    assert len(entries) == 1, entries

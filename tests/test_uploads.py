@@ -294,6 +294,12 @@ class TestContentMatchesExtension:
             (b"\x00\x01\x02binary", "notes.txt"),
             (b"\xff\xfe\xfa not utf-8", "table.csv"),
             (b"not json at all", "data.json"),
+            # A file that fits in the checked header is checked to its last byte.
+            (b"caf\xe9", "menu.txt"),
+            (b"", "empty.json"),
+            (b"  \n", "blank.json"),
+            (b'{"unclosed": ', "cut.json"),
+            (b"[" * 5000, "deep.json"),
         ],
     )
     def test_mismatch_is_415_and_nothing_is_stored(
@@ -310,6 +316,15 @@ class TestContentMatchesExtension:
 
     def test_jpeg_and_jpg_are_one_format(self, client: FlaskClient, user: Account) -> None:
         assert uploaded(client, user, SAMPLES["jpg"][0], "a.jpeg")["content_type"] == "image/jpeg"
+
+    @pytest.mark.parametrize(
+        ("content", "filename"),
+        [(b'{"a": [1, 2]}', "small.json"), (b"caf\xc3\xa9", "menu.txt"), (b"", "empty.txt")],
+    )
+    def test_whole_small_text_files_that_are_what_they_say_are_taken(
+        self, client: FlaskClient, user: Account, content: bytes, filename: str
+    ) -> None:
+        assert uploaded(client, user, content, filename)["size"] == len(content)
 
 
 class TestUploadSizeLimit:
@@ -481,6 +496,18 @@ class TestSignedLinks:
         as_admin = client.get(f"/api/upload/{body['id']}", headers=admin.headers)
         assert as_admin.status_code == 200
         assert fetch_link(client, as_admin.get_json()["url"])[:2] == (200, b"private")
+
+    def test_an_upload_stored_before_hashes_has_no_sha256_field(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        body = uploaded(client, user, b"old", "old.txt")
+        with app.app_context():  # as migration 0008 left the rows it found
+            db.session.get(Upload, body["id"]).sha256 = None
+            db.session.commit()
+        fresh = client.get(f"/api/upload/{body['id']}", headers=user.headers).get_json()
+        listed = client.get("/api/me/uploads", headers=user.headers).get_json()["items"]
+        assert "sha256" not in fresh and "sha256" not in listed[0]  # absent, never null
+        assert fresh["size"] == 3
 
     @pytest.mark.parametrize("upload_id", [0, 999999, 2**31])
     def test_get_absent_upload_is_404(

@@ -52,17 +52,35 @@ def serializer(model: Model) -> Serializer:
     return compiled
 
 
+def _omitted_when_null(field: fields.Raw) -> bool:
+    """An optional field the spec does not declare nullable: absent rather than `null`."""
+    if field.required or field.default is not None:
+        return False
+    return not (isinstance(field, fields.Nested) and field.allow_null) and not field.schema().get(
+        "x-nullable"
+    )
+
+
 def _compile(model: Model) -> Serializer:
     plan = [
-        (name, _getter(field.attribute or name), _converter(field), field.default)
+        (
+            name,
+            _getter(field.attribute or name),
+            _converter(field),
+            field.default,
+            _omitted_when_null(field),
+        )
         for name, field in model.items()
     ]
 
     def serialize(obj: Any) -> dict[str, Any]:
         out = {}
-        for name, get, convert, default in plan:
+        for name, get, convert, default, omitted in plan:
             value = get(obj)
-            out[name] = convert(value) if value is not None else default
+            if value is not None:
+                out[name] = convert(value)
+            elif not omitted:
+                out[name] = default
         return out
 
     return serialize

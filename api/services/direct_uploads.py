@@ -2,14 +2,17 @@
 object store with a presigned POST, then asks the API to finalize.
 
 1. `start(...)` checks the name, the declared size and the quota, and returns a presigned POST
-   whose policy limits the size (`content-length-range`) and fixes the `Content-Type`, plus an
-   opaque token that names the object, bound to the caller.
-2. `finalize(...)` verifies the token, then checks what actually arrived: size, content (magic
-   bytes of the first 8 KiB), quota; it records the SHA-256 by streaming the object once
-   through (bounded memory). Anything refused is deleted from the store.
+   for a staging key (`incoming/...`) whose policy limits the size to the declared one
+   (`content-length-range`) and fixes the `Content-Type`, plus an opaque token that names the
+   staging object, bound to the caller.
+2. `finalize(...)` verifies the token, copies the staging object to a key of its own and checks
+   that copy: size, content (magic bytes of the first 8 KiB), quota; it records the SHA-256 by
+   streaming the copy once through (bounded memory). Anything refused is deleted.
 
-An object uploaded but never finalized has no row: `purge-uploads` removes it after the grace
-period, like any other orphan.
+The copy is what makes the checks hold: a presigned POST can be sent again for as long as its
+policy lives, so the staging object may change after it was checked; the copy no client can
+write. A staging object left behind (never finalized, or sent again later) has no row:
+`purge-uploads` removes it after the grace period, like any other orphan.
 """
 
 import base64
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from api.core.config import UploadSettings
 from api.services import uploads
@@ -33,7 +37,8 @@ from models import Principal, Upload, db
 if TYPE_CHECKING:  # imported only with the S3 backend (it loads boto3)
     from api.storage.s3 import S3Storage
 
-PURPOSE = b"direct-upload-token:v1"
+PURPOSE = b"direct-upload-token:v2"  # v1 tokens named the served object itself
+STAGING = "incoming/"
 
 
 def _s3() -> "S3Storage":
@@ -76,10 +81,10 @@ def start(
     if size > limit:
         raise uploads.too_large(settings)
     uploads.check_quota(owner.id, settings, adding=size)
-    key = f"{uuid.uuid4().hex}.{extension}"
+    key = f"{STAGING}{uuid.uuid4().hex}.{extension}"
     content_type = content_type_for(extension)
     ttl = settings.url_expires
-    post = backend.presigned_post(key, content_type=content_type, max_bytes=limit, expires_in=ttl)
+    post = backend.presigned_post(key, content_type=content_type, max_bytes=size, expires_in=ttl)
     expires = int(time.time()) + ttl
     claims = {
         "user_id": owner.id,
@@ -99,23 +104,65 @@ def finalize(*, owner: Principal, token: str, settings: UploadSettings) -> tuple
     """The upload (and True if this call created it; a repeated finalize returns it again)."""
     backend = _s3()
     claims = _claims(token, user_id=owner.id, secret=settings.secret)
-    key = claims["key"]
-    existing = db.session.scalar(select(Upload).where(Upload.stored_name == key))
-    if existing is not None and existing.deleted_at is None:
+    staging = claims["key"]
+    if (existing := _finalized(staging)) is not None:
         return existing, False
     try:
-        size = backend.size(key)
+        key = _copied(backend, staging, settings)
     except ObjectMissing:
+        # Never sent, or a concurrent finalize of this token has just recorded and removed it.
+        if (existing := _finalized(staging)) is not None:
+            return existing, False
         raise Conflict("Nothing has been uploaded with this token yet") from None
+    try:
+        upload = _recorded(key, claims, owner=owner, settings=settings)
+    except BaseException:
+        uploads.forget_object(key)
+        raise
+    if upload is None:  # a concurrent finalize of this token recorded its own copy first
+        uploads.forget_object(key)
+        if (existing := _finalized(staging)) is None:
+            raise Conflict("Nothing has been uploaded with this token yet")
+        return existing, False
+    uploads.forget_object(staging)
+    return upload, True
+
+
+def _finalized(staging: str) -> Upload | None:
+    """The upload an earlier finalize made of this staging object (409 if since deleted)."""
+    upload = db.session.scalar(select(Upload).where(Upload.source_key == staging))
+    if upload is not None and upload.deleted_at is not None:
+        raise Conflict("This upload was finalized, then deleted; start a new upload")
+    return upload
+
+
+def _copied(backend: "S3Storage", staging: str, settings: UploadSettings) -> str:
+    """A copy of the staging object under a new key no presigned POST names."""
+    extension = staging.rsplit(".", 1)[1]
+    try:
+        if backend.size(staging) > settings.max_bytes:
+            uploads.forget_object(staging)
+            raise uploads.too_large(settings)
+        key = f"{uuid.uuid4().hex}.{extension}"
+        backend.copy(staging, key, content_type=content_type_for(extension))
     except StorageUnavailable:
         raise uploads.storage_unavailable() from None
-    if size > settings.max_bytes:
-        uploads.forget_object(key)
-        raise uploads.too_large(settings)
+    return key
+
+
+def _recorded(
+    key: str, claims: dict[str, Any], *, owner: Principal, settings: UploadSettings
+) -> Upload | None:
+    """The copy under `key` checked, then its row committed; None if another finalize of the
+    same staging object committed first. Refused content is removed, staging object too."""
+    staging = claims["key"]
+    size, digest, header = _read(storage(), key)
     extension = key.rsplit(".", 1)[1]
-    digest, header = _digest(backend, key)
-    if reason := mismatch(extension, header):
-        uploads.forget_object(key)
+    if size > settings.max_bytes:
+        uploads.forget_object(staging)
+        raise uploads.too_large(settings)
+    if reason := mismatch(extension, header, whole=size <= len(header)):
+        uploads.forget_object(staging)
         raise UnsupportedType(
             "The file's content does not match its extension", errors={"file": reason}
         )
@@ -123,29 +170,36 @@ def finalize(*, owner: Principal, token: str, settings: UploadSettings) -> tuple
         user_id=owner.id,
         original_name=claims["filename"],
         stored_name=key,
+        source_key=staging,
         size=size,
         sha256=digest,
         content_type=content_type_for(extension),
     )
     try:
         uploads.insert_within_quota(upload, settings)
+    except IntegrityError:  # the unique `source_key`
+        db.session.rollback()
+        return None
     except ServiceError:
         db.session.rollback()
-        uploads.forget_object(key)
+        uploads.forget_object(staging)
         raise
-    return upload, True
+    return upload
 
 
-def _digest(backend: Storage, key: str) -> tuple[str, bytes]:
+def _read(backend: Storage, key: str) -> tuple[int, str, bytes]:
+    """The object's size, hex SHA-256 and first `HEADER_BYTES`, streamed once through."""
     sha256 = hashlib.sha256()
     header = b""
+    size = 0
     try:
         for chunk in backend.open(key):
             if len(header) < HEADER_BYTES:
                 header += chunk[: HEADER_BYTES - len(header)]
             sha256.update(chunk)
+            size += len(chunk)
     except ObjectMissing:
         raise Conflict("Nothing has been uploaded with this token yet") from None
     except StorageUnavailable:
         raise uploads.storage_unavailable() from None
-    return sha256.hexdigest(), header
+    return size, sha256.hexdigest(), header

@@ -6,6 +6,7 @@ a `.png` that is really HTML, or a `.txt` that is a web page, is refused.
 """
 
 import codecs
+import json
 import mimetypes
 import re
 
@@ -25,11 +26,12 @@ def content_type_for(extension: str) -> str:
     return mimetypes.guess_type(f"x.{extension}")[0] or "application/octet-stream"
 
 
-def mismatch(extension: str, header: bytes) -> str | None:
-    """Why `header` (the file's first bytes) is not a `.extension` file, or None if it is."""
+def mismatch(extension: str, header: bytes, *, whole: bool = False) -> str | None:
+    """Why `header` (the file's first bytes) is not a `.extension` file, or None if it is.
+    `whole`: the header is the entire file, so text is checked to its end (a `.json` parsed)."""
     extension = extension.lower()
     if extension in TEXT_TYPES:
-        return _text_mismatch(extension, header)
+        return _text_mismatch(extension, header, whole)
     if extension == "zip":
         return None if header.startswith(ZIP_MAGIC) else "the content is not a zip archive"
     expected = SAME_FORMAT.get(extension, extension)
@@ -43,18 +45,29 @@ def mismatch(extension: str, header: bytes) -> str | None:
     return None
 
 
-def _text_mismatch(extension: str, header: bytes) -> str | None:
+def _text_mismatch(extension: str, header: bytes, whole: bool) -> str | None:
     if b"\x00" in header:
         return "the content is binary, not text"
     if filetype.guess(header) is not None:
         return f"the content is a {filetype.guess(header).extension.upper()} file, not text"
     text = header.removeprefix(codecs.BOM_UTF8)
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(text, final=False)
+        decoded = codecs.getincrementaldecoder("utf-8")().decode(text, final=whole)
     except UnicodeDecodeError:
         return "the content is not UTF-8 text"
     if MARKUP.match(text):
         return "the content is HTML or XML markup, not plain text"
-    if extension == "json" and text.strip() and not JSON_START.match(text):
+    if extension == "json" and not _json_like(text, decoded if whole else None):
         return "the content is not JSON"
     return None
+
+
+def _json_like(start: bytes, whole: str | None) -> bool:
+    """A whole file must parse; of a longer one, only its start can be judged."""
+    if whole is None:
+        return not start.strip() or bool(JSON_START.match(start))
+    try:
+        json.loads(whole)
+    except (ValueError, RecursionError):  # deep nesting: not a document we take either
+        return False
+    return True

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, select, text, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -36,6 +36,7 @@ from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.services.pagination import Page, paginate
 from api.storage import ObjectMissing, StorageUnavailable, signing, storage
 from models import Principal, Upload, db, utcnow
+from models.base import execute_dml
 
 RETRY_AFTER_SECONDS = 5
 MB = 1024 * 1024
@@ -116,7 +117,8 @@ def save_upload(*, owner: Principal, file: object, settings: UploadSettings) -> 
         raise too_large(settings)
     header = file.stream.read(HEADER_BYTES)
     file.stream.seek(0)
-    if reason := mismatch(extension, header):
+    whole = declared is not None and declared <= len(header)
+    if reason := mismatch(extension, header, whole=whole):
         raise UnsupportedType(
             "The file's content does not match its extension", errors={"file": reason}
         )
@@ -232,7 +234,12 @@ def list_uploads(*, page: int, per_page: int, owner_id: int | None = None) -> Pa
 
 
 def delete_upload(upload: Upload, *, actor: Principal) -> None:
-    upload.deleted_at = utcnow()
+    # Claimed in one conditional UPDATE: of two concurrent deletes, one removes (and audits)
+    # the upload and the other finds it gone (404).
+    claim = update(Upload).where(Upload.id == upload.id, Upload.deleted_at.is_(None))
+    if execute_dml(claim.values(deleted_at=utcnow())).rowcount != 1:
+        db.session.rollback()
+        raise NotFound("No such upload")
     db.session.commit()  # from here on no user can reach it
     try:
         storage().delete(upload.stored_name)

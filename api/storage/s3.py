@@ -136,6 +136,17 @@ class S3Storage(Storage):
         with _unavailable_on_failure():
             return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
 
+    def copy(self, source: str, key: str, *, content_type: str) -> None:
+        """A server-side copy of `source` to `key` (multipart past 8 MiB, as `save`)."""
+        with _unavailable_on_failure():
+            self.client.copy(
+                {"Bucket": self.bucket, "Key": source},
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type, "MetadataDirective": "REPLACE"},
+                Config=TRANSFER,
+            )
+
     def presigned_post(
         self, key: str, *, content_type: str, max_bytes: int, expires_in: int
     ) -> dict[str, Any]:
