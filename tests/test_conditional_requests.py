@@ -84,6 +84,8 @@ class TestConditionalRequests:
             f"/api/items/{item['id']}", headers={"If-None-Match": f'"other", W/{etag}'}
         )
         assert weak.status_code == 304
+        head = client.head(f"/api/items/{item['id']}", headers={"If-None-Match": etag})
+        assert (head.status_code, head.headers["ETag"]) == (304, etag)
 
     def test_if_none_match_stale_gives_200(
         self, client: FlaskClient, user: Account, make_item: MakeItem

@@ -60,6 +60,11 @@ def test_unknown_routes_are_json_404_for_every_method(client, method):
         ("GET", "/api/auth/logout", {"POST"}),
         ("DELETE", "/api/items", {"GET", "POST"}),
         ("GET", "/api/admin/items/bulk-delete", {"POST"}),
+        # An id beyond what an id column holds, with a method the path does not take.
+        ("POST", "/api/items/99999999999", {"GET", "PATCH"}),
+        ("PUT", "/api/webhooks/99999999999", {"GET", "PATCH", "DELETE"}),
+        ("GET", "/api/webhooks/2147483648/ping", {"POST"}),
+        ("DELETE", "/api/webhooks/1/deliveries/99999999999/redeliver", {"POST"}),
     ],
 )
 def test_wrong_method_is_json_405_with_allow(raw_client, method, path, allowed):

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import random_name, random_user
 from tests.helpers import Account, assert_error
-from tests.live import running_server
+from tests.live import new_account, running_server
 
 MAX_JSON_BYTES = 1024 * 1024
 DEPTH_LIMIT = 32  # MAX_JSON_DEPTH's default
@@ -214,6 +214,46 @@ def test_chunked_json_over_the_limit_is_a_413_on_gunicorn(tmp_path: Any) -> None
         # A body far beyond the limit, streamed: the answer is still the JSON 413.
         status, _, body = send_chunked(server.url, "/api/auth/login", [b"[" * 65536] * 64)
         assert status == 413, body
+
+
+def send_raw(url: str, request: bytes, *, cut: bool = False) -> tuple[int, Any, Any]:
+    """Send bytes as they are (`cut`: then close our side, a client gone mid-body)."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(request)
+        if cut:
+            sock.shutdown(socket.SHUT_WR)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.getheader("Content-Type"), json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_a_broken_chunked_body_is_a_400_on_gunicorn(tmp_path: Any) -> None:
+    head = (
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {type}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    json_head, form_head = "application/json", "multipart/form-data; boundary=b"
+    broken = [
+        ("POST", "/api/items", json_head, b"zz\r\n", False),  # not a chunk size
+        ("POST", "/api/auth/login", json_head, b'5\r\n{"nam', True),  # cut short
+        ("POST", "/api/auth/token", json_head, b"5\r\n{}{}{}{}\r\n", False),  # no terminator
+        ("POST", "/api/upload", form_head, b"zz\r\n", False),
+        ("GET", "/api/items", json_head, b"5\r\nabc", True),
+    ]
+    with running_server(tmp_path / "server", workers=1, threads=2) as server:
+        token = new_account(server)["token"]
+        for method, path, content_type, body, cut in broken:
+            request = head.format(method=method, path=path, type=content_type).encode()
+            if path in ("/api/items", "/api/upload"):
+                request = request.replace(
+                    b"\r\n\r\n", f"\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+                )
+            status, content_type, answer = send_raw(server.url, request + body, cut=cut)
+            assert (status, content_type) == (400, "application/json"), (path, status, answer)
+            assert "malformed or was cut short" in answer["error"], (path, answer)
+        assert "Unhandled error" not in server.log()
 
 
 # --- NUL characters -----------------------------------------------------------------------------

@@ -132,6 +132,8 @@ def test_a_personal_access_token_cannot_create_tokens_or_change_the_password(cli
         ({"expires_at": "2020-01-01T00:00:00Z", "expires_in_days": None}, "expires_at"),
         ({"expires_at": "2999-01-01T00:00:00Z", "expires_in_days": None}, "expires_at"),
         ({"expires_at": "tomorrow", "expires_in_days": None}, "expires_at"),
+        ({"expires_at": "0001-01-01T00:00:00+14:00", "expires_in_days": None}, "expires_at"),
+        ({"expires_at": "9999-12-31T23:59:59-14:00", "expires_in_days": None}, "expires_at"),
         ({"expires_at": "2999-01-01T00:00:00Z"}, "expires_at"),
         ({"name": "   "}, "name"),
         ({"name": ""}, "name"),

@@ -104,10 +104,14 @@ def test_after_says_it_cannot_be_combined_with_page(op_id: str) -> None:
     assert "Cannot be combined with `page`" in params["after"]["description"]
 
 
-def test_after_with_page_is_refused(client: FlaskClient, user: Account) -> None:
-    response = client.get("/api/me/items?after=&page=2", headers=user.headers)
+@pytest.mark.parametrize("path", ["/api/me/items", "/api/items", "/api/admin/items"])
+@pytest.mark.parametrize("page", ["1", "2"])
+def test_after_with_page_is_refused(
+    client: FlaskClient, admin: Account, path: str, page: str
+) -> None:
+    response = client.get(f"{path}?after=&page={page}", headers=admin.headers)
     assert response.status_code == 400
-    assert "after" in response.get_json()["errors"]
+    assert response.get_json()["errors"]["after"] == "cannot be combined with page"
 
 
 @pytest.mark.parametrize(

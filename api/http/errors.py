@@ -13,10 +13,11 @@ from typing import Any
 
 from flask import Flask, current_app, g, jsonify, request
 from flask.wrappers import Response
+from gunicorn.http.errors import NoMoreData, ParseException
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from api.services import errors as domain
 from models import db
@@ -32,6 +33,9 @@ UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
 # PostgreSQL's deadlock and serialization failures: the transaction was rolled back, the
 # database is fine; the client retries (SQLSTATE class 40).
 CONFLICT_STATES = frozenset({"40P01", "40001"})
+# What gunicorn's body reader raises on a broken chunked body (as `make run` serves the app).
+BROKEN_BODY = (ParseException, NoMoreData)
+BROKEN_BODY_MESSAGE = "The request body is malformed or was cut short"
 UNAVAILABLE_RETRY_AFTER = 5
 
 
@@ -115,6 +119,11 @@ def error_response(exc: BaseException) -> Response:
     if isinstance(exc, IntegrityError):
         db.session.rollback()
         return json_error(409, "Conflict with existing data")
+    if isinstance(exc, BROKEN_BODY):
+        # gunicorn reading a chunked body that is malformed or cut short: the client's fault
+        # (gunicorn then closes the connection when it fails to drain the rest).
+        _rollback()
+        return json_error(400, BROKEN_BODY_MESSAGE)
     _rollback()
     if isinstance(exc, StaleDataError):  # the row went away between reading and writing it
         return json_error(404, "Not found: it was deleted while this request changed it")
@@ -157,6 +166,8 @@ def _http_error(exc: HTTPException) -> Response:
         message = "Validation failed"
     elif status == 413:
         message = _too_large_message()
+    elif isinstance(exc, ClientDisconnected):  # Werkzeug's word for a body that ended early
+        message = BROKEN_BODY_MESSAGE
     elif status in _STATUS_MESSAGES and not message:
         message = _STATUS_MESSAGES[status]
     message = message or exc.description or HTTPStatus(status).phrase
@@ -168,7 +179,11 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _too_large_message() -> str:
     if request.endpoint == "api.upload":
-        return f"File too large (limit {current_app.config['MAX_UPLOAD_MB']} MB)"
+        limit = current_app.config["MAX_UPLOAD_MB"]
+        length = request.content_length
+        if length is not None and length <= limit * 1024 * 1024:  # Werkzeug's part count
+            return f"Too many parts in the form (limit {request.max_form_parts}); send one file"
+        return f"File too large (limit {limit} MB)"
     return f"Request body too large (limit {current_app.config['MAX_JSON_BYTES']} bytes)"
 
 

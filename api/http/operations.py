@@ -235,7 +235,7 @@ def returns(
             output = _marshal(data, schema_model)
             if etag:
                 tag = etag_of(output)
-                if request.method == "GET" and (unchanged := not_modified(tag)):
+                if request.method in ("GET", "HEAD") and (unchanged := not_modified(tag)):
                     return unchanged
                 response_headers = {**(response_headers or {}), "ETag": tag}
             return output, status, response_headers

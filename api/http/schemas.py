@@ -194,6 +194,8 @@ class StrictQueryParser(reqparse.RequestParser):
         # Each takes one value: `?action=a&action=b` would otherwise quietly mean `action=a`.
         if repeated := [name for name in known if len(request.args.getlist(name)) > 1]:
             abort(400, "Invalid query parameters", errors=dict.fromkeys(repeated, "is repeated"))
+        if "after" in request.args and "page" in request.args:  # even `page=1`: one or other
+            abort(400, "Invalid query parameters", errors={"after": "cannot be combined with page"})
         return super().parse_args(req)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, has_request_context, request
 from flask_restx import Api, Resource
 from flask_restx.mask import MaskError, ParseError
+from werkzeug.exceptions import HTTPException
 
 from api.core.scopes import OAUTH2_SCHEME, SCOPES
 from api.http.errors import error_response
@@ -97,6 +98,15 @@ class JsonApi(Api):
 
     def handle_error(self, e: Exception) -> Response:
         return error_response(e)
+
+    def _should_use_fr_error_handler(self) -> bool:
+        # For a 405, Flask-RESTX matches the URL again with an allowed method; an id out of
+        # range then matches nothing and its NotFound escaped every handler (a bare 500 for
+        # `POST /api/items/99999999999`). Under /api, every error is this API's.
+        try:
+            return bool(super()._should_use_fr_error_handler())  # type: ignore[misc]
+        except HTTPException:
+            return True
 
     @property
     def __schema__(self) -> dict[str, Any]:

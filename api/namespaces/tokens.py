@@ -90,9 +90,9 @@ def _expiry(body: dict[str, Any]) -> datetime:
         return datetime.now(UTC) + timedelta(days=days)
     try:
         parsed = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 at +14:00 is before year 1 UTC
         raise validation_error({"expires_at": "is not an ISO 8601 date-time"}) from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @me_ns.route("/me/tokens")
