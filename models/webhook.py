@@ -12,7 +12,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Model, UTCDateTime, isoformat, utcnow
@@ -27,6 +27,9 @@ class WebhookSubscription(Model):
     events: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(String(500), default="", server_default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Other users' events (and admin-only ones) too: set at creation by a token with the admin
+    # scopes, and heard only while the owner is still an administrator.
+    hears_everyone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     secret_encrypted: Mapped[str] = mapped_column(Text)
     # After a rotation the old secret signs too (a second signature) until this time, so the
     # receiver can switch secrets without rejecting deliveries in between.

@@ -275,6 +275,21 @@ def test_redeliver_refuses_a_pending_delivery_and_unknown_ids(
     assert client.post(missing, headers=user.headers).status_code == 404
 
 
+def test_a_redelivery_waits_for_the_previous_one(
+    app: Flask, client: FlaskClient, user: Account, receiver: Receiver
+) -> None:
+    hook = subscribe(client, user, receiver.url, ["item.created"])
+    client.post("/api/items", json={"name": "x"}, headers=user.headers)
+    deliver(app, until=lambda: len(receiver.requests) == 1)
+    [log] = deliveries(client, user, hook["id"])
+    url = f"/api/webhooks/{hook['id']}/deliveries/{log['id']}/redeliver"
+    assert client.post(url, headers=user.headers).status_code == 202
+    again = client.post(url, headers=user.headers)
+    assert again.status_code == 409 and "already pending" in again.get_json()["error"]
+    deliver(app, until=lambda: len(receiver.requests) == 2)
+    assert client.post(url, headers=user.headers).status_code == 202
+
+
 def test_a_run_of_failures_disables_the_subscription_and_its_owner_sees_why(
     app_factory: Callable[..., Flask],
 ) -> None:
@@ -448,6 +463,7 @@ REFUSED_ALWAYS = [
     "https://partner.example.com/hooks",
     "http://metadata.google.internal/",
     "not a url",
+    "http://127.0.0.1:0/",  # port 0 is no port (it used to mean 80)
 ]
 REFUSED_UNLESS_PRIVATE = [
     "http://127.0.0.1/",
@@ -458,6 +474,7 @@ REFUSED_UNLESS_PRIVATE = [
     "http://172.16.0.1/",
     "http://100.64.0.1/",
     "http://[fc00::1]/",
+    "http://[fec0::1]/",  # IPv6 site-local: deprecated, still routed inside networks
     "http://[::ffff:127.0.0.1]/",
     "http://2130706433/",  # 127.0.0.1 as one number
     "http://0x7f.1/",
@@ -716,3 +733,60 @@ def test_an_admin_token_without_admin_scopes_acts_on_its_own_subscriptions_only(
     # The admin's full login still sees and manages every subscription.
     assert client.get(f"/api/webhooks/{theirs['id']}", headers=admin.headers).status_code == 200
     assert client.get("/api/webhooks", headers=admin.headers).get_json()["total"] == 1
+
+
+def narrowed_admin_headers(client: FlaskClient, admin: Account, scope: str) -> dict[str, str]:
+    form = {
+        "grant_type": "password",
+        "username": admin.username,
+        "password": admin.password,
+        "scope": scope,
+    }
+    token = client.post("/api/auth/token", data=form).get_json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_subscription_made_without_the_admin_scopes_hears_only_its_owner(
+    app: Flask,
+    client: FlaskClient,
+    admin: Account,
+    user: Account,
+    make_item: Callable[..., dict[str, Any]],
+) -> None:
+    headers = narrowed_admin_headers(client, admin, "account items:write")
+    with running_receiver() as narrowed, running_receiver() as full:
+        body = {"url": narrowed.url, "events": ["item.created"]}
+        hook = client.post("/api/webhooks", json=body, headers=headers).get_json()
+        subscribe(client, admin, full.url, ["item.created"])
+        theirs = make_item(user)
+        own = client.post("/api/items", json={"name": "mine"}, headers=headers).get_json()
+        deliver(app, until=lambda: len(full.requests) == 2)
+        deliver(app, until=lambda: len(narrowed.requests) == 1)
+        time.sleep(0.1)
+        assert [r.json["data"]["id"] for r in narrowed.requests] == [own["id"]]
+        assert sorted(r.json["data"]["id"] for r in full.requests) == [theirs["id"], own["id"]]
+        # Nor can the narrowed token widen it to the admin-only events afterwards.
+        widen = {"events": ["item.created", "user.deactivated"]}
+        response = client.patch(f"/api/webhooks/{hook['id']}", json=widen, headers=headers)
+        assert response.status_code == 403 and "user.deactivated" in response.get_json()["error"]
+        response = client.patch(f"/api/webhooks/{hook['id']}", json=widen, headers=admin.headers)
+        assert response.status_code == 403 and "admin scopes" in response.get_json()["error"]
+
+
+def test_loopback_by_name_and_ipv6_is_allowed_with_private_targets(
+    client: FlaskClient, user: Account
+) -> None:
+    for url in ("http://localhost:8080/hook", "http://[::1]:8080/hook"):
+        body = {"url": url, "events": ["item.created"]}
+        response = client.post("/api/webhooks", json=body, headers=user.headers)
+        assert response.status_code == 201, (url, response.get_json())
+
+
+def test_a_url_with_other_characters_is_delivered_percent_encoded(
+    app: Flask, client: FlaskClient, user: Account, receiver: Receiver
+) -> None:
+    hook = subscribe(client, user, f"{receiver.url}/ü/☃?q=ß", ["item.created"])
+    client.post("/api/items", json={"name": "x"}, headers=user.headers)
+    deliver(app, until=lambda: len(receiver.requests) == 1)
+    assert receiver.requests[0].path.endswith("/%C3%BC/%E2%98%83?q=%C3%9F")
+    assert deliveries(client, user, hook["id"])[0]["status"] == "delivered"

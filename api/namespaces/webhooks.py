@@ -51,7 +51,9 @@ def _events(required: bool) -> fields.List:
 
 
 URL_FIELD = {
-    "description": "Where events are POSTed: http(s), resolving to a public address",
+    "description": "Where events are POSTed: http(s), resolving to a public address. A name "
+    "that does not resolve, or one reserved for documentation (example.com, .test, .invalid, "
+    "...), like the example's, is a 400: use your receiver's own URL",
     "example": "https://partner.example.com/hooks/backend",
     "max_length": 2048,
 }

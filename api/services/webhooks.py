@@ -30,11 +30,15 @@ def _checked_url(url: str, settings: WebhookSettings) -> str:
     return url.strip()
 
 
-def _checked_events(events: list[str], actor: Principal) -> list[str]:
+def _checked_events(events: list[str], *, admin_events: str | None) -> list[str]:
+    """The events, once each; `admin_events`: why admin-only ones are refused (None: allowed)."""
     wanted = list(dict.fromkeys(events))
-    if not actor.is_admin and (denied := sorted(set(wanted) & ADMIN_ONLY_EVENTS)):
-        raise Forbidden(f"Only administrators may subscribe to {', '.join(denied)}")
+    if admin_events is not None and (denied := sorted(set(wanted) & ADMIN_ONLY_EVENTS)):
+        raise Forbidden(f"{admin_events}: {', '.join(denied)}")
     return wanted
+
+
+NOT_ADMIN = "Only administrators, with a token that has the admin scopes, may subscribe to"
 
 
 def _encrypt(secret: str, settings: WebhookSettings) -> str:
@@ -50,7 +54,7 @@ def create(
     settings: WebhookSettings,
 ) -> tuple[WebhookSubscription, str]:
     """The new subscription and its secret (shown once). At most `WEBHOOKS_MAX_PER_USER` each."""
-    events = _checked_events(events, actor)
+    events = _checked_events(events, admin_events=None if actor.is_admin else NOT_ADMIN)
     url = _checked_url(url, settings)
     # Lock the owner's row (PostgreSQL; SQLite has one writer anyway) so two concurrent
     # creations cannot both pass the per-user limit.
@@ -62,6 +66,7 @@ def create(
         events=events,
         description=description or "",
         secret_encrypted=_encrypt(secret, settings),
+        hears_everyone=actor.is_admin,  # an admin acting with the admin scopes
     )
     db.session.add(subscription)
     db.session.flush()
@@ -76,6 +81,18 @@ def create(
     )  # fmt: skip
     db.session.commit()
     return subscription, secret
+
+
+def _why_no_admin_events(
+    subscription: WebhookSubscription, owner: User | None, actor: Principal
+) -> str | None:
+    """Admin-only events go to a subscription made to hear everyone, of an owner who is still
+    an administrator, changed by a token with the admin scopes; else the reason they do not."""
+    if not (actor.is_admin and owner is not None and owner.is_admin):
+        return NOT_ADMIN
+    if not subscription.hears_everyone:
+        return "This subscription was made without the admin scopes; create one with them for"
+    return None
 
 
 def list_subscriptions(*, actor: Principal, page: int, per_page: int) -> Page[WebhookSubscription]:
@@ -100,8 +117,9 @@ def update(
     if changes.get("url") is not None:
         subscription.url = _checked_url(changes["url"], settings)
     if changes.get("events") is not None:
-        # What the owner may hear, not the editor: an admin cannot widen a user's scope.
-        subscription.events = _checked_events(changes["events"], owner or actor)
+        subscription.events = _checked_events(
+            changes["events"], admin_events=_why_no_admin_events(subscription, owner, actor)
+        )
     if changes.get("description") is not None:
         subscription.description = changes["description"]
     if changes.get("enabled") is not None and changes["enabled"] != subscription.enabled:
@@ -198,6 +216,15 @@ def redeliver(subscription_id: int, delivery_id: int, *, actor: Principal) -> We
         raise Conflict("The subscription is disabled; enable it first")
     if original.status == "pending":
         raise Conflict("This delivery is still pending; it will be retried")
+    # One redelivery at a time, not a flood; checked under the subscription's row lock
+    # (PostgreSQL; SQLite's single writer refuses the second of two racing inserts).
+    db.session.execute(
+        select(WebhookSubscription.id)
+        .where(WebhookSubscription.id == subscription.id)
+        .with_for_update()
+    )
+    if _pending(original.event_id, subscription.id):
+        raise Conflict("A redelivery of this event is already pending")
     queued = WebhookDelivery(
         event_id=original.event_id, subscription_id=subscription.id, created_at=utcnow()
     )
@@ -208,6 +235,16 @@ def redeliver(subscription_id: int, delivery_id: int, *, actor: Principal) -> We
     )  # fmt: skip
     db.session.commit()
     return queued
+
+
+def _pending(event_id: str, subscription_id: int) -> bool:
+    return db.session.scalar(
+        select(func.count()).where(
+            WebhookDelivery.event_id == event_id,
+            WebhookDelivery.subscription_id == subscription_id,
+            WebhookDelivery.status == "pending",
+        )
+    ) != 0
 
 
 def describe(deliveries: Sequence[WebhookDelivery]) -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ guarded user update (`user.deactivated`, `record_user_deactivated`).
 
 Fan-out happens here too, in the same transaction: a subscription hears about a resource when
 it is enabled and its owner is active and either owns the resource or is an administrator
-(`user.deactivated` goes to administrators only). Deliveries are then claimed by the worker.
+whose subscription was made with the admin scopes (`hears_everyone`; `user.deactivated` goes
+to those only). Deliveries are then claimed by the worker.
 """
 
 import uuid
@@ -91,7 +92,7 @@ def record_user_deactivated(connection: Connection, user: User) -> None:
 
 _SUBSCRIBERS = (
     select(WebhookSubscription.id, WebhookSubscription.user_id, WebhookSubscription.events)
-    .add_columns(User.is_admin)
+    .add_columns((WebhookSubscription.hears_everyone & User.is_admin).label("hears_everyone"))
     .join(User, User.id == WebhookSubscription.user_id)
     .where(WebhookSubscription.enabled.is_(True), User.is_active.is_(True))
 )
@@ -107,7 +108,9 @@ def write(connection: Connection, changes: list[Change]) -> None:
             s.id
             for s in subscribers
             if event_type in (s.events or [])
-            and (s.is_admin or (s.user_id == owner_id and event_type not in ADMIN_ONLY_EVENTS))
+            and (
+                s.hears_everyone or (s.user_id == owner_id and event_type not in ADMIN_ONLY_EVENTS)
+            )
         ]
         if not targets:
             continue  # nobody listens: nothing to deliver, nothing to keep

@@ -15,9 +15,10 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 MAX_URL_LENGTH = 2048
+URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # URL syntax kept as it is (letters, digits, -._ always are)
 DNS_TIMEOUT = 3.0
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
@@ -57,9 +58,11 @@ def check_address(address: IPAddress, *, allow_private: bool) -> None:
     ip = _effective(address)
     if ip in METADATA_ADDRESSES or ip.is_link_local:
         raise UnsafeUrl(f"{address} is a link-local or cloud metadata address")
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+    # ::1 sits in IPv6's reserved ::/8: loopback is judged as loopback, not as reserved.
+    if ip.is_multicast or ip.is_unspecified or (ip.is_reserved and not ip.is_loopback):
         raise UnsafeUrl(f"{address} is not a unicast address")
-    if (ip.is_loopback or ip.is_private or not ip.is_global) and not allow_private:
+    site_local = getattr(ip, "is_site_local", False)  # fec0::/10, deprecated yet routable inside
+    if (ip.is_loopback or ip.is_private or site_local or not ip.is_global) and not allow_private:
         raise UnsafeUrl(f"{address} is a loopback or private address")
 
 
@@ -80,8 +83,15 @@ def parse(url: str) -> tuple[str, str, int, str]:
         raise UnsafeUrl("must not contain credentials; verify the signature instead")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise UnsafeUrl("must not contain whitespace or control characters")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
+    if port == 0:
+        raise UnsafeUrl("port must be 1-65535")
+    try:  # an internationalised name as DNS and the Host header spell it
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise UnsafeUrl("must name a valid host") from None
+    # Sent as written, but a request line is ASCII: other characters are percent-encoded.
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=URL_SAFE)
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
 
 
 def _reserved(host: str) -> bool:

@@ -2101,7 +2101,7 @@ export interface components {
              */
             events: components["schemas"]["WebhookEventType"][];
             /**
-             * @description Where events are POSTed: http(s), resolving to a public address
+             * @description Where events are POSTed: http(s), resolving to a public address. A name that does not resolve, or one reserved for documentation (example.com, .test, .invalid, ...), like the example's, is a 400: use your receiver's own URL
              * @example https://partner.example.com/hooks/backend
              */
             url: string;
@@ -2364,7 +2364,7 @@ export interface components {
              */
             events?: components["schemas"]["WebhookEventType"][];
             /**
-             * @description Where events are POSTed: http(s), resolving to a public address
+             * @description Where events are POSTed: http(s), resolving to a public address. A name that does not resolve, or one reserved for documentation (example.com, .test, .invalid, ...), like the example's, is a 400: use your receiver's own URL
              * @example https://partner.example.com/hooks/backend
              */
             url?: string;

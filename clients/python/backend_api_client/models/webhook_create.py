@@ -24,8 +24,9 @@ class WebhookCreate:
         events (list[WebhookEventType]): Event types to receive: `item.created`, `item.updated`, `item.deleted`,
             `item.restored`, `upload.created`, `upload.deleted`, `user.deactivated` (administrators only) Example:
             ['item.created', 'item.updated'].
-        url (str): Where events are POSTed: http(s), resolving to a public address Example:
-            https://partner.example.com/hooks/backend.
+        url (str): Where events are POSTed: http(s), resolving to a public address. A name that does not resolve, or one
+            reserved for documentation (example.com, .test, .invalid, ...), like the example's, is a 400: use your
+            receiver's own URL Example: https://partner.example.com/hooks/backend.
         description (str | Unset):  Example: Sync to our CRM.
     """
 
