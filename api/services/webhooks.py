@@ -238,13 +238,12 @@ def redeliver(subscription_id: int, delivery_id: int, *, actor: Principal) -> We
 
 
 def _pending(event_id: str, subscription_id: int) -> bool:
-    return db.session.scalar(
-        select(func.count()).where(
-            WebhookDelivery.event_id == event_id,
-            WebhookDelivery.subscription_id == subscription_id,
-            WebhookDelivery.status == "pending",
-        )
-    ) != 0
+    pending = select(WebhookDelivery.id).where(
+        WebhookDelivery.event_id == event_id,
+        WebhookDelivery.subscription_id == subscription_id,
+        WebhookDelivery.status == "pending",
+    )
+    return bool(db.session.scalar(select(pending.exists())))
 
 
 def describe(deliveries: Sequence[WebhookDelivery]) -> list[dict[str, Any]]:
