@@ -52,6 +52,19 @@ def test_token_works_as_a_bearer_token_within_its_scopes(client, user, pat):
     )
 
 
+def test_a_login_only_operation_refuses_a_token_without_naming_a_scope(client, user):
+    """A challenge naming `account` to a token that has it would send a client in circles."""
+    pat = create(client, user, scopes=["account"]).get_json()
+    refused = client.post(
+        "/api/me/tokens",
+        json={"name": "n", "scopes": ["account"], "expires_in_days": 1},
+        headers=bearer(pat["token"]),
+    )
+    assert refused.status_code == 403
+    challenge = refused.headers["WWW-Authenticate"]
+    assert "scope=" not in challenge and "interactive login" in challenge
+
+
 def test_only_a_hash_is_stored(app, client, pat):
     with app.app_context():
         row = db.session.get(PersonalAccessToken, pat["id"])
@@ -173,10 +186,17 @@ def test_demoted_admin_tokens_lose_admin_scopes(client, admin, make_user):
     other_admin = login(client, other_admin.username, other_admin.password)
     token = create(client, other_admin, scopes=["admin:read"]).get_json()["token"]
     assert client.get("/api/admin/stats", headers=bearer(token)).status_code == 200
+    plain = create(client, other_admin, scopes=["items:read"]).get_json()["token"]
     client.patch(
         f"/api/admin/users/{other_admin.id}", json={"is_admin": False}, headers=admin.headers
     )
-    assert client.get("/api/admin/stats", headers=bearer(token)).status_code == 403
+    # A token made for admin work is revoked: a later promotion must not revive it.
+    assert client.get("/api/admin/stats", headers=bearer(token)).status_code == 401
+    assert client.get("/api/me/items", headers=bearer(plain)).status_code == 200
+    client.patch(
+        f"/api/admin/users/{other_admin.id}", json={"is_admin": True}, headers=admin.headers
+    )
+    assert client.get("/api/admin/stats", headers=bearer(token)).status_code == 401
 
 
 def test_users_see_and_revoke_only_their_own(client, user, other_user, pat):

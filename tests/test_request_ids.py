@@ -95,8 +95,10 @@ class TestRequestId:
         )
         assert not_modified.status_code == 304
         assert not_modified.headers["X-Request-ID"] == "r304"
+        assert "Content-Type" not in not_modified.headers
         deleted = client.delete(
             f"/api/items/{item['id']}", headers={**user.headers, "X-Request-ID": "r204"}
         )
         assert deleted.status_code == 204
         assert deleted.headers["X-Request-ID"] == "r204"
+        assert "Content-Type" not in deleted.headers and deleted.data == b""  # not text/html

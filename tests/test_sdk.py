@@ -358,7 +358,7 @@ def test_python_readme_example_runs(sdk: ModuleType, live_server: LiveServer) ->
 
 
 TYPESCRIPT_ROUND_TRIP = """
-import { createApiClient } from "./index.js";
+import { createApiClient, retryAfterSeconds } from "./index.js";
 const baseUrl = process.env.API_URL;
 const anonymous = createApiClient({ baseUrl });
 const login = await anonymous.POST("/api/auth/login", {
@@ -372,42 +372,86 @@ const page = await api.GET("/api/me/items", { params: { query: { per_page: 5 } }
 const missing = await api.GET("/api/items/{item_id}", {
   params: { path: { item_id: 2000000000 } },
 });
+const waitFor = (value) =>
+  retryAfterSeconds(new Response(null, { headers: { "Retry-After": value } }));
+const later = new Date(Date.now() + 30_000).toUTCString();
 console.log(JSON.stringify({
   created: [created.response.status, created.data?.name],
   refused: [refused.response.status, Object.keys(refused.error?.errors ?? {})],
   page: [page.response.status, page.data?.total, page.data?.items[0]?.name],
   missing: [missing.response.status, typeof missing.error?.error],
+  retry_after: [waitFor("7"), waitFor(later), waitFor("soon") ?? null],
 }));
 """
 
 
-def test_typescript_client_compiles_strict_and_drives_the_server(
-    live_server: LiveServer,
-) -> None:
+def compile_typescript_client(out: Path) -> tuple[Path, str]:
+    """The shipped client compiled with its own tsconfig (strict) into `out`; tsc and node."""
     tsc = NODE_BIN / "tsc"
     assert tsc.exists(), f"{tsc} missing: run `make npm-tools`"
     node = shutil.which("node")
     assert node, "node is not installed"
-    out = ROOT / "build" / "ts-client"  # inside the repo, so Node finds node_modules/openapi-fetch
     shutil.rmtree(out, ignore_errors=True)
     result = subprocess.run(
         [str(tsc), "-p", str(CLIENTS / "typescript" / "tsconfig.json"), "--outDir", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert result.returncode == 0, f"tsc --strict rejected the client:\n{result.stdout}"
-    (out / "package.json").write_text('{"type": "module"}')
-    (out / "round-trip.js").write_text(TYPESCRIPT_ROUND_TRIP)
-    account = new_account(live_server)
-    env = {**os.environ, "API_URL": live_server.url}
+    return tsc, node
+
+
+def run_as_new_account(server: LiveServer, node: str, script: Path) -> str:
+    """Run `script` with Node as a fresh account (API_URL, API_USERNAME, API_PASSWORD); its
+    standard output."""
+    account = new_account(server)
+    env = {**os.environ, "API_URL": server.url}
     env |= {"API_USERNAME": account["username"], "API_PASSWORD": account["password"]}
     result = subprocess.run(
-        [node, str(out / "round-trip.js")], env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [node, str(script)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout) == {
+    return result.stdout
+
+
+def test_typescript_client_compiles_strict_and_drives_the_server(
+    live_server: LiveServer,
+) -> None:
+    out = ROOT / "build" / "ts-client"  # inside the repo, so Node finds node_modules/openapi-fetch
+    _, node = compile_typescript_client(out)
+    (out / "package.json").write_text('{"type": "module"}')
+    (out / "round-trip.js").write_text(TYPESCRIPT_ROUND_TRIP)
+    answers = json.loads(run_as_new_account(live_server, node, out / "round-trip.js"))
+    seconds, in_half_a_minute, unreadable = answers.pop("retry_after")
+    assert (seconds, unreadable) == (7, None) and 28 <= in_half_a_minute <= 30  # an HTTP date
+    assert answers == {
         "created": [201, "from TypeScript"],
         "refused": [400, ["name"]],
         "page": [200, 1, "from TypeScript"],
         "missing": [404, "string"],
     }
+
+
+def test_typescript_readme_example_compiles_strict_and_runs(live_server: LiveServer) -> None:
+    """The README's complete example, pasted into a strict TypeScript project that depends on
+    the client (`import ... from "backend-api-client"`), compiled and run against the server."""
+    project = ROOT / "build" / "ts-readme"  # inside the repo: Node finds node_modules/openapi-fetch
+    package = project / "node_modules" / "backend-api-client"
+    tsc, node = compile_typescript_client(package / "dist")
+    shutil.copy(CLIENTS / "typescript" / "package.json", package / "package.json")
+    readme = (CLIENTS / "typescript" / "README.md").read_text()
+    code = re.search(r"```ts\n(.*?)```", readme, re.S).group(1)  # type: ignore[union-attr]
+    (project / "example.ts").write_text(code)
+    (project / "package.json").write_text('{"type": "module"}')
+    options = {"target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext"}
+    config = {"compilerOptions": {**options, "strict": True}, "files": ["example.ts"]}
+    (project / "tsconfig.json").write_text(json.dumps(config))
+    result = subprocess.run(
+        [str(tsc), "-p", str(project / "tsconfig.json")], cwd=project, capture_output=True,
+        text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"tsc --strict rejected the README example:\n{result.stdout}"
+    output = run_as_new_account(live_server, node, project / "example.js")
+    assert "items the read-only token sees: 0" in output  # the OAuth2 form grant worked
+    assert "400 { name:" in output
+    assert "hello.txt 5" in output
+    assert "not found: Item not found" in output

@@ -101,17 +101,16 @@ def test_after_says_it_cannot_be_combined_with_page(op_id: str) -> None:
     params = {p["name"]: p for p in operation_by_id(op_id)["parameters"]}
     if "after" not in params:
         pytest.skip(f"{op_id} has no keyset pagination")
-    assert "Cannot be combined with `page`" in params["after"]["description"]
+    assert "Cannot be combined with `page` (400), except `page=1`" in params["after"]["description"]
 
 
 @pytest.mark.parametrize("path", ["/api/me/items", "/api/items", "/api/admin/items"])
-@pytest.mark.parametrize("page", ["1", "2"])
-def test_after_with_page_is_refused(
-    client: FlaskClient, admin: Account, path: str, page: str
-) -> None:
-    response = client.get(f"{path}?after=&page={page}", headers=admin.headers)
+def test_after_with_page_is_refused(client: FlaskClient, admin: Account, path: str) -> None:
+    response = client.get(f"{path}?after=&page=2", headers=admin.headers)
     assert response.status_code == 400
     assert response.get_json()["errors"]["after"] == "cannot be combined with page"
+    # `page=1` is the default, which generated clients send with every call.
+    assert client.get(f"{path}?after=&page=1", headers=admin.headers).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -206,8 +206,11 @@ def test_expired_token_is_401(app, client, user):
         expires_in=3600,
         now=datetime.now(UTC) - timedelta(hours=2),
     )
-    body = assert_error(client.get(ME, headers=bearer(issued.token)), 401)
+    response = client.get(ME, headers=bearer(issued.token))
+    body = assert_error(response, 401)
     assert "expired" in body["error"].lower()
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge == 'Bearer error="invalid_token", error_description="Token has expired"'
 
 
 def test_token_expired_a_minute_ago_is_401(app, client, user):
@@ -398,7 +401,17 @@ def test_public_endpoint_with_valid_token_is_200(client, user):
     ids=["garbage", "basic", "no-token", "junk-parts"],
 )
 def test_invalid_token_on_public_endpoint_is_401(client, header):
-    assert_error(client.get(ITEMS, headers={"Authorization": header}), 401)
+    response = client.get(ITEMS, headers={"Authorization": header})
+    assert_error(response, 401)
+    # RFC 6750 §3.1: a refused credential is named in the challenge (no token at all is not).
+    error = "invalid_token" if header.startswith("Bearer ") else "invalid_request"
+    assert response.headers["WWW-Authenticate"].startswith(f'Bearer error="{error}"')
+
+
+def test_no_token_where_one_is_needed_is_a_plain_challenge(client):
+    response = client.get(ME)
+    assert_error(response, 401)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_forged_token_on_public_endpoint_is_401(client, user):

@@ -28,10 +28,13 @@ R = TypeVar("R")
 BEARER = BEARER_SCHEME
 # Operations only an interactive login (a JWT) may call carry this extension in the spec.
 INTERACTIVE_EXTENSION = "x-interactive-login-required"
-INSUFFICIENT_SCOPE_HEADER = {
+# One description for the 401 and 403 challenges (one header component in the spec).
+CHALLENGE_HEADER = {
     "WWW-Authenticate": {
-        "description": 'On a missing scope: `Bearer error="insufficient_scope", scope="..."` '
-        "(RFC 6750 §3.1) naming the scopes the operation needs",
+        "description": "The challenge (RFC 6750 §3.1): `Bearer` when no token was sent; "
+        '`Bearer error="invalid_token", error_description="..."` when the token sent was '
+        'refused (401); on a missing scope `Bearer error="insufficient_scope", scope="..."` '
+        "naming the scopes the operation needs (403)",
         "type": "string",
     }
 }
@@ -41,13 +44,19 @@ FORBIDDEN = (
 )
 
 
+def _refused(message: str, error: str = "invalid_token") -> ApiError:
+    """A 401 for a credential that was sent: the challenge says what was wrong with it."""
+    challenge = f'Bearer error="{error}", error_description="{message}"'
+    return ApiError(401, message, headers={"WWW-Authenticate": challenge})
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "Authorization header must be 'Bearer <token>'")
+        raise _refused("Authorization header must be 'Bearer <token>'", "invalid_request")
     return token.strip()
 
 
@@ -61,7 +70,7 @@ def authenticate(*, required: bool) -> Principal | None:
     if token_service.looks_like_pat(token):
         found = token_service.user_for_pat(token)
         if found is None:
-            raise ApiError(401, "Personal access token is invalid, expired or revoked")
+            raise _refused("Personal access token is invalid, expired or revoked")
         user, scopes = found
         g.token_kind, g.token_claims, g.token_scopes = "pat", None, scopes
     else:
@@ -81,12 +90,12 @@ def _user_for_jwt(token: str) -> tuple[Principal, dict[str, Any]]:
             audience=config["JWT_AUDIENCE"],
         )
     except jwt.ExpiredSignatureError:
-        raise ApiError(401, "Token has expired") from None
+        raise _refused("Token has expired") from None
     except jwt.InvalidTokenError:
-        raise ApiError(401, "Invalid token") from None
+        raise _refused("Invalid token") from None
     user = auth_service.user_for_claims(claims)
     if user is None:
-        raise ApiError(401, "Token is no longer valid")
+        raise _refused("Token is no longer valid")
     return user, claims
 
 
@@ -141,14 +150,17 @@ def _insufficient_scope(scopes: list[str], message: str) -> ApiError:
 
 
 def _check_scopes(scopes: list[str], *, interactive: bool) -> None:
-    if interactive and g.get("token_kind") != "jwt":
-        raise _insufficient_scope(
-            scopes,
-            "This operation needs an interactive login (a token from `login` or "
-            "`POST /api/auth/token`); personal access tokens cannot call it",
-        )
     if missing := [scope for scope in scopes if scope not in token_scopes()]:
         raise _insufficient_scope(scopes, f"The token lacks the scope {' '.join(missing)}")
+    if interactive and g.get("token_kind") != "jwt":
+        # No `scope` in the challenge: the token has them, and a client that asked for them
+        # again would loop. The description says what would help.
+        message = (
+            "This operation needs an interactive login (a token from `login` or "
+            "`POST /api/auth/token`); personal access tokens cannot call it"
+        )
+        challenge = 'Bearer error="insufficient_scope", error_description="interactive login"'
+        raise ApiError(403, message, headers={"WWW-Authenticate": challenge})
 
 
 def require_token_scopes(scopes: list[str]) -> None:
@@ -162,7 +174,9 @@ def _responses(*codes: int) -> dict[str, Any]:
     docs = {}
     for code in codes:
         if code == 403:
-            docs["403"] = (FORBIDDEN, error_model, {"headers": INSUFFICIENT_SCOPE_HEADER})
+            docs["403"] = (FORBIDDEN, error_model, {"headers": CHALLENGE_HEADER})
+        elif code == 401:
+            docs["401"] = (ERROR_DESCRIPTIONS[401], error_model, {"headers": CHALLENGE_HEADER})
         else:
             docs[str(code)] = (ERROR_DESCRIPTIONS[code], error_model, {})
     return docs

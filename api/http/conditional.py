@@ -18,8 +18,16 @@ PAGE_ETAG_HEADER = {
         "description": "Entity tag of this page: send it as `If-None-Match` to get a 304 while "
         "the page is unchanged",
         "type": "string",
-    }
+    },
+    "Cache-Control": {
+        "description": "`no-cache` (a page the same for everyone) or `private, no-cache` (one "
+        "that depends on the caller): keep it, but revalidate with `If-None-Match`",
+        "type": "string",
+    },
 }
+# A 304 names the entity tag still current (and, for a page, the same Cache-Control).
+NOT_MODIFIED_HEADERS = {"ETag": ETAG_HEADER["ETag"]}
+NOT_MODIFIED_PAGE_HEADERS = PAGE_ETAG_HEADER
 IF_NONE_MATCH = {
     "If-None-Match": {
         "in": "header",

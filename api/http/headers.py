@@ -58,6 +58,8 @@ def security_headers(response: Response) -> Response:
             headers.add(name, value)
     if not is_docs and "content-security-policy" not in present:
         headers.add("Content-Security-Policy", API_CSP)
+    if response.status_code in (204, 304) and "content-type" in present:
+        del headers["Content-Type"]  # no content, so no type (not Flask's default text/html)
     return response
 
 

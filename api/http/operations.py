@@ -18,7 +18,13 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from api.http.conditional import ETAG_HEADER, IF_NONE_MATCH, etag_of, not_modified
+from api.http.conditional import (
+    ETAG_HEADER,
+    IF_NONE_MATCH,
+    NOT_MODIFIED_PAGE_HEADERS,
+    etag_of,
+    not_modified,
+)
 from api.http.errors import validation_error
 from api.http.marshalling import serializer
 from api.http.schemas import error_model
@@ -101,7 +107,9 @@ def conditional_list(ns: Namespace, parser: Any) -> Callable[[F], F]:
     decorator; `returns` (below it) declares the page."""
 
     def decorate(func: F) -> F:
-        func = ns.response(304, NOT_MODIFIED)(errors(400, 414)(func))
+        func = ns.response(304, NOT_MODIFIED, headers=NOT_MODIFIED_PAGE_HEADERS)(
+            errors(400, 414)(func)
+        )
         return ns.doc(params=IF_NONE_MATCH)(ns.expect(parser)(func))
 
     return decorate

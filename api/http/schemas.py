@@ -194,8 +194,6 @@ class StrictQueryParser(reqparse.RequestParser):
         # Each takes one value: `?action=a&action=b` would otherwise quietly mean `action=a`.
         if repeated := [name for name in known if len(request.args.getlist(name)) > 1]:
             abort(400, "Invalid query parameters", errors=dict.fromkeys(repeated, "is repeated"))
-        if "after" in request.args and "page" in request.args:  # even `page=1`: one or other
-            abort(400, "Invalid query parameters", errors={"after": "cannot be combined with page"})
         return super().parse_args(req)
 
 
@@ -296,7 +294,7 @@ def add_cursor(parser: reqparse.RequestParser) -> reqparse.RequestParser:
         location="args",
         help="Keyset pagination: empty for the first page, then the previous page's "
         "`next_cursor` (same `sort`); the response then has `next_cursor`. "
-        "Cannot be combined with `page` (400)",
+        "Cannot be combined with `page` (400), except `page=1`, its default, which SDKs send",
     )
     return parser
 

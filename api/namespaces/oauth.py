@@ -12,6 +12,7 @@ from api.http import settings
 from api.http.errors import json_error
 from api.http.operations import errors, returns
 from api.http.ratelimit import failed_logins, note_failed_login
+from api.http.schemas import BoundedStr
 from api.namespaces.auth import ns
 from api.services import auth as auth_service
 from api.services.errors import NotAuthenticated
@@ -28,23 +29,27 @@ LIMITS = {
     "scope": 1000,
 }
 
+# Documentation only (the form is read by `_form`, which answers in OAuth2's error format).
 token_form = reqparse.RequestParser()
 token_form.add_argument(
-    "grant_type", location="form", required=True, choices=GRANT_TYPES, help="The grant"
-)
-token_form.add_argument(
-    "username", location="form", help="`password` grant: username or email address"
-)
-token_form.add_argument("password", location="form", help="`password` grant: the password")
-token_form.add_argument(
-    "refresh_token", location="form", help="`refresh_token` grant: the refresh token"
-)
-token_form.add_argument(
-    "scope",
+    "grant_type",
+    type=BoundedStr(LIMITS["grant_type"]),
     location="form",
-    help="Space-delimited scopes to narrow the token to (default: every scope of your role; "
-    "a refresh may only narrow further): " + ", ".join(SCOPES),
+    required=True,
+    choices=GRANT_TYPES,
+    help="The grant",
 )
+for _name, _help in (
+    ("username", "`password` grant: username or email address"),
+    ("password", "`password` grant: the password"),
+    ("refresh_token", "`refresh_token` grant: the refresh token"),
+    (
+        "scope",
+        "Space-delimited scopes to narrow the token to (default: every scope of your role; "
+        "a refresh may only narrow further): " + ", ".join(SCOPES),
+    ),
+):
+    token_form.add_argument(_name, type=BoundedStr(LIMITS[_name]), location="form", help=_help)
 
 oauth_token_model = ns.model(
     "OAuthToken",

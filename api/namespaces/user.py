@@ -10,7 +10,14 @@ from api.http.auth import (
     token_optional,
     token_required,
 )
-from api.http.conditional import IF_MATCH, IF_NONE_MATCH, PAGE_ETAG_HEADER, etag_for, require_match
+from api.http.conditional import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED_HEADERS,
+    PAGE_ETAG_HEADER,
+    etag_for,
+    require_match,
+)
 from api.http.idempotency import idempotent
 from api.http.operations import (
     NOT_MODIFIED,
@@ -123,7 +130,7 @@ class ItemDetail(Resource):
     @ns.doc(id="getItem", params=IF_NONE_MATCH)
     @token_optional(scopes=["items:read"])
     @errors(404, e404=GONE)
-    @ns.response(304, NOT_MODIFIED)
+    @ns.response(304, NOT_MODIFIED, headers=NOT_MODIFIED_HEADERS)
     @returns(item_model, description="The item", etag=True)
     def get(self, item_id: int) -> Any:
         """Get one item.

@@ -504,7 +504,57 @@ def _headers_on_every_response(doc: Json) -> Json:
 # --- examples ------------------------------------------------------------------------------
 
 
+REQUEST_ID_EXAMPLE = "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
+# One example per error status, as the server words it (the model's own example would say the
+# same thing for a 401 as for a 429). 414 and 431 are gunicorn's, without a request id.
+ERROR_EXAMPLES: dict[str, Json] = {
+    "400": {"error": "Validation failed", "errors": {"name": "must be at most 200 characters"}},
+    "401": {"error": "Authentication required"},
+    "403": {"error": "The token lacks the scope items:write"},
+    "404": {"error": "Resource not found"},
+    "409": {"error": "Conflict with the current state"},
+    "412": {"error": "The item has changed since you read it; fetch it and retry"},
+    "413": {"error": "Request body too large (limit 1048576 bytes)"},
+    "414": {"error": "Request-URI Too Long: 8191 > 8190"},
+    "415": {"error": "Content-Type must be application/json"},
+    "422": {"error": "Idempotency-Key reused with a different request"},
+    "429": {"error": "Too many requests"},
+    "431": {"error": "Request Header Fields Too Large"},
+    "500": {"error": "Internal server error"},
+    "503": {
+        "error": "Service temporarily unavailable: the database cannot be reached; retry later"
+    },
+}
+
+
+def _error_example(status: str, response: Json) -> Json | None:
+    """The example for an error response of this status, if it has the error schema."""
+    media = response.get("content", {}).get("application/json", {})
+    if media.get("schema") != _ref("schemas", "ErrorResponse") or "example" in media:
+        return None
+    example = ERROR_EXAMPLES.get(status, ERROR_EXAMPLES["500"])
+    if response.get(FROM_HTTP_SERVER):
+        return example
+    return {**example, "request_id": REQUEST_ID_EXAMPLE}
+
+
+def _add_error_examples(doc: Json) -> None:
+    responses = doc["components"].get("responses", {})
+    named = {
+        "UnexpectedError": "500",
+        **{name: code for code, (name, _) in SERVER_REFUSALS.items()},
+    }
+    for name, status in named.items():
+        if name in responses and (example := _error_example(status, responses[name])):
+            responses[name]["content"]["application/json"]["example"] = example
+    for _, _, op in _operations(doc):
+        for status, response in op.get("responses", {}).items():
+            if status[:1] in "45" and (example := _error_example(status, response)):
+                response["content"]["application/json"]["example"] = example
+
+
 def _add_examples(doc: Json) -> None:
+    _add_error_examples(doc)
     schemas = doc["components"].get("schemas", {})
     containers = list(doc["components"].get("responses", {}).values())
     for _, _, op in _operations(doc):

@@ -142,6 +142,8 @@ def update_user(
         # record `user.deactivated` here, in the same transaction.
         db.session.refresh(user)
         outbox.record_user_deactivated(db.session.connection(), user)
+    elif is_admin is False:  # else a promotion would bring its admin tokens back to life
+        details["revoked_personal_access_tokens"] = tokens.revoke_admin_tokens_for_user(user.id)
     audit.record(
         actor=actor, action="user.update", target_type="user", target_id=user.id, **details
     )

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 
-from api.core.scopes import ScopeError, grant
+from api.core.scopes import ADMIN_ONLY, ScopeError, grant
 from api.services import audit
 from api.services.errors import Invalid, NotAuthenticated, NotFound
 from api.services.pagination import Page, paginate
@@ -170,6 +170,21 @@ def revoke_all_for_user(user_id: int) -> int:
     return execute_dml(
         update(PersonalAccessToken)
         .where(PersonalAccessToken.user_id == user_id, PersonalAccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+
+
+def revoke_admin_tokens_for_user(user_id: int) -> int:
+    """Revoke a user's tokens that carry an admin scope (a demotion); the caller commits.
+    Their other tokens go on working, with the scopes of the role the user has now."""
+    carries_admin = or_(*(PersonalAccessToken.scopes.contains(s) for s in sorted(ADMIN_ONLY)))
+    return execute_dml(
+        update(PersonalAccessToken)
+        .where(
+            PersonalAccessToken.user_id == user_id,
+            PersonalAccessToken.revoked_at.is_(None),
+            carries_admin,
+        )
         .values(revoked_at=utcnow())
     ).rowcount
 

@@ -42,8 +42,29 @@ export function createApiClient(options: ClientOptions) {
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
-/** Seconds to wait before retrying a 429 or 503, from its `Retry-After` header. */
-export function retryAfterSeconds(response: Response): number | undefined {
-  const value = response.headers.get("Retry-After");
-  return value === null ? undefined : Number(value);
+/** Seconds to wait before retrying a 429 or 503, from its `Retry-After` header (a number of
+ * seconds, or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterSeconds(response: Response, now: number = Date.now()): number | undefined {
+  const value = response.headers.get("Retry-After")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** The OAuth2 token request's parameters (`grant_type`, `username`, `password`, ...). */
+export type TokenForm =
+  operations["oauthToken"]["requestBody"]["content"]["application/x-www-form-urlencoded"];
+
+/** Options for `POST /api/auth/token`: the OAuth2 parameters sent as a form, as RFC 6749
+ * wants (openapi-fetch sends JSON unless told otherwise). Spread them into the call. */
+export function oauthForm(form: TokenForm) {
+  return {
+    body: form,
+    bodySerializer: (body: TokenForm) =>
+      new URLSearchParams(
+        Object.entries(body).filter((entry): entry is [string, string] => entry[1] != null),
+      ),
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  };
 }

@@ -2515,9 +2515,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "error": "Not found",
-                 *       "errors": {},
-                 *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                 *       "error": "Request Header Fields Too Large"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorResponse"];
@@ -2538,9 +2536,8 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "error": "Not found",
-                 *       "errors": {},
-                 *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                 *       "error": "Internal server error",
+                 *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorResponse"];
@@ -2554,9 +2551,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "error": "Not found",
-                 *       "errors": {},
-                 *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                 *       "error": "Request-URI Too Long: 8191 > 8190"
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorResponse"];
@@ -2564,7 +2559,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
+        /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400), except `page=1`, its default, which SDKs send */
         After: string;
         /** @description Makes retries safe: a repeat with the same key and body returns the first response (status, body, `ETag`) with `Idempotent-Replayed: true` and creates nothing; the same key with a different body is a 422. 1-255 visible ASCII characters (e.g. a UUID). Keys are per user (yours never collide with another user's) and kept for 24 hours after the first request; after that the key is forgotten and a repeat creates again. */
         IdempotencyKey: string;
@@ -2599,6 +2594,8 @@ export interface components {
     headers: {
         /** @description Present when the request's `Origin` is allowed by `CORS_ORIGINS` (`*` by default): the origin, or `*`. */
         "Access-Control-Allow-Origin": string;
+        /** @description `no-cache` (a page the same for everyone) or `private, no-cache` (one that depends on the caller): keep it, but revalidate with `If-None-Match` */
+        CacheControl: string;
         /** @description Entity tag of the representation sent */
         Etag: string;
         /** @description Entity tag of this page: send it as `If-None-Match` to get a 304 while the page is unchanged */
@@ -2615,7 +2612,7 @@ export interface components {
         RequestId: string;
         /** @description Seconds to wait before retrying */
         RetryAfter: number;
-        /** @description On a missing scope: `Bearer error="insufficient_scope", scope="..."` (RFC 6750 §3.1) naming the scopes the operation needs */
+        /** @description The challenge (RFC 6750 §3.1): `Bearer` when no token was sent; `Bearer error="invalid_token", error_description="..."` when the token sent was refused (401); on a missing scope `Bearer error="insufficient_scope", scope="..."` naming the scopes the operation needs (403) */
         WwwAuthenticate: string;
         /** @description Quota of the tightest policy */
         XRatelimitLimit: number;
@@ -2695,6 +2692,8 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    ETag: components["headers"]["EtagAlt"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -2720,9 +2719,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2734,6 +2735,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -2743,9 +2745,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2767,9 +2768,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2790,9 +2790,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2814,9 +2813,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2840,9 +2838,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2858,7 +2855,7 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
-                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
+                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400), except `page=1`, its default, which SDKs send */
                 after?: components["parameters"]["After"];
                 /** @description Name contains (case-insensitive) */
                 q?: components["parameters"]["Query"];
@@ -2886,6 +2883,7 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     ETag: components["headers"]["EtagAlt"];
                     Link: components["headers"]["Link"];
                     RateLimit: components["headers"]["Ratelimit"];
@@ -2924,6 +2922,8 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    ETag: components["headers"]["EtagAlt"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -2949,9 +2949,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2963,6 +2965,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -2972,9 +2975,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -2996,9 +2998,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3019,9 +3020,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3043,9 +3043,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3069,9 +3068,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3144,9 +3142,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3158,6 +3158,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -3167,9 +3168,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3191,9 +3191,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3214,9 +3213,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3238,9 +3236,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3262,9 +3259,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3288,9 +3284,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3359,9 +3354,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3373,6 +3370,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -3382,9 +3380,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3406,9 +3403,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3429,9 +3425,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3452,9 +3447,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The item has changed since you read it; fetch it and retry",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3477,9 +3471,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3503,9 +3496,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3560,6 +3552,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -3569,9 +3562,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3593,9 +3585,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3618,9 +3609,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3644,9 +3634,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3728,9 +3717,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3742,6 +3733,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -3751,9 +3743,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3775,9 +3766,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3798,9 +3788,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3822,9 +3811,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3848,9 +3836,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3894,6 +3881,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -3903,9 +3891,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3927,9 +3914,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3950,9 +3936,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3975,9 +3960,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4001,9 +3985,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4085,9 +4068,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4099,6 +4084,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -4108,9 +4094,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4132,9 +4117,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4155,9 +4139,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4179,9 +4162,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4205,9 +4187,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4280,6 +4261,8 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    ETag: components["headers"]["EtagAlt"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -4305,9 +4288,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4319,6 +4304,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -4328,9 +4314,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4352,9 +4337,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4375,9 +4359,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4399,9 +4382,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4425,9 +4407,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4503,9 +4484,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4517,6 +4500,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -4526,9 +4510,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4550,9 +4533,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4573,9 +4555,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4596,9 +4577,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4619,9 +4599,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4643,9 +4622,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4667,9 +4645,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4693,9 +4670,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4752,6 +4728,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -4761,9 +4738,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4785,9 +4761,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4808,9 +4783,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4831,9 +4805,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4856,9 +4829,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4882,9 +4854,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4964,9 +4935,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -4978,6 +4951,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -4987,9 +4961,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5011,9 +4984,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5034,9 +5006,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5058,9 +5029,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5082,9 +5052,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5108,9 +5077,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5190,9 +5158,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5213,9 +5183,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5236,9 +5205,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5260,9 +5228,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5284,9 +5251,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5310,9 +5276,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5360,6 +5325,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -5369,9 +5335,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5393,9 +5358,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5418,9 +5382,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5444,9 +5407,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5500,6 +5462,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -5509,9 +5472,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5533,9 +5495,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5558,9 +5519,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5584,9 +5544,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5652,9 +5611,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5675,9 +5636,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5699,9 +5659,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5723,9 +5682,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5749,9 +5707,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5818,9 +5775,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5841,9 +5800,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5865,9 +5823,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5889,9 +5846,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5915,9 +5871,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -5996,9 +5951,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6019,9 +5976,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6042,9 +5998,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6066,9 +6021,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6090,9 +6044,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6116,9 +6069,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6199,9 +6151,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6222,9 +6176,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6245,9 +6198,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6269,9 +6221,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6293,9 +6244,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6319,9 +6269,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6431,9 +6380,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6456,9 +6404,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6482,9 +6429,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6546,9 +6492,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6591,7 +6536,7 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
-                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
+                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400), except `page=1`, its default, which SDKs send */
                 after?: components["parameters"]["After"];
                 /** @description Name contains (case-insensitive) */
                 q?: components["parameters"]["Query"];
@@ -6617,6 +6562,7 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     ETag: components["headers"]["EtagAlt"];
                     Link: components["headers"]["Link"];
                     RateLimit: components["headers"]["Ratelimit"];
@@ -6655,6 +6601,8 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    ETag: components["headers"]["EtagAlt"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -6680,9 +6628,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6694,6 +6644,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -6703,9 +6654,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6726,9 +6676,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6750,9 +6699,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6776,9 +6724,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6855,9 +6802,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6869,6 +6818,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -6878,9 +6828,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6902,9 +6851,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6925,9 +6873,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6948,9 +6895,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6972,9 +6918,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -6995,9 +6940,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Idempotency-Key reused with a different request",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7019,9 +6963,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7045,9 +6988,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7105,6 +7047,7 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["Etag"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -7121,6 +7064,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -7130,9 +7074,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7153,9 +7096,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7178,9 +7120,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7204,9 +7145,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7285,9 +7225,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7299,6 +7241,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -7308,9 +7251,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7332,9 +7274,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7355,9 +7296,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7378,9 +7318,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7401,9 +7340,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The item has changed since you read it; fetch it and retry",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7424,9 +7362,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7448,9 +7385,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7472,9 +7408,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7498,9 +7433,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7555,9 +7489,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7569,6 +7505,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -7578,9 +7515,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7602,9 +7538,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7625,9 +7560,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7648,9 +7582,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7671,9 +7604,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The item has changed since you read it; fetch it and retry",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7696,9 +7628,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7722,9 +7653,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7803,9 +7733,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7817,6 +7749,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -7826,9 +7759,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7850,9 +7782,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7873,9 +7804,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7896,9 +7826,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7919,9 +7848,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The item has changed since you read it; fetch it and retry",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7942,9 +7870,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7966,9 +7893,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -7990,9 +7916,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8016,9 +7941,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8034,7 +7958,7 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page, 1 to 100 */
                 per_page?: components["parameters"]["PerPage"];
-                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400) */
+                /** @description Keyset pagination: empty for the first page, then the previous page's `next_cursor` (same `sort`); the response then has `next_cursor`. Cannot be combined with `page` (400), except `page=1`, its default, which SDKs send */
                 after?: components["parameters"]["After"];
                 /** @description Name contains (case-insensitive) */
                 q?: components["parameters"]["Query"];
@@ -8060,6 +7984,7 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     ETag: components["headers"]["EtagAlt"];
                     Link: components["headers"]["Link"];
                     RateLimit: components["headers"]["Ratelimit"];
@@ -8098,6 +8023,8 @@ export interface operations {
             304: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    ETag: components["headers"]["EtagAlt"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -8123,9 +8050,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8137,6 +8066,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -8146,9 +8076,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8170,9 +8099,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8193,9 +8121,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8217,9 +8144,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8243,9 +8169,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8325,9 +8250,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8339,6 +8266,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -8348,9 +8276,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8372,9 +8299,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8395,9 +8321,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8419,9 +8344,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8445,9 +8369,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8529,9 +8452,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8543,6 +8468,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -8552,9 +8478,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8576,9 +8501,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8599,9 +8523,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8623,9 +8546,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8647,9 +8569,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8673,9 +8594,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8719,6 +8639,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -8728,9 +8649,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8752,9 +8672,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8775,9 +8694,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8800,9 +8718,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8826,9 +8743,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8908,9 +8824,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8922,6 +8840,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -8931,9 +8850,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8955,9 +8873,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -8978,9 +8895,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request-URI Too Long: 8191 > 8190",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9002,9 +8918,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9028,9 +8943,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9109,9 +9023,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9123,6 +9039,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -9132,9 +9049,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9156,9 +9072,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9179,9 +9094,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9202,9 +9116,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9226,9 +9139,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9249,9 +9161,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Idempotency-Key reused with a different request",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9273,9 +9184,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9299,9 +9209,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9371,9 +9280,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9385,6 +9296,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -9394,9 +9306,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9418,9 +9329,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9441,9 +9351,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9464,9 +9373,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9488,9 +9396,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9512,9 +9419,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9538,9 +9444,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9645,9 +9550,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9659,6 +9566,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -9668,9 +9576,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9692,9 +9599,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9715,9 +9621,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9738,9 +9643,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9762,9 +9666,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9786,9 +9689,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9812,9 +9714,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9874,6 +9775,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -9883,9 +9785,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9907,9 +9808,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9930,9 +9830,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9955,9 +9854,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -9981,9 +9879,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10027,6 +9924,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -10036,9 +9934,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10060,9 +9957,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10083,9 +9979,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10108,9 +10003,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10134,9 +10028,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10188,6 +10081,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -10197,9 +10091,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10220,9 +10113,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10243,9 +10135,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10268,9 +10159,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10294,9 +10184,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10378,9 +10267,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10392,6 +10283,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -10401,9 +10293,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10425,9 +10316,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10450,9 +10340,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10476,9 +10365,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10561,9 +10449,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10575,6 +10465,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -10584,9 +10475,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10608,9 +10498,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10631,9 +10520,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10654,9 +10542,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10678,9 +10565,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10702,9 +10588,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10728,9 +10613,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10792,6 +10676,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -10801,9 +10686,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10825,9 +10709,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10848,9 +10731,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10873,9 +10755,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10899,9 +10780,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10945,6 +10825,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -10954,9 +10835,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -10978,9 +10858,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11001,9 +10880,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11026,9 +10904,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11052,9 +10929,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11140,9 +11016,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11154,6 +11032,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -11163,9 +11042,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11187,9 +11065,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11210,9 +11087,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11233,9 +11109,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Request body too large (limit 1048576 bytes)",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11257,9 +11132,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Content-Type must be application/json",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11281,9 +11155,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11307,9 +11180,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11396,9 +11268,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Validation failed",
+                     *       "errors": {
+                     *         "name": "must be at most 200 characters"
+                     *       },
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11410,6 +11284,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -11419,9 +11294,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11443,9 +11317,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11466,9 +11339,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11491,9 +11363,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11517,9 +11388,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11583,6 +11453,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -11592,9 +11463,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11616,9 +11486,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11639,9 +11508,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11662,9 +11530,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11687,9 +11554,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11713,9 +11579,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11777,6 +11642,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -11786,9 +11652,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11810,9 +11675,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11833,9 +11697,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11856,9 +11719,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Conflict with the current state",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11881,9 +11743,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11907,9 +11768,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -11972,6 +11832,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -11981,9 +11842,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Authentication required",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -12005,9 +11865,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "The token lacks the scope items:write",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -12028,9 +11887,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Resource not found",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -12053,9 +11911,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Too many requests",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -12079,9 +11936,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Not found",
-                     *       "errors": {},
-                     *       "request_id": "4f1c2a9e0b7d4e55a3c1f0e2d9b8a7c6"
+                     *       "error": "Service temporarily unavailable: the database cannot be reached; retry later",
+                     *       "request_id": "9f1c2e4b7a3d4c5e8f6a1b2c3d4e5f60"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
