@@ -2,6 +2,8 @@
 nothing; another body under the same key is a 422; keys are per user and live a day.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from models import IdempotencyKey, Upload, db, utcnow
 from tests.helpers import (
@@ -18,6 +20,31 @@ from tests.helpers import (
     upload,
 )
 from tests.spec import header_params, operation
+
+
+@contextmanager
+def database_gone_at(app: Flask, *prefixes: str) -> Iterator[None]:
+    """The first statement starting with each of `prefixes` fails as if the database had gone
+    away (at least one of them must be reached)."""
+
+    failed: set[str] = set()
+
+    with app.app_context():
+        engine = db.engine
+    gone = engine.dialect.loaded_dbapi.OperationalError  # sqlite3's or psycopg's
+
+    def fail(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        for prefix in prefixes:
+            if prefix not in failed and statement.lstrip().upper().startswith(prefix.upper()):
+                failed.add(prefix)
+                raise gone("the database went away (injected by the test)")
+
+    event.listen(engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", fail)
+    assert failed, f"no statement started with any of {prefixes}"
 
 
 def my_total(client: FlaskClient, account: Account) -> int:
@@ -60,33 +87,32 @@ class TestIdempotencyKeyLifetime:
             )
             db.session.commit()
 
-    def _crash_mid_request(self, app: Flask, client: FlaskClient, user: Account, age: timedelta):
-        """Send a real request, then make its key look like the worker died before answering."""
-        headers = {**user.headers, "Idempotency-Key": "crash"}
-        first = client.post("/api/items", json={"name": "retry"}, headers=headers)
+    def test_a_create_whose_response_could_not_be_stored_is_never_run_again(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        """The database goes away right after the work committed: the client still gets its
+        201, and a retry learns the request was carried out (409), never a second item."""
+        headers = {**user.headers, "Idempotency-Key": "lost-answer"}
+        with database_gone_at(app, "UPDATE idempotency_keys"):
+            first = client.post("/api/items", json={"name": "once"}, headers=headers)
         assert first.status_code == 201
-        with app.app_context():
-            row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "crash"))
-            row.status_code, row.created_at = 0, utcnow() - age
-            db.session.commit()
-        return headers
+        retry = client.post("/api/items", json={"name": "once"}, headers=headers)
+        assert_error(retry, 409)
+        assert retry.headers["Retry-After"] == "1"
+        assert my_total(client, user) == 1
 
-    def test_a_placeholder_left_by_a_dead_worker_is_reclaimed(
+    def test_a_create_the_database_refused_leaves_no_key_behind(
         self, app: Flask, client: FlaskClient, user: Account
     ) -> None:
-        headers = self._crash_mid_request(app, client, user, timedelta(minutes=10))
-        response = client.post("/api/items", json={"name": "retry"}, headers=headers)
-        assert response.status_code == 201
-        assert "Idempotent-Replayed" not in response.headers
-        again = client.post("/api/items", json={"name": "retry"}, headers=headers)
-        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
-        assert again.get_json()["id"] == response.get_json()["id"]
-
-    def test_a_fresh_placeholder_still_answers_409(
-        self, app: Flask, client: FlaskClient, user: Account
-    ) -> None:
-        headers = self._crash_mid_request(app, client, user, timedelta(seconds=1))
-        assert_error(client.post("/api/items", json={"name": "retry"}, headers=headers), 409)
+        """A 503 did not happen: the retry with the same key creates the item at once (no 409
+        for a key left 'in progress')."""
+        headers = {**user.headers, "Idempotency-Key": "blip"}
+        # Gone for the item and for anything written about the key after it.
+        with database_gone_at(app, "INSERT INTO items", "DELETE FROM idempotency_keys"):
+            assert_error(client.post("/api/items", json={"name": "x"}, headers=headers), 503)
+        retry = client.post("/api/items", json={"name": "x"}, headers=headers)
+        assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+        assert my_total(client, user) == 1
 
     def test_purge_forgets_day_old_keys_only(
         self, app: Flask, client: FlaskClient, user: Account

@@ -147,3 +147,25 @@ def test_concurrent_deletes_of_one_upload_delete_and_audit_it_once(shared_app, r
     )
     entries = [e for e in audit.get_json()["items"] if e["target_id"] == str(upload_id)]
     assert len(entries) == 1, entries
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_creates_with_one_idempotency_key_create_once(shared_app, round_):
+    owner = register(shared_app.test_client())
+    headers = {**owner.headers, "Idempotency-Key": f"race-{round_}"}
+
+    def create() -> tuple[int, Any]:
+        response = shared_app.test_client().post(
+            "/api/items", json={"name": "once"}, headers=headers
+        )
+        assert response.status_code in (201, 409, 503), response.get_json()
+        return response.status_code, response.get_json()
+
+    answers = race(*[create] * 4)
+    created = {body["id"] for status, body in answers if status == 201}
+    assert len(created) == 1, answers  # every 201 is the same item: the first, or its replay
+    mine = shared_app.test_client().get("/api/me/items", headers=owner.headers).get_json()
+    assert [item["id"] for item in mine["items"]] == list(created), (mine, answers)
+    replay = shared_app.test_client().post("/api/items", json={"name": "once"}, headers=headers)
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json()["id"] in created

@@ -80,7 +80,7 @@ def load_config() -> dict[str, Any]:
         "S3_REGION": env("S3_REGION"),
         "S3_ADDRESSING_STYLE": env("S3_ADDRESSING_STYLE", "auto"),
         "S3_CONNECT_TIMEOUT": float(env("S3_CONNECT_TIMEOUT", "2")),
-        "S3_READ_TIMEOUT": float(env("S3_READ_TIMEOUT", "10")),
+        "S3_READ_TIMEOUT": float(env("S3_READ_TIMEOUT", "5")),
         "S3_MAX_ATTEMPTS": int(env("S3_MAX_ATTEMPTS", "2")),
         "UPLOAD_URL_EXPIRES": int(env("UPLOAD_URL_EXPIRES", "900")),
         "UPLOAD_QUOTA_FILES": int(env("UPLOAD_QUOTA_FILES", "1000")),

@@ -2,9 +2,17 @@
 
 The first request with a key stores its response; a retry with the same key and the same
 request gets that response again (`Idempotent-Replayed: true`) and creates nothing. The same key
-with a different request is a 422. A placeholder row is written *before* the work, so two
-concurrent requests with one key cannot both create: the loser gets a 409. Keys are per user
-(two users may use the same key) and kept for KEEP_KEYS_FOR.
+with a different request is a 422. Keys are per user (two users may use the same key) and kept
+for KEEP_KEYS_FOR.
+
+The key is written in the very transaction that commits the work (a `before_commit` hook), so
+the two exist together or not at all: a request that fails, or whose database goes away before
+the commit, leaves no key behind and is simply retried; one that committed has its key, so a
+retry never creates twice. Of two concurrent requests with one key, the second to commit meets
+the first's key (the unique constraint), its work is rolled back, and it answers as a retry
+would. The response is stored just after, in a second statement; should that one fail (the
+database lost at that very moment), a retry learns that the request was carried out (409)
+instead of running it again.
 
 A replay carries the original response's representation headers too (`ETag`, `Location`, ...),
 so a client that lost the first answer gets exactly what it would have received.
@@ -12,22 +20,24 @@ so a client that lost the first answer gets exactly what it would have received.
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Response, request
+from flask import Response, g, has_request_context, request
 from flask_restx import Model
 from flask_restx.utils import unpack
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api.http import jsonio
 from api.http.auth import current_user
-from api.http.errors import ApiError
-from api.http.operations import ERROR_DESCRIPTIONS, document
+from api.http.errors import UNAVAILABLE_ERRORS, ApiError
+from api.http.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, document
 from api.http.schemas import error_model
 from models import IdempotencyKey, db, utcnow
 from models.base import execute_dml
@@ -37,10 +47,12 @@ R = TypeVar("R")
 # What a view returns once marshalled (`returns`): body, status and headers.
 Marshalled = tuple[Any, int, dict[str, Any]]
 
+log = logging.getLogger(__name__)
+
 HEADER = "Idempotency-Key"
-IN_PROGRESS = 0
-# A placeholder older than any request can run belongs to a worker that died: reclaim it.
-ABANDONED_AFTER = timedelta(seconds=120)
+# The status of a key whose work committed and whose response is not stored (yet, or ever).
+CARRIED_OUT = 0
+IN_PROGRESS_RETRY_AFTER = 1
 # Keys are kept this long, then `flask purge-revoked-tokens` forgets them.
 KEEP_KEYS_FOR = timedelta(hours=24)
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1-255 visible ASCII characters
@@ -57,17 +69,22 @@ def idempotent(func: Callable[P, R]) -> Callable[P, R | Response | Marshalled]:
             return func(*args, **kwargs)
         if not _VALID_KEY.match(key):
             raise ApiError(400, "Invalid Idempotency-Key", errors={HEADER: "1-255 visible ASCII"})
-        user_id = current_user().id
-        fingerprint = _fingerprint()
-        replay = _claim(user_id, key, fingerprint)
-        if replay is not None:
-            return replay
+        claim = _Claim(current_user().id, key, _fingerprint())
+        if (earlier := claim.answered()) is not None:
+            return earlier
+        g.idempotency_claim = claim  # written with the work, by `_write_key_with_the_work`
         try:
             result = func(*args, **kwargs)
-        except BaseException:
-            _release(user_id, key)
-            raise
-        return _remember(user_id, key, result)
+        except IntegrityError:
+            if not claim.written_by_another():
+                raise
+            db.session.rollback()  # our work went with it: answer as the retry we are
+            if (replay := claim.answered()) is None:  # never: the key was there a moment ago
+                raise
+            return replay
+        finally:
+            g.pop("idempotency_claim", None)
+        return claim.remember(result)
 
     params = {
         HEADER: {
@@ -85,7 +102,12 @@ def idempotent(func: Callable[P, R]) -> Callable[P, R | Response | Marshalled]:
         }
     }
     responses: dict[str, tuple[str, Model, dict[str, Any]]] = {
-        "409": ("A request with this Idempotency-Key is still in progress", error_model, {}),
+        "409": (
+            "A request with this Idempotency-Key was carried out and its response is not stored "
+            "yet: retry after `Retry-After` seconds for its replay",
+            error_model,
+            {"headers": RETRY_AFTER},
+        ),
         "422": (ERROR_DESCRIPTIONS[422], error_model, {}),
     }
     return document(wrapper, params=params, responses=responses)
@@ -115,54 +137,94 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
-    """Insert the placeholder, or return the stored response for a genuine retry."""
-    db.session.add(
-        IdempotencyKey(
-            user_id=user_id,
-            key=key,
-            endpoint=request.path,
-            request_hash=fingerprint,
-            status_code=IN_PROGRESS,
-            response_body="",
+class _Claim:
+    """One request's use of a key: its user, the key and what the request asks for."""
+
+    def __init__(self, user_id: int, key: str, fingerprint: str) -> None:
+        self.user_id, self.key, self.fingerprint = user_id, key, fingerprint
+        self.written = False
+
+    def _stored(self) -> IdempotencyKey | None:
+        return db.session.scalar(
+            select(IdempotencyKey).where(
+                IdempotencyKey.user_id == self.user_id, IdempotencyKey.key == self.key
+            )
         )
-    )
-    try:
-        db.session.commit()
-        return None
-    except IntegrityError:
+
+    def answered(self) -> Response | None:
+        """The stored response to replay, or None when the key is new (raises 422 or 409)."""
+        stored = self._stored()
+        if stored is None:
+            return None
+        if stored.request_hash != self.fingerprint:
+            raise ApiError(422, "This Idempotency-Key was already used for a different request")
+        if stored.status_code == CARRIED_OUT:
+            raise self.in_progress()
+        body, headers = _unpack_stored(stored.response_body)
+        return Response(
+            body,
+            status=stored.status_code,
+            mimetype="application/json",
+            headers={**headers, "Idempotent-Replayed": "true"},
+        )
+
+    def in_progress(self) -> ApiError:
+        return ApiError(
+            409,
+            "A request with this Idempotency-Key was carried out, and its response is not "
+            "stored yet (or was lost in an outage): retry shortly, or look the result up",
+            headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER)},
+        )
+
+    def written_by_another(self) -> bool:
+        """After an IntegrityError: did another request commit this key first?"""
+        if self.written:
+            return False
         db.session.rollback()
-    stored = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    )
-    if stored is None:  # released by a failed attempt in the meantime
-        raise ApiError(409, "A request with this Idempotency-Key is in progress; retry")
-    if stored.request_hash != fingerprint:
-        raise ApiError(422, "This Idempotency-Key was already used for a different request")
-    if stored.status_code == IN_PROGRESS:
-        if stored.created_at < utcnow() - ABANDONED_AFTER:  # its worker died mid-request
-            _release(user_id, key)
-            return _claim(user_id, key, fingerprint)
-        raise ApiError(409, "A request with this Idempotency-Key is in progress; retry")
-    body, headers = _unpack_stored(stored.response_body)
-    return Response(
-        body,
-        status=stored.status_code,
-        mimetype="application/json",
-        headers={**headers, "Idempotent-Replayed": "true"},
-    )
+        return self._stored() is not None
+
+    def write(self, session: Session) -> None:
+        """The key, in the transaction about to commit the work."""
+        session.execute(
+            insert(IdempotencyKey).values(
+                user_id=self.user_id,
+                key=self.key,
+                endpoint=request.path,
+                request_hash=self.fingerprint,
+                status_code=CARRIED_OUT,
+                response_body="",
+                created_at=utcnow(),
+            )
+        )
+        self.written = True
+
+    def remember(self, result: Any) -> Marshalled:
+        """Store the response for replays. The work is committed whatever happens here, so
+        the client gets its answer even when storing it fails (a retry then gets a 409)."""
+        data, status, headers = unpack(result)
+        if not self.written:  # nothing was committed (an answer without work): nothing to keep
+            return data, status, headers
+        try:
+            execute_dml(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.user_id == self.user_id, IdempotencyKey.key == self.key)
+                .values(status_code=status, response_body=_pack_stored(data, headers or {}))
+            )
+            db.session.commit()
+        except UNAVAILABLE_ERRORS as exc:
+            db.session.close()  # with the database gone even a rollback can fail; this cannot
+            log.warning("Idempotency-Key response not stored (%s): a retry gets a 409", exc)
+        return data, status, headers
 
 
-def _remember(user_id: int, key: str, result: Any) -> Marshalled:
-    data, status, headers = unpack(result)
-    stored = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    )
-    if stored is not None:
-        stored.status_code = status
-        stored.response_body = _pack_stored(data, headers or {})
-        db.session.commit()
-    return data, status, headers
+@event.listens_for(Session, "before_commit")
+def _write_key_with_the_work(session: Session) -> None:
+    """The first commit of an idempotent request's work carries its key."""
+    if not has_request_context():
+        return
+    claim: _Claim | None = g.get("idempotency_claim")
+    if claim is not None and not claim.written and session is db.session():
+        claim.write(session)
 
 
 # Stored as {"headers": {...}, "body": <the JSON body>}; rows written before headers were kept
@@ -181,15 +243,6 @@ def _unpack_stored(text: str) -> tuple[bytes, dict[str, str]]:
     if isinstance(stored, dict) and set(stored) == _ENVELOPE_KEYS:
         return jsonio.encode(stored["body"]), stored["headers"]
     return jsonio.encode(stored), {}
-
-
-def _release(user_id: int, key: str) -> None:
-    """A failed attempt frees its key, so the client can retry it."""
-    db.session.rollback()
-    db.session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    )
-    db.session.commit()
 
 
 def purge_expired() -> int:

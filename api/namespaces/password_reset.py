@@ -1,6 +1,7 @@
 """Password reset by email: `POST /api/auth/password-reset` and `.../confirm`."""
 
-from collections.abc import Callable
+import os
+import threading
 
 from flask import Flask, Response, current_app, jsonify
 from flask_restx import Resource, fields
@@ -55,21 +56,51 @@ class PasswordReset(Resource):
         reset_service.request_reset(ns.payload["email"])
         response = jsonify({"message": ACCEPTED})
         response.status_code = 202
-        # Delivered once the answer is sent, so its cost never shows in the response time. The
-        # app object itself, not its proxy (a LocalProxy method, absent from Flask's types).
-        response.call_on_close(_deliver_after(current_app._get_current_object()))  # type: ignore[attr-defined]
+        # Delivered once the answer is sent, by this process's courier thread: the cost never
+        # shows in the response time, and a slow or hung SMTP server holds that thread, never
+        # a request's. The app object itself, not its proxy (a LocalProxy method).
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(lambda: COURIER.wake(app))
         return response
 
 
-def _deliver_after(app: Flask) -> Callable[[], None]:
-    def deliver() -> None:
-        with app.app_context():
-            try:
-                reset_service.deliver_due(reset_service.settings_from(app.config))
-            except Exception:  # a delivery problem must never reach the client
-                app.logger.exception("Mail delivery failed")
+class Courier:
+    """One thread per process drains the mail outbox, woken after each reset request. What it
+    cannot send now (SMTP down or slow) stays due in the outbox and goes with a later wake-up
+    or `flask deliver-mail`."""
 
-    return deliver
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._apps: dict[int, Flask] = {}  # woken for, not yet served (one app in production)
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def wake(self, app: Flask) -> None:
+        with self._lock:
+            self._apps[id(app)] = app
+            alive = self._thread is not None and self._thread.is_alive()
+            if not alive or self._pid != os.getpid():  # none yet, or inherited over a fork
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="mail-courier", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()  # a wake-up during the deliveries runs the loop once more
+            with self._lock:
+                apps, self._apps = list(self._apps.values()), {}
+            for app in apps:
+                with app.app_context():
+                    try:
+                        reset_service.deliver_due(reset_service.settings_from(app.config))
+                    except Exception:  # a delivery problem must never end the courier
+                        app.logger.exception("Mail delivery failed")
+
+
+COURIER = Courier()
 
 
 @ns.route("/password-reset/confirm")

@@ -6858,12 +6858,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description A request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
@@ -9079,12 +9080,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description A request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRatelimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRatelimitReset"];
