@@ -15,7 +15,8 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.cli import register_cli
-from api.core.config import ROOT, finalize_config, load_config
+from api.core.config import ROOT, db_call_limit, finalize_config, load_config
+from api.core.db_watchdog import StatementWatchdog
 from api.core.extensions import BUSY_TIMEOUT_MS, cors, db, migrate, sqlite_pragmas
 from api.core.security import configure_hashing
 from api.core.sqlite_writes import WriteQueue
@@ -62,6 +63,8 @@ def bind_extensions(app: Flask) -> None:
             path = engine.url.database
             if engine.dialect.name == "sqlite" and path and path != ":memory:":
                 WriteQueue(f"{path}.write-lock", BUSY_TIMEOUT_MS / 1000).attach(engine)
+            if engine.dialect.name == "postgresql":
+                StatementWatchdog(db_call_limit(app.config)).attach(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     configure_hashing(max_wait=app.config["BCRYPT_MAX_WAIT"])
     ratelimit.init_app(app)

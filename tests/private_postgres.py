@@ -4,6 +4,7 @@ stop and start under a running API. As root, the server runs as the `postgres` u
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -60,6 +61,22 @@ class PrivatePostgres:
     def stop(self) -> None:
         """A fast shutdown: sessions are terminated, the port then refuses connections."""
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def _signal_all(self, sig: signal.Signals) -> None:
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for pid in [*map(int, children), postmaster]:
+            os.kill(pid, sig)
+
+    def freeze(self) -> None:
+        """Every server process stopped (SIGSTOP): connections stay open and nothing answers,
+        as with a frozen host; the kernel still accepts and acknowledges."""
+        self._signal_all(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_all(signal.SIGCONT)
 
     def is_running(self) -> bool:
         return (self.data_dir / "postmaster.pid").exists()

@@ -2,10 +2,12 @@
 a few seconds, `/api/health` names the dependency that is down, the pool recovers by itself when
 the database is back, and no acknowledged write is lost."""
 
+import itertools
 import re
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -163,9 +165,8 @@ class Writer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        number = 0
+        number = 1
         while not self.stop.is_set():
-            number += 1
             name = f"write-{number}"
             reply = call(
                 self.base, "POST", "/api/items", {"name": name}, token=self.token,
@@ -174,7 +175,8 @@ class Writer(threading.Thread):
             self.statuses.add(reply.status)
             if reply.status == 201:
                 self.acknowledged[reply.body["id"]] = name
-            else:
+                number += 1
+            else:  # retried with the same key, as README says a 503 may be
                 self.refused += 1
                 time.sleep(0.05)
 
@@ -239,5 +241,46 @@ def test_postgres_outage_answers_503_recovers_and_loses_no_acknowledged_write(
         for item_id, name in writer.acknowledged.items():
             reply = call(base, "GET", f"/api/items/{item_id}", token=token)
             assert (reply.status, reply.body["name"]) == (200, name), (item_id, reply.status)
+        # Each create, retried with its key through the outage, exists once.
+        names: list[str] = []
+        for page in itertools.count(1):
+            found = call(base, "GET", f"/api/items?q=write-&per_page=100&page={page}", token=token)
+            names += [item["name"] for item in found.body["items"]]
+            if not found.body["items"]:
+                break
+        assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
         assert server.process.poll() is None
+        assert "WORKER TIMEOUT" not in server.log()
+
+
+@pytest.mark.slow
+def test_a_frozen_postgres_is_a_503_within_the_call_limit_not_a_hang(tmp_path: Path) -> None:
+    """A server that keeps its connections open and answers nothing (SIGSTOP): every request
+    answers 503 once its call outlives the limit (statement timeout + 5 s: 6 s here), the
+    workers survive, and the service recovers by itself when the server does."""
+    with (
+        private_postgres() as postgres,
+        running_server(
+            tmp_path / "server", DATABASE_URL=postgres.url, DB_STATEMENT_TIMEOUT_MS="1000",
+            workers=1, threads=4,
+        ) as server,
+    ):  # fmt: skip
+        base = server.url
+        token = login_token(base, "admin", ADMIN_PASSWORD)
+        assert call(base, "GET", "/api/me/items", token=token).status == 200
+        postgres.freeze()
+        try:
+            paths = ["/api/items", "/api/me/items", "/api/auth/me", "/api/health"]
+            with ThreadPoolExecutor(len(paths)) as pool:
+                replies = list(pool.map(lambda p: call(base, "GET", p, token=token), paths))
+        finally:
+            postgres.thaw()
+        for path, reply in zip(paths, replies, strict=True):
+            assert reply.status == 503 and reply.seconds < 15, (path, reply.status, reply.seconds)
+            assert int(reply.headers["Retry-After"]) > 0, path
+        deadline = time.monotonic() + 10
+        while call(base, "GET", "/api/me/items", token=token).status != 200:
+            assert time.monotonic() < deadline, "the service did not recover within 10 s"
+            time.sleep(0.2)
+        assert "its connection was cut" in server.log()
         assert "WORKER TIMEOUT" not in server.log()

@@ -273,6 +273,14 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def db_call_limit(config: dict[str, Any]) -> float:
+    """Seconds one PostgreSQL call may take before its connection is cut (a server that stopped
+    answering: api/core/db_watchdog.py): the statement timeout and 5 s for the server to report
+    it, or 25 s without one; both inside gunicorn's 30 s worker timeout by default."""
+    statement_timeout_ms = config.get("DB_STATEMENT_TIMEOUT_MS", 20000)
+    return statement_timeout_ms / 1000 + 5 if statement_timeout_ms > 0 else 25.0
+
+
 def development_secret(data_dir: Path) -> str:
     """A random key generated once under data/ so every worker and restart agrees on it."""
     path = data_dir / ".secret_key"
