@@ -39,6 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     bind_extensions(app)
     register_error_handlers(app)
     app.url_map.converters["int"] = IdConverter
+    # `/api//items` is no path of ours: a JSON 404, not Werkzeug's HTML redirect to the merged one.
+    app.url_map.merge_slashes = False
     app.register_blueprint(create_api_blueprint())
     app.register_blueprint(docs_blueprint)
     app.add_url_rule("/api", "api_index", _api_index, strict_slashes=False)

@@ -1,6 +1,7 @@
 """`flask --app app <command>`: operational commands."""
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ def prepare_database(app: Flask, *, workers: int = 1, threads: int = 1) -> None:
     from api.services.auth import ensure_admin
 
     with app.app_context():
+        wait_for_database(app, app.config["DB_STARTUP_WAIT"])
         upgrade(directory=str(ROOT / "migrations"))
         check_connection_budget(app, workers=workers, threads=threads)
         config = app.config
@@ -36,6 +38,31 @@ def prepare_database(app: Flask, *, workers: int = 1, threads: int = 1) -> None:
         from models import db
 
         db.engine.dispose()  # never hand pooled connections to forked workers
+
+
+def wait_for_database(app: Flask, seconds: float) -> None:
+    """Start once the database answers: a server started beside its database (a container
+    platform, a reboot) waits for it, saying so in one line per try, instead of dying with a
+    traceback; after `seconds` it gives up with one line (exit status 1)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from models import db
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            if time.monotonic() >= deadline:
+                message = f"The database is unreachable after {seconds:g} s: {reason}"
+                raise SystemExit(message) from None
+            app.logger.warning("The database is unreachable (%s); trying again in 2 s", reason)
+            db.engine.dispose()
+            time.sleep(2)
 
 
 def check_connection_budget(app: Flask, *, workers: int, threads: int) -> None:

@@ -17,7 +17,7 @@ from flask import Flask
 from api import create_app
 from tests.contract import ContractClient
 from tests.helpers import ADMIN, build_test_config, login
-from tests.live import ADMIN_PASSWORD, call, free_port, login_token, running_server
+from tests.live import ADMIN_PASSWORD, call, free_port, login_token, running_server, start_server
 from tests.private_postgres import private_postgres
 from tests.spec import SPEC, operations
 
@@ -284,3 +284,26 @@ def test_a_frozen_postgres_is_a_503_within_the_call_limit_not_a_hang(tmp_path: P
             time.sleep(0.2)
         assert "its connection was cut" in server.log()
         assert "WORKER TIMEOUT" not in server.log()
+
+
+@pytest.mark.slow
+def test_the_server_waits_for_its_database_at_start_then_gives_up_in_one_line(
+    tmp_path: Path,
+) -> None:
+    with private_postgres() as postgres:
+        postgres.stop()
+        starting = threading.Timer(3, postgres.start)  # the database comes up a little later
+        starting.start()
+        try:
+            with running_server(
+                tmp_path / "waits", DATABASE_URL=postgres.url, DB_STARTUP_WAIT="25"
+            ) as server:
+                assert call(server.url, "GET", "/api/health").status == 200
+                assert "The database is unreachable" in server.log()
+        finally:
+            starting.join()
+        postgres.stop()
+        with pytest.raises(RuntimeError) as refused:  # and when it never comes: one line, exit 1
+            start_server(tmp_path / "gives-up", DATABASE_URL=postgres.url, DB_STARTUP_WAIT="1")
+        assert "The database is unreachable after 1 s" in str(refused.value)
+        assert "Traceback" not in str(refused.value)

@@ -31,6 +31,8 @@ MIB = 1024 * 1024
         "/api/items/not-a-number",
         "/api/items/999999",
         "/api/admin/nope",
+        "/api//items",  # not merged into /api/items by an HTML redirect
+        "//api/items",
         "/static/x.js",
         "/" + "a" * 20_000,
     ],

@@ -248,6 +248,14 @@ class TestUpload:
         )
         assert assert_error(response, 400)["errors"] == {"file": NO_FILE_SENTENCE}
 
+    def test_two_files_in_one_upload_are_400_and_nothing_is_stored(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        files = [(io.BytesIO(b"one"), "one.txt"), (io.BytesIO(b"two"), "two.txt")]
+        response = client.post("/api/upload", data={"file": files}, headers=user.headers)
+        assert assert_error(response, 400, "file")["errors"]["file"] == "send one file per upload"
+        assert stored_objects(app) == set()
+
     def test_json_body_is_400(self, client: FlaskClient, user: Account) -> None:
         response = client.post("/api/upload", json={"file": "aGVsbG8="}, headers=user.headers)
         assert assert_error(response, 400)["errors"] == {"file": NO_FILE_SENTENCE}

@@ -131,6 +131,7 @@ def load_config() -> dict[str, Any]:
         # A database that is down or saturated answers 503 in seconds, well inside gunicorn's
         # 30 s timeout: connecting, waiting for a pooled connection, running one statement.
         "DB_CONNECT_TIMEOUT": int(env("DB_CONNECT_TIMEOUT", "3")),
+        "DB_STARTUP_WAIT": float(env("DB_STARTUP_WAIT", "30")),
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "5")),
         "DB_STATEMENT_TIMEOUT_MS": int(env("DB_STATEMENT_TIMEOUT_MS", "20000")),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO").upper(),

@@ -89,8 +89,9 @@ class StatementWatchdog:
 
 def _socket_of(target: Any) -> int | None:
     """The libpq socket behind a psycopg cursor or connection (None: not one, or closed)."""
-    connection = getattr(target, "connection", target)  # a cursor's connection
-    connection = getattr(connection, "dbapi_connection", connection)  # the pool's proxy
+    connection = getattr(target, "dbapi_connection", None)  # the pool's proxy
+    if connection is None:
+        connection = getattr(target, "connection", target)  # a cursor's, or the connection
     pgconn = getattr(connection, "pgconn", None)
     try:
         fd = pgconn.socket if pgconn is not None else None

@@ -20,7 +20,7 @@ from api.http.auth import (
     token_optional,
     token_required,
 )
-from api.http.errors import ApiError
+from api.http.errors import ApiError, validation_error
 from api.http.idempotency import idempotent
 from api.http.operations import RETRY_AFTER, errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, REPLAYED_HEADER, page_response
@@ -154,8 +154,11 @@ class UploadFile(Resource):
         an upload beyond it is 409 until some are deleted. The response's `url` is a
         short-lived signed link; a replay of an `Idempotency-Key` returns the original body.
         """
+        files = request.files.getlist("file")
+        if len(files) > 1:  # one upload is one file: never store the first and drop the rest
+            raise validation_error({"file": "send one file per upload"}, "More than one file")
         upload = upload_service.save_upload(
-            owner=current_user(), file=request.files.get("file"), settings=settings.uploads()
+            owner=current_user(), file=files[0] if files else None, settings=settings.uploads()
         )
         return _represent(upload), 201
 
