@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
+from api.namespaces.password_reset import COURIER
 from api.services.auth import ensure_admin
 from models import db
 from tests.contract import ContractClient
@@ -84,6 +85,7 @@ def app_factory(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Calla
         return app
 
     yield build
+    COURIER.settle()  # mail it is still sending for these apps, before their engines go
     for app in apps:
         with app.app_context():
             db.session.remove()

@@ -72,7 +72,9 @@ class Courier:
     def __init__(self) -> None:
         self._wake = threading.Event()
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
         self._apps: dict[int, Flask] = {}  # woken for, not yet served (one app in production)
+        self._busy = False
         self._thread: threading.Thread | None = None
         self._pid = 0
 
@@ -91,13 +93,21 @@ class Courier:
             self._wake.wait()
             self._wake.clear()  # a wake-up during the deliveries runs the loop once more
             with self._lock:
-                apps, self._apps = list(self._apps.values()), {}
+                apps, self._apps, self._busy = list(self._apps.values()), {}, True
             for app in apps:
                 with app.app_context():
                     try:
                         reset_service.deliver_due(reset_service.settings_from(app.config))
                     except Exception:  # a delivery problem must never end the courier
                         app.logger.exception("Mail delivery failed")
+            with self._lock:
+                self._busy = False
+                self._settled.notify_all()
+
+    def settle(self, timeout: float = 10) -> None:
+        """Wait until every wake-up so far has been served (a test, before it drops its app)."""
+        with self._settled:
+            self._settled.wait_for(lambda: not (self._apps or self._busy), timeout)
 
 
 COURIER = Courier()

@@ -144,19 +144,21 @@ def _deliver(row: OutboxMail, settings: ResetSettings) -> str:
     if recent is not None:
         return _finish(row, "dropped", error="a reset mail was sent a moment ago")
     secret = secrets.token_urlsafe(32)
-    db.session.add(
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=hash_token(secret),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.token_ttl),
-        )
+    token = PasswordResetToken(
+        user_id=user.id,
+        token_hash=hash_token(secret),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.token_ttl),
     )
-    db.session.flush()
+    db.session.add(token)
+    # Committed before the mail leaves: the link works the moment it arrives, and no
+    # transaction (nor SQLite's write lock) stays open while the SMTP server takes its time.
+    db.session.commit()
     try:
         outcome = mailer.send(_message(user, secret, settings), settings.smtp, kind=row.kind)
     except mailer.MailError as error:
-        db.session.rollback()  # the mailed token was never delivered: forget it
+        db.session.delete(token)  # never delivered: forget it (nobody knows its secret)
+        db.session.commit()
         return _retry_later(row, settings, str(error))
     return _finish(row, "sent" if outcome == "sent" else "logged")
 
