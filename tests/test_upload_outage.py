@@ -29,6 +29,12 @@ def store() -> Iterator[S3Server]:
         yield server
 
 
+def health(client: FlaskClient) -> tuple[int, str, str]:
+    response = client.get("/api/health")
+    body = response.get_json()
+    return response.status_code, body["status"], body["storage"]
+
+
 def assert_store_unavailable(response: Any) -> None:
     body = assert_error(response, 503)
     assert body["error"] == "File storage is unavailable right now; retry shortly"
@@ -41,8 +47,10 @@ def test_store_down_then_back(app_factory: Callable[..., Flask], store: S3Server
     client = app.test_client()
     account = register(client)
     before = uploaded(client, account, PNG_BYTES, "before.png")
+    assert health(client) == (200, "healthy", "ok")
 
     store.server.stop()
+    assert health(client) == (200, "degraded", "unreachable")  # health names the store
     started = time.monotonic()
     assert_store_unavailable(upload(client, account, b"during", "during.txt"))
     assert_store_unavailable(download(client, before["download_path"], account))
@@ -57,6 +65,7 @@ def test_store_down_then_back(app_factory: Callable[..., Flask], store: S3Server
     assert "storage unavailable" in purge.output
 
     store.server.start()  # same port: the app reconnects by itself
+    assert health(client) == (200, "healthy", "ok")
     assert download(client, before["download_path"], account).data == PNG_BYTES
     after = uploaded(client, account, b"after", "after.txt")
     assert store.keys(bucket) == {stored_name(before), stored_name(after)}
@@ -87,3 +96,6 @@ def test_hung_store_is_503_within_the_timeouts(
     assert_store_unavailable(upload(client, account, b"hello", "a.txt"))
     assert time.monotonic() - started < QUICK
     assert client.get("/api/me/uploads", headers=account.headers).get_json()["total"] == 0
+    started = time.monotonic()  # a hung store: health still answers at once, naming it
+    assert health(client) == (200, "degraded", "unreachable")
+    assert time.monotonic() - started < 2.5

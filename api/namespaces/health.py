@@ -1,5 +1,7 @@
 """`GET /api/health`: whether the service and each dependency it needs can be reached."""
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import redis
@@ -8,6 +10,7 @@ from flask_restx import Namespace, Resource, fields
 
 from api.http.errors import UNAVAILABLE_RETRY_AFTER
 from api.http.operations import RETRY_AFTER
+from api.storage import storage
 from models import db
 
 ns = Namespace("health", description="Service health", path="/")
@@ -15,6 +18,7 @@ ns = Namespace("health", description="Service health", path="/")
 DEPENDENCY_STATES = ["ok", "unreachable"]
 # A health check must answer quickly even when a dependency hangs.
 REDIS_TIMEOUT_SECONDS = 2
+STORAGE_WAIT_SECONDS = 2
 
 health_model = ns.model(
     "Health",
@@ -24,7 +28,8 @@ health_model = ns.model(
             enum=["healthy", "degraded", "unhealthy"],
             example="healthy",
             description="`unhealthy` (503) when the database cannot be reached; `degraded` (200) "
-            "when only Redis cannot: the API keeps serving and counts limits per instance",
+            "when only Redis or the object store cannot: the API keeps serving (limits count per "
+            "instance; file operations answer 503)",
         ),
         "service": fields.String(required=True, example="backend"),
         "database": fields.String(required=True, enum=DEPENDENCY_STATES, example="ok"),
@@ -32,6 +37,11 @@ health_model = ns.model(
             enum=DEPENDENCY_STATES,
             example="ok",
             description="Present only when the service is configured with Redis (`REDIS_URL`)",
+        ),
+        "storage": fields.String(
+            enum=DEPENDENCY_STATES,
+            example="ok",
+            description="Present only with the object-store backend (`STORAGE_BACKEND=s3`)",
         ),
     },
 )
@@ -47,19 +57,22 @@ class Health(Resource):
     def get(self) -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
         """Report whether the service and its dependencies are up.
 
-        `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
-        nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
-        the instance out. Without Redis everything still works (limits count per instance until
-        it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
+        `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
+        the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
+        balancer takes the instance out. Without Redis everything still works (limits count per
+        instance until it is back), and without the object store everything but files: 200 with
+        `status: degraded`, so such an outage never empties the pool.
         """
         body: dict[str, Any] = {"status": "healthy", "service": "backend"}
         body["database"] = _state(_ping_database)
         if url := current_app.config.get("REDIS_URL"):
             body["redis"] = _state(lambda: _ping_redis(url))
+        if current_app.config["STORAGE_BACKEND"] == "s3":
+            body["storage"] = STORE_CHECK.state(storage())
         if body["database"] == "unreachable":
             body["status"] = "unhealthy"
             return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
-        if body.get("redis") == "unreachable":
+        if "unreachable" in (body.get("redis"), body.get("storage")):
             body["status"] = "degraded"
         return body, 200
 
@@ -87,3 +100,29 @@ def _ping_redis(url: str) -> None:
         client.ping()
     finally:
         client.close()
+
+
+class _StoreCheck:
+    """The object store's state within STORAGE_WAIT_SECONDS, whatever the store does: one check
+    at a time per process runs in the background (its own timeouts bound it), and a health
+    request waits for it at most that long. Probes arriving while a check runs share it, so a
+    hung store never piles up threads or queued checks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-storage")
+        self._running: tuple[Any, Future[None]] | None = None  # (the store, its check)
+
+    def state(self, backend: Any) -> str:
+        with self._lock:
+            if self._running is None or self._running[1].done() or self._running[0] is not backend:
+                self._running = (backend, self._pool.submit(backend.check))
+            running = self._running[1]
+        try:
+            running.result(timeout=STORAGE_WAIT_SECONDS)
+        except Exception:  # unreachable, or still trying: not usable right now
+            return "unreachable"
+        return "ok"
+
+
+STORE_CHECK = _StoreCheck()

@@ -519,10 +519,11 @@ export interface paths {
         };
         /**
          * Report whether the service and its dependencies are up
-         * @description `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
-         *     nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
-         *     the instance out. Without Redis everything still works (limits count per instance until
-         *     it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
+         * @description `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
+         *     the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
+         *     balancer takes the instance out. Without Redis everything still works (limits count per
+         *     instance until it is back), and without the object store everything but files: 200 with
+         *     `status: degraded`, so such an outage never empties the pool.
          */
         get: operations["getHealth"];
         put?: never;
@@ -1317,7 +1318,8 @@ export interface components {
          *       "database": "ok",
          *       "redis": "ok",
          *       "service": "backend",
-         *       "status": "healthy"
+         *       "status": "healthy",
+         *       "storage": "ok"
          *     }
          */
         Health: {
@@ -1326,12 +1328,18 @@ export interface components {
             /** @example backend */
             service: string;
             status: components["schemas"]["HealthStatus"];
+            storage?: components["schemas"]["HealthStorage"];
         };
         /**
-         * @description `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis cannot: the API keeps serving and counts limits per instance
+         * @description `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis or the object store cannot: the API keeps serving (limits count per instance; file operations answer 503)
          * @enum {string}
          */
         HealthStatus: "healthy" | "degraded" | "unhealthy";
+        /**
+         * @description Present only with the object-store backend (`STORAGE_BACKEND=s3`)
+         * @enum {string}
+         */
+        HealthStorage: "ok" | "unreachable";
         /**
          * @description An item owned by a user; soft-deleted items have `is_active: false`.
          * @example {
@@ -6469,7 +6477,8 @@ export interface operations {
                      *       "database": "ok",
                      *       "redis": "ok",
                      *       "service": "backend",
-                     *       "status": "healthy"
+                     *       "status": "healthy",
+                     *       "storage": "ok"
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
@@ -6520,7 +6529,8 @@ export interface operations {
                      *       "database": "ok",
                      *       "redis": "ok",
                      *       "service": "backend",
-                     *       "status": "healthy"
+                     *       "status": "healthy",
+                     *       "storage": "ok"
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];

@@ -19,6 +19,7 @@ from .field_errors import FieldErrors
 from .grant_type import GrantType
 from .health import Health
 from .health_status import HealthStatus
+from .health_storage import HealthStorage
 from .item import Item
 from .item_create import ItemCreate
 from .item_page import ItemPage
@@ -89,6 +90,7 @@ __all__ = (
     "GrantType",
     "Health",
     "HealthStatus",
+    "HealthStorage",
     "Item",
     "ItemCreate",
     "ItemPage",

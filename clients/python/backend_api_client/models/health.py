@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..models.dependency_status import DependencyStatus
 from ..models.health_status import HealthStatus
+from ..models.health_storage import HealthStorage
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Health")
@@ -18,20 +19,22 @@ class Health:
     """Whether the service and its dependencies answer.
 
     Example:
-        {'database': 'ok', 'redis': 'ok', 'service': 'backend', 'status': 'healthy'}
+        {'database': 'ok', 'redis': 'ok', 'service': 'backend', 'status': 'healthy', 'storage': 'ok'}
 
     Attributes:
         database (DependencyStatus): Dependency status.
         service (str):  Example: backend.
         status (HealthStatus): `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis
-            cannot: the API keeps serving and counts limits per instance
+            or the object store cannot: the API keeps serving (limits count per instance; file operations answer 503)
         redis (DependencyStatus | Unset): Dependency status.
+        storage (HealthStorage | Unset): Present only with the object-store backend (`STORAGE_BACKEND=s3`)
     """
 
     database: DependencyStatus
     service: str
     status: HealthStatus
     redis: DependencyStatus | Unset = UNSET
+    storage: HealthStorage | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,6 +48,10 @@ class Health:
         if not isinstance(self.redis, Unset):
             redis = self.redis.value
 
+        storage: str | Unset = UNSET
+        if not isinstance(self.storage, Unset):
+            storage = self.storage.value
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -56,6 +63,8 @@ class Health:
         )
         if redis is not UNSET:
             field_dict["redis"] = redis
+        if storage is not UNSET:
+            field_dict["storage"] = storage
 
         return field_dict
 
@@ -75,11 +84,19 @@ class Health:
         else:
             redis = DependencyStatus(_redis)
 
+        _storage = d.pop("storage", UNSET)
+        storage: HealthStorage | Unset
+        if isinstance(_storage, Unset):
+            storage = UNSET
+        else:
+            storage = HealthStorage(_storage)
+
         health = cls(
             database=database,
             service=service,
             status=status,
             redis=redis,
+            storage=storage,
         )
 
         health.additional_properties = d

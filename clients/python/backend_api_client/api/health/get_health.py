@@ -80,10 +80,11 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Health]:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
-    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
-    the instance out. Without Redis everything still works (limits count per instance until
-    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
+     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
+    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
+    balancer takes the instance out. Without Redis everything still works (limits count per
+    instance until it is back), and without the object store everything but files: 200 with
+    `status: degraded`, so such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -114,10 +115,11 @@ def sync(
 ) -> ErrorResponse | Health | None:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
-    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
-    the instance out. Without Redis everything still works (limits count per instance until
-    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
+     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
+    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
+    balancer takes the instance out. Without Redis everything still works (limits count per
+    instance until it is back), and without the object store everything but files: 200 with
+    `status: degraded`, so such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -143,10 +145,11 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Health]:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
-    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
-    the instance out. Without Redis everything still works (limits count per instance until
-    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
+     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
+    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
+    balancer takes the instance out. Without Redis everything still works (limits count per
+    instance until it is back), and without the object store everything but files: 200 with
+    `status: degraded`, so such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -175,10 +178,11 @@ async def asyncio(
 ) -> ErrorResponse | Health | None:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, when configured) is `ok` or `unreachable`. Without the database
-    nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load balancer takes
-    the instance out. Without Redis everything still works (limits count per instance until
-    it is back): 200 with `status: degraded`, so a Redis outage never empties the pool.
+     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
+    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
+    balancer takes the instance out. Without Redis everything still works (limits count per
+    instance until it is back), and without the object store everything but files: 200 with
+    `status: degraded`, so such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
