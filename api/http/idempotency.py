@@ -103,8 +103,9 @@ def idempotent(func: Callable[P, R]) -> Callable[P, R | Response | Marshalled]:
     }
     responses: dict[str, tuple[str, Model, dict[str, Any]]] = {
         "409": (
-            "A request with this Idempotency-Key was carried out and its response is not stored "
-            "yet: retry after `Retry-After` seconds for its replay",
+            "Conflict with the current state (see the description, e.g. an upload quota), or "
+            "a request with this Idempotency-Key was carried out and its response is not "
+            "stored yet: retry after `Retry-After` seconds for its replay",
             error_model,
             {"headers": RETRY_AFTER},
         ),

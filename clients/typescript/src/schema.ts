@@ -6868,7 +6868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
+            /** @description Conflict with the current state (see the description, e.g. an upload quota), or a request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9090,7 +9090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description A request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
+            /** @description Conflict with the current state (see the description, e.g. an upload quota), or a request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
