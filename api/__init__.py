@@ -23,6 +23,7 @@ from api.core.sqlite_writes import WriteQueue
 from api.http import jsonio, observability, page_cache, ratelimit
 from api.http.errors import register_error_handlers
 from api.http.headers import EXPOSED_HEADERS, cors_origins, security_headers, vary_on_origin
+from api.http.keepalive import CloseAfterUnreadBody
 from api.http.requests import ApiRequest, IdConverter, NoSessions, limit_json_body
 from api.namespaces import create_api_blueprint
 from api.openapi.ui import docs_blueprint
@@ -58,6 +59,7 @@ def bind_extensions(app: Flask) -> None:
     if count := app.config["PROXY_FIX_COUNT"]:
         # Flask's documented way to add WSGI middleware, though its types call it a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+    app.wsgi_app = CloseAfterUnreadBody(app.wsgi_app)  # type: ignore[method-assign]
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

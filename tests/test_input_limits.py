@@ -320,3 +320,35 @@ def test_replay_of_a_key_stored_before_headers_were_kept_still_works(
     replay = client.post("/api/items", json={"name": "old"}, headers=headers)
     assert replay.status_code == 201 and replay.get_json() == first.get_json()
     assert "ETag" not in replay.headers
+
+
+@pytest.mark.slow
+def test_a_large_body_left_unread_closes_the_connection_it_was_sent_on(tmp_path: Any) -> None:
+    """gunicorn drains at most 64 KiB of a body the app did not read before it reuses the
+    connection. Past that it used to close it after saying `Connection: keep-alive`, and a
+    pooled client's next request failed (`RemoteDisconnected`); now the answer says `close`."""
+    import requests
+
+    json_type = {"Content-Type": "application/json"}
+    too_large = b'{"name": "' + b"a" * (MAX_JSON_BYTES + 10) + b'"}'  # 413, read no further
+    unread = b'{"name": "' + b"a" * 900_000 + b'"}'  # 401: no token, so never read
+    with running_server(tmp_path / "server", workers=1, threads=2) as server:
+        session = requests.Session()
+        for _ in range(5):
+            for path, body, status in (
+                ("/api/auth/login", too_large, 413),
+                ("/api/items", unread, 401),
+            ):
+                response = session.post(server.url + path, data=body, headers=json_type)
+                assert response.status_code == status, response.text
+                assert response.headers["Connection"] == "close"
+                assert session.get(server.url + "/api/items?per_page=1").status_code == 200
+        # A body gunicorn drains (or that was read) leaves the connection open.
+        small = session.post(server.url + "/api/items", data=b'{"name": "x"}', headers=json_type)
+        assert (small.status_code, small.headers["Connection"]) == (401, "keep-alive")
+        chunked = session.post(
+            server.url + "/api/auth/login",
+            data=iter([b'{"username": "a", ', b'"password": "b"}']),
+            headers=json_type,
+        )
+        assert (chunked.status_code, chunked.headers["Connection"]) == (401, "keep-alive")
