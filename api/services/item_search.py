@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -72,11 +72,18 @@ STEPS_PER_ROW, STEPS_PER_TICK = 10, 1000
 COUNT_FROM = 1000
 MAX_COUNTED_TERMS = 1000
 
-_KEPT = select(func.coalesce(func.sum(ItemGramCount.count), 0)).where(
-    ItemGramCount.gram == bindparam("gram"),
-    ItemGramCount.owner_id == bindparam("owner"),
-    ItemGramCount.is_active.in_(bindparam("states", expanding=True)),
-)
+
+def _kept_sum(gram: Any) -> Select[int]:
+    return select(func.coalesce(func.sum(ItemGramCount.count), 0)).where(
+        ItemGramCount.gram == gram,
+        ItemGramCount.owner_id == bindparam("owner"),
+        ItemGramCount.is_active.in_(bindparam("states", expanding=True)),
+    )
+
+
+_KEPT = _kept_sum(bindparam("gram"))
+# Every item of the owner/state scope ("" is in every name): what a walk's budget weighs against.
+_IN_SCOPE = _kept_sum(literal("")).scalar_subquery()
 
 
 # Whether a longer term's counts are kept.
@@ -97,22 +104,32 @@ def kept_count(
     return connection.execute(_KEPT, parameters).scalar_one()
 
 
-def match_count(
+class Counts(NamedTuple):
+    """A list's exact total (`matches`) and the items of its owner/state scope (`in_scope`)."""
+
+    matches: int
+    in_scope: int
+
+
+def match_counts(
     connection: Connection, needle: str, *, owner_id: int | None, is_active: bool | None
-) -> int:
-    """Items whose folded name contains the folded `needle`, exactly."""
-    if len(needle) <= GRAM_MAX:
-        return kept_count(connection, needle, owner_id=owner_id, is_active=is_active)
+) -> Counts:
+    """Items whose folded name contains the folded `needle`, exactly, and the items in scope,
+    in one statement (one round trip: a walk's budget needs both)."""
     owner = ALL_OWNERS if owner_id is None else owner_id
     parameters = {"gram": needle, "owner": owner, "states": list(states(is_active))}
-    # One statement, one snapshot: whether the term is counted, and its kept count if so, else
-    # its count through the index (both engines evaluate only the branch taken).
+    if len(needle) <= GRAM_MAX:
+        statement = select(_KEPT.scalar_subquery(), _IN_SCOPE)
+        return Counts(*connection.execute(statement, parameters).one())
+    # One snapshot: whether the term is counted, and its kept count if so, else its count
+    # through the index (both engines evaluate only the branch taken).
     indexed = _indexed_count(connection, needle, owner_id=owner_id, is_active=is_active)
     either = case((_COUNTED, _KEPT.scalar_subquery()), else_=indexed)
-    counted, found = connection.execute(select(_COUNTED, either), parameters).one()
+    statement = select(_COUNTED, either, _IN_SCOPE)
+    counted, found, in_scope = tuple(connection.execute(statement, parameters).one())
     if not counted and found >= COUNT_FROM and len(needle) <= TERM_MAX:
         keep_counting(needle)
-    return int(found)
+    return Counts(int(found), int(in_scope))
 
 
 def _indexed_count(
@@ -151,26 +168,17 @@ def contains(connection: Connection, needle: str) -> ColumnElement[bool]:
     return func.strpos(Item.name_folded, needle) > 0
 
 
-def walk_budget(
-    connection: Connection,
-    *,
-    owner_id: int | None,
-    is_active: bool | None,
-    matches: int,
-    needed: int,
-) -> int | None:
+def walk_budget(counts: Counts, *, needed: int) -> int | None:
     """The rows a page may walk along its sort index to find its `needed` matches, when there
-    are enough `matches` for a walk to be the cheaper way; None: look them up instead.
+    are enough matches for a walk to be the cheaper way; None: look them up instead.
 
     A walk should read about needed*in_scope/matches rows. It may read WALK_SLACK times that,
     and at least as many rows as there are matches (what looking them up reads), since
     matches common overall can still all lie far from where the page begins (e.g. none among
     the newest hundred thousand items): then a page costs at most about twice the lookup,
     where an unbounded walk would read its way through every row up to them."""
-    if matches < needed:  # then matches**2 < needed * matches <= needed * in_scope: no read
-        return None
-    in_scope = kept_count(connection, "", owner_id=owner_id, is_active=is_active)
-    if matches * matches < needed * in_scope:
+    matches, in_scope = counts
+    if matches < needed or matches * matches < needed * in_scope:
         return None
     return max(WALK_FLOOR, matches, WALK_SLACK * -(-needed * in_scope // matches))
 

@@ -86,19 +86,21 @@ def count_items(
     owner_id: int | None = None,
     is_active: bool | None = None,
     updated_since: datetime | None = None,
-) -> int:
-    """Exact total; without `updated_since` it never scans (api/services/item_search.py)."""
+) -> item_search.Counts:
+    """Exact total, and the items of the owner/state scope it was taken from; without
+    `updated_since` it never scans (api/services/item_search.py)."""
     connection = db.session.connection()
     if updated_since is not None:  # the change feed: an index range of the recent changes
         conditions = item_filters(
             q=q, owner_id=owner_id, is_active=is_active, updated_since=updated_since
         )
-        return connection.execute(
-            select(func.count()).select_from(Item).where(*conditions)
-        ).scalar_one()
+        total = connection.execute(select(func.count()).select_from(Item).where(*conditions))
+        found = total.scalar_one()
+        return item_search.Counts(found, found)  # a change-feed page never walks
     if q:
-        return item_search.match_count(connection, fold(q), owner_id=owner_id, is_active=is_active)
-    return item_search.kept_count(connection, "", owner_id=owner_id, is_active=is_active)
+        return item_search.match_counts(connection, fold(q), owner_id=owner_id, is_active=is_active)
+    found = item_search.kept_count(connection, "", owner_id=owner_id, is_active=is_active)
+    return item_search.Counts(found, found)
 
 
 def list_items(
@@ -117,8 +119,9 @@ def list_items(
     if found is not None:
         rows, total = found
     else:
-        total = count_items(**filters)
-        rows = _page_rows(sort, total, offset, per_page + 1, start, **filters) if total else []
+        counts = count_items(**filters)
+        total = counts.matches
+        rows = _page_rows(sort, counts, offset, per_page + 1, start, **filters) if total else []
     cursor = encode_cursor(sort, rows[per_page - 1]) if len(rows) > per_page else None
     return Page(rows[:per_page], total, page, per_page, next_cursor=cursor, keyset=keyset)
 
@@ -153,7 +156,7 @@ def _few_matches(
 
 def _page_rows(
     sort: str,
-    total: int,
+    counts: item_search.Counts,
     offset: int,
     wanted: int,
     start: ColumnElement[bool] | None,
@@ -174,7 +177,7 @@ def _page_rows(
         return fetch(ordered(sort).where(*conditions, *item_filters(q=q)))
     needle = fold(q)
     scope = {"owner_id": filters.get("owner_id"), "is_active": filters.get("is_active")}
-    budget = item_search.walk_budget(connection, matches=total, needed=offset + wanted, **scope)
+    budget = item_search.walk_budget(counts, needed=offset + wanted)
     if budget is not None:
         walk = ordered(sort).where(*conditions, item_search.contains(connection, needle))
         try:
