@@ -198,6 +198,29 @@ def test_item_validation_errors_are_keyed_by_field(client, user):
     assert_error(response, 400, "name")
 
 
+def test_validation_reasons_do_not_quote_the_refused_value(client, user, admin):
+    """jsonschema's messages repeat the value: a description of just under 1 MiB came back
+    whole in its 400, and a bulk delete of 1,001 ids echoed all of them."""
+    long_description = {"name": "n", "description": "d" * 900_000}
+    response = client.post("/api/items", json=long_description, headers=user.headers)
+    body = assert_error(response, 400, "description")
+    assert body["errors"]["description"] == "must be at most 10000 characters"
+    assert len(response.data) < 1000
+    response = client.post(
+        "/api/admin/items/bulk-delete", json={"ids": [1] * 1001}, headers=admin.headers
+    )
+    assert assert_error(response, 400, "ids")["errors"]["ids"] == "must have at most 1000 items"
+    response = client.post("/api/items", json={"name": ["n" * 5000]}, headers=user.headers)
+    assert assert_error(response, 400, "name")["errors"]["name"] == "must be of type string"
+    response = client.post(
+        "/api/admin/items/bulk-delete", json={"ids": [0, 2**40]}, headers=admin.headers
+    )
+    reasons = assert_error(response, 400)["errors"]
+    assert reasons["ids.0"] == "must be at least 1" and reasons["ids.1"].startswith(
+        "must be at most"
+    )
+
+
 @pytest.mark.parametrize(
     "query, field",
     [

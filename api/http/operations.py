@@ -162,21 +162,42 @@ NUL_REASON = "must not contain NUL characters"
 SECRET_FIELDS = frozenset(
     {"password", "current_password", "new_password", "token", "refresh_token", "secret"}
 )
-_SECRET_REASONS = {
+# Why a value was refused, without quoting it: jsonschema's own messages repeat the value, so a
+# 1 MiB description that is too long came back in a 1 MiB error body.
+_REASONS = {
     "maxLength": "must be at most {} characters",
     "minLength": "must be at least {} characters",
+    "maxItems": "must have at most {} items",
+    "minItems": "must have at least {} items",
+    "maximum": "must be at most {}",
+    "minimum": "must be at least {}",
+    "exclusiveMaximum": "must be less than {}",
+    "exclusiveMinimum": "must be greater than {}",
     "type": "must be of type {}",
-    "pattern": NUL_REASON,
+    "enum": "must be one of: {}",
+    "format": "must be a valid {}",
+    "uniqueItems": "must not repeat an item",
+    "pattern": "must match the pattern {}",
 }
+# What is left of any other message (the value it may quote is cut).
+MAX_REASON_CHARS = 200
 
 
 def _described(model: Model, error: ValidationError) -> tuple[str, str]:
-    """`Model.format_error`, except that a secret field's reason leaves its value out."""
+    """`Model.format_error`, with a reason that does not quote the refused value."""
     key, message = model.format_error(error)
-    if error.path and error.path[-1] in SECRET_FIELDS and error.validator != "required":
-        reason = _SECRET_REASONS.get(str(error.validator), "is not valid")
-        message = reason.format(error.validator_value)
-    return key, message
+    if error.validator == "required":
+        return key, message
+    validator, expected = str(error.validator), error.validator_value
+    if validator == "pattern" and expected == NUL_FREE_PATTERN:
+        return key, NUL_REASON
+    if validator in _REASONS:
+        if isinstance(expected, list):
+            expected = (" or " if validator == "type" else ", ").join(map(str, expected))
+        return key, _REASONS[validator].format(expected)
+    if error.path and error.path[-1] in SECRET_FIELDS:
+        return key, "is not valid"
+    return key, message if len(message) <= MAX_REASON_CHARS else message[:MAX_REASON_CHARS] + "…"
 
 
 def declare_nul_free(model: Model) -> None:
