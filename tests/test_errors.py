@@ -231,10 +231,25 @@ def test_validation_reasons_do_not_quote_the_refused_value(client, user, admin):
         ("per_page=101", "per_page"),
         ("per_page=x", "per_page"),
         ("sort=password_hash", "sort"),
+        # Escapes that are not percent-encoded UTF-8 were searched for as literal text.
+        ("q=%ff%fe", "q"),
+        ("q=%C3%28", "q"),
+        ("q=%e2%82", "q"),
+        ("q=%zz", "q"),
+        ("q=50%", "q"),
+        ("per_page=5&q=%", "q"),
+        ("%ff=1", "query"),
     ],
 )
 def test_bad_query_parameters_are_400_with_errors(client, query, field):
     assert_error(client.get(f"/api/items?{query}"), 400, field)
+
+
+def test_percent_encoded_utf8_queries_are_searched_as_decoded(client, user, make_item):
+    make_item(user, "weird %FF name")
+    make_item(user, "café 50% off")
+    assert client.get("/api/items?q=%25FF").get_json()["total"] == 1
+    assert client.get("/api/items?q=caf%C3%A9+50%25").get_json()["total"] == 1
 
 
 # --- unexpected failures ----------------------------------------------------------------------

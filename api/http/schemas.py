@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import request
 from flask_restx import Model, abort, fields, reqparse
@@ -186,6 +187,8 @@ class StrictQueryParser(reqparse.RequestParser):
     """A query parser that refuses parameters it does not declare (400), on every list alike."""
 
     def parse_args(self, req: Any = None, strict: bool = False) -> reqparse.ParseResult:
+        if malformed := _malformed_parameters(request.query_string):
+            abort(400, "Invalid query parameters", errors=malformed)
         known = {arg.name for arg in self.args}
         unknown = [name for name in request.args if name not in known]
         if unknown:  # names are echoed shortened: they are arbitrary client input
@@ -195,6 +198,34 @@ class StrictQueryParser(reqparse.RequestParser):
         if repeated := [name for name in known if len(request.args.getlist(name)) > 1]:
             abort(400, "Invalid query parameters", errors=dict.fromkeys(repeated, "is repeated"))
         return super().parse_args(req)
+
+
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def _malformed_parameters(query: bytes) -> dict[str, str]:
+    """Parameters whose percent-escapes are malformed (`%zz`, a lone `%`) or do not decode to
+    UTF-8 (`%ff`): Werkzeug keeps such escapes as literal text, so `q=%ff` searched for "%FF"."""
+    if b"%" not in query:
+        return {}
+    malformed = {}
+    for pair in query.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if not _is_utf8_escaped(name):
+            malformed["query"] = "holds a parameter name that is not valid percent-encoded UTF-8"
+        elif not _is_utf8_escaped(value):
+            malformed[unquote_to_bytes(name).decode()[:64]] = "is not valid percent-encoded UTF-8"
+    return malformed
+
+
+def _is_utf8_escaped(part: bytes) -> bool:
+    if _BAD_ESCAPE.search(part):
+        return False
+    try:
+        unquote_to_bytes(part).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class IsoDateTime:
