@@ -22,7 +22,13 @@ from api.core.security import configure_hashing
 from api.core.sqlite_writes import WriteQueue
 from api.http import jsonio, observability, page_cache, ratelimit
 from api.http.errors import register_error_handlers
-from api.http.headers import EXPOSED_HEADERS, cors_origins, security_headers, vary_on_origin
+from api.http.headers import (
+    CORS_PREFLIGHT_MAX_AGE,
+    EXPOSED_HEADERS,
+    cors_origins,
+    security_headers,
+    vary_on_origin,
+)
 from api.http.keepalive import CloseAfterUnreadBody
 from api.http.requests import ApiRequest, IdConverter, NoSessions, limit_json_body
 from api.namespaces import create_api_blueprint
@@ -81,6 +87,7 @@ def bind_extensions(app: Flask) -> None:
         always_send=False,  # only requests with an `Origin` need CORS headers
         # Any origin: `*` itself, never the request's `Origin` echoed back (whatever it holds).
         send_wildcard=origins == "*",
+        max_age=CORS_PREFLIGHT_MAX_AGE,
     )
     if origins != "*":
         app.after_request(vary_on_origin)

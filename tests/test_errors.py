@@ -432,6 +432,16 @@ def test_cors_preflight_allows_authorization_header(raw_client):
     assert response.headers.get("Access-Control-Allow-Origin") in ("*", "https://app.example")
     assert "POST" in response.headers.get("Access-Control-Allow-Methods", "")
     assert "authorization" in response.headers.get("Access-Control-Allow-Headers", "").lower()
+    # Browsers may keep the answer (ours: 10 minutes) instead of asking before every write.
+    assert response.headers["Access-Control-Max-Age"] == "600"
+    assert "Content-Type" not in response.headers and response.data == b""
+
+
+def test_options_has_no_content_type_for_its_empty_body(raw_client):
+    response = raw_client.options("/api/items")
+    assert response.status_code == 200 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST", "OPTIONS"}
 
 
 def test_cors_exposes_retry_after(client):

@@ -13,6 +13,8 @@ DOCS_CSP = (
 )
 DOCS_PATHS = ("/api/docs", "/api/redoc", "/swaggerui")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# How long a browser may keep a preflight's answer instead of asking before every write (seconds).
+CORS_PREFLIGHT_MAX_AGE = 600
 # Response headers browser clients may read (CORS hides all but a few by default).
 EXPOSED_HEADERS = [
     "ETag",
@@ -58,7 +60,10 @@ def security_headers(response: Response) -> Response:
             headers.add(name, value)
     if not is_docs and "content-security-policy" not in present:
         headers.add("Content-Security-Policy", API_CSP)
-    if response.status_code in (204, 304) and "content-type" in present:
+    if "content-type" in present and (
+        response.status_code in (204, 304)
+        or (request.method == "OPTIONS" and response.calculate_content_length() == 0)
+    ):
         del headers["Content-Type"]  # no content, so no type (not Flask's default text/html)
     return response
 
