@@ -198,6 +198,16 @@ def test_item_validation_errors_are_keyed_by_field(client, user):
     assert_error(response, 400, "name")
 
 
+@pytest.mark.parametrize("blank", [" ", "   ", "\t\n", "\u3000"])
+def test_a_blank_item_name_is_400(client, user, make_item, blank):
+    response = client.post("/api/items", json={"name": blank}, headers=user.headers)
+    assert assert_error(response, 400, "name")["errors"]["name"] == "must not be blank"
+    item = make_item(user, " spaced ")
+    response = client.patch(f"/api/items/{item['id']}", json={"name": blank}, headers=user.headers)
+    assert assert_error(response, 400, "name")["errors"]["name"] == "must not be blank"
+    assert client.get(f"/api/items/{item['id']}").get_json()["name"] == " spaced "
+
+
 def test_validation_reasons_do_not_quote_the_refused_value(client, user, admin):
     """jsonschema's messages repeat the value: a description of just under 1 MiB came back
     whole in its 400, and a bulk delete of 1,001 ids echoed all of them."""

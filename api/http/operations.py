@@ -157,6 +157,9 @@ class BodyValidator:
 # NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both.
 NUL_FREE_PATTERN = r"^[^\x00]*$"
 NUL_REASON = "must not contain NUL characters"
+# A name: something besides white space (and, like every string, no NUL).
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_PATTERN_REASONS = {NUL_FREE_PATTERN: NUL_REASON, NOT_BLANK_PATTERN: "must not be blank"}
 
 # Fields whose value is a secret: their errors never quote it ("'hunter2...' is too long").
 SECRET_FIELDS = frozenset(
@@ -189,8 +192,8 @@ def _described(model: Model, error: ValidationError) -> tuple[str, str]:
     if error.validator == "required":
         return key, message
     validator, expected = str(error.validator), error.validator_value
-    if validator == "pattern" and expected == NUL_FREE_PATTERN:
-        return key, NUL_REASON
+    if validator == "pattern" and expected in _PATTERN_REASONS:
+        return key, _PATTERN_REASONS[expected]
     if validator in _REASONS:
         if isinstance(expected, list):
             expected = (" or " if validator == "type" else ", ").join(map(str, expected))

@@ -20,6 +20,7 @@ from api.http.conditional import (
 )
 from api.http.idempotency import idempotent
 from api.http.operations import (
+    NOT_BLANK_PATTERN,
     NOT_MODIFIED,
     conditional_list,
     described,
@@ -63,14 +64,27 @@ BAD_IF_MATCH = "Malformed `If-Match` header (not `*` or a list of quoted ETags)"
 item_create_model = ns.model(
     "ItemCreate",
     {
-        "name": fields.String(required=True, min_length=1, max_length=255, example="Notebook"),
+        "name": fields.String(
+            required=True,
+            min_length=1,
+            max_length=255,
+            pattern=NOT_BLANK_PATTERN,
+            description="Not blank: at least one character other than white space",
+            example="Notebook",
+        ),
         "description": fields.String(max_length=10000, example="A5, dotted"),
     },
 )
 item_update_model = ns.model(
     "ItemUpdate",
     {
-        "name": fields.String(min_length=1, max_length=255, example="Notebook"),
+        "name": fields.String(
+            min_length=1,
+            max_length=255,
+            pattern=NOT_BLANK_PATTERN,
+            description="Not blank: at least one character other than white space",
+            example="Notebook",
+        ),
         "description": fields.String(max_length=10000, example="A5, squared"),
     },
 )

@@ -1391,7 +1391,10 @@ export interface components {
         ItemCreate: {
             /** @example A5, dotted */
             description?: string;
-            /** @example Notebook */
+            /**
+             * @description Not blank: at least one character other than white space
+             * @example Notebook
+             */
             name: string;
         };
         /**
@@ -1450,7 +1453,10 @@ export interface components {
         ItemUpdate: {
             /** @example A5, squared */
             description?: string;
-            /** @example Notebook */
+            /**
+             * @description Not blank: at least one character other than white space
+             * @example Notebook
+             */
             name?: string;
         };
         /**

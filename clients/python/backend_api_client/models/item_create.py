@@ -19,7 +19,7 @@ class ItemCreate:
         {'description': 'A5, dotted', 'name': 'Notebook'}
 
     Attributes:
-        name (str):  Example: Notebook.
+        name (str): Not blank: at least one character other than white space Example: Notebook.
         description (str | Unset):  Example: A5, dotted.
     """
 

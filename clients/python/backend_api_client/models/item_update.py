@@ -20,7 +20,7 @@ class ItemUpdate:
 
     Attributes:
         description (str | Unset):  Example: A5, squared.
-        name (str | Unset):  Example: Notebook.
+        name (str | Unset): Not blank: at least one character other than white space Example: Notebook.
     """
 
     description: str | Unset = UNSET
