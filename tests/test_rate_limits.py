@@ -6,9 +6,11 @@ tests/test_rate_limits_live.py.
 """
 
 import base64
+import hashlib
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
-from api.http.ratelimit import rate_limit
+from api.http import ratelimit
+from api.http.ratelimit import PROTECTED_KEYS, rate_limit, storage
 from api.openapi.sdk import FROM_HTTP_SERVER
 from tests.helpers import (
     ADMIN,
@@ -382,3 +385,102 @@ class TestRateLimitHeaders:
 
     def test_login_429_declares_retry_after(self) -> None:
         assert "Retry-After" in operation("/api/auth/login", "post")["responses"]["429"]["headers"]
+
+
+class TestTheSharedTable:
+    """The embedded counters' table (api/http/ratelimit/storage.py) against a client who fills
+    it on purpose: a penetration test reset its own failed-login count with 40 requests whose
+    made-up tokens it had picked offline to land beside that counter (the slot hash was unkeyed)."""
+
+    ACCOUNT_KEY = "login_account:user:1|127.0.0.1"  # the admin, failing at the test address
+
+    @staticmethod
+    def crowding_tokens(key: str, slot_of: Callable[[str], int], count: int) -> list[str]:
+        """Bearer tokens whose per-token counters (`user:token:...`) probe `key`'s slot: their
+        homes lie up to PROBES - 1 slots before it, by `slot_of` (the table's own hash, or an
+        attacker's guess at it). Once those slots are full, each evicts the oldest among them."""
+        home, tokens, n = slot_of(key), [], 0
+        while len(tokens) < count:
+            n += 1
+            token = f"made-up-{n}"
+            digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+            if (home - slot_of(f"user:token:{digest}")) % storage.SLOTS < storage.PROBES:
+                tokens.append(token)
+        return tokens
+
+    def flood_then_fail(self, app: Flask, tokens: list[str]) -> int:
+        """Three failed logins (the limit), the made-up tokens, then a fourth attempt."""
+        client = app.test_client()
+        for _ in range(3):
+            assert_error(fail_login(client, "admin"), 401)
+        for token in tokens:
+            answer = client.get("/api/items", headers={"Authorization": f"Bearer {token}"})
+            assert_error(answer, 401)
+        return fail_login(client, "admin").status_code
+
+    @staticmethod
+    def table_secret(app: Flask) -> bytes:
+        path = Path(app.config["DATA_DIR"]) / "ratelimits.bin"
+        return storage.HEADER.unpack_from(path.read_bytes()[: storage.HEADER_SIZE], 0)[3]
+
+    def test_tokens_crowding_a_failed_login_counter_do_not_evict_it(
+        self, app_factory: Callable[..., Flask]
+    ) -> None:
+        """Even chosen with the table's secret (which no client has): its counters of failed
+        logins are evicted last, after every counter a client can mint at will."""
+        app = app_factory(LOGIN_RATE_LIMIT="3 per minute")
+        app.test_client().get("/api/health")  # the table exists, with its secret
+        secret = self.table_secret(app)
+
+        def slot_of(key: str) -> int:
+            protected = key.startswith(PROTECTED_KEYS)
+            return (storage._key_hash(key, secret, protected) >> 1) % storage.SLOTS
+
+        tokens = self.crowding_tokens(self.ACCOUNT_KEY, slot_of, 2 * storage.PROBES)
+        assert self.flood_then_fail(app, tokens) == 429
+
+    def test_without_the_secret_nobody_can_pick_keys_that_crowd_a_counter(
+        self, app_factory: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Every counter unprotected, so only the keyed hash stands in the way: tokens chosen
+        by the unkeyed hash the attack used land anywhere."""
+        monkeypatch.setattr(ratelimit, "PROTECTED_KEYS", ())
+        app = app_factory(LOGIN_RATE_LIMIT="3 per minute")
+
+        def unkeyed_slot(key: str) -> int:
+            digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+            return int.from_bytes(digest, "little") % storage.SLOTS
+
+        tokens = self.crowding_tokens(self.ACCOUNT_KEY, unkeyed_slot, 2 * storage.PROBES)
+        assert self.flood_then_fail(app, tokens) == 429
+        other = storage.SharedFileCounters(tmp_path / "another-host.bin")
+        other.incr([("address:192.0.2.1", 60_000, 1)])
+        assert other._secret != self.table_secret(app)  # one per table
+
+    def test_past_the_address_limit_no_counter_is_made_per_name(
+        self, app_factory: Callable[..., Flask]
+    ) -> None:
+        """Each made-up name has a failed-login counter of its own: refused at the address
+        first, a client cannot mint them as fast as it sends."""
+        app = app_factory(LOGIN_IP_RATE_LIMIT="3 per minute")
+        client = app.test_client()
+        names = [f"ghost-{n}" for n in range(10)]
+        statuses = [fail_login(client, name).status_code for name in names]
+        assert statuses == [401] * 3 + [429] * 7
+        counters = app.extensions["ratelimit"].counters
+        kept = counters.incr(
+            [(f"login_account:name:{name}|127.0.0.1", 60_000, 0) for name in names]
+        )
+        assert [count for count, _ in kept] == [1] * 3 + [0] * 7
+
+    def test_made_up_methods_are_one_route_for_the_limiter(
+        self, app_factory: Callable[..., Flask]
+    ) -> None:
+        """The limiter remembers each route's limits: per method it serves, and one entry for
+        all the others (any 3-20 letters pass gunicorn), so they cannot grow its memory."""
+        app = app_factory()
+        client = app.test_client()
+        for n in range(200):
+            assert client.open("/api/items", method=f"MADEUP{n}").status_code == 405
+        routes = app.extensions["ratelimit"]._routes
+        assert list(routes) == [(None, "OTHER")], list(routes)[:5]  # 405: no endpoint

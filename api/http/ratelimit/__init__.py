@@ -106,6 +106,16 @@ ROUTE_LIMITS: dict[str, tuple[str, ...]] = {
     "confirmPasswordReset": ("password_reset",),
 }
 LOGIN_POLICIES = ("login_account", "login_address")
+# The counters of the tight limits, evicted last from the shared file (storage.py): those of an
+# address, or of a user whose JWT verified. Not those of a personal access token (any string a
+# client sends is one until it is checked) nor the default limits, whose keys anyone can mint.
+PROTECTED_KEYS = tuple(
+    f"{policy.name}:" if policy.scope != USER else f"{policy.name}:user:"
+    for policy in POLICIES.values()
+    if policy.name not in DEFAULT_POLICIES
+)
+# Methods counted under their own name; any other (a client may send made-up ones) is one.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 log = logging.getLogger("api.http.ratelimit")
 
@@ -133,6 +143,10 @@ class Usage:
     @property
     def reset_seconds(self) -> int:
         return -(-self.ttl_ms // 1000) or 1  # ceil, at least 1
+
+
+# One counted failed-login attempt: where it was counted, what, and what the response reports.
+Reservation = tuple[Counters, Hit, Usage]
 
 
 def rate_limit(*names: str) -> Callable[[F], F]:
@@ -229,7 +243,8 @@ class Limiter:
         # This runs on every request: the proxies (`request`, `g`) are resolved once
         # (`_get_current_object` is a LocalProxy method, absent from Flask's types).
         req = request._get_current_object()  # type: ignore[attr-defined]
-        route = (req.endpoint, req.method)
+        method = req.method if req.method in _METHODS else "OTHER"  # bounds `_routes`
+        route = (req.endpoint, method)
         policies = self._routes.get(route) or self._route_policies(*route)
         address = client_address(req.remote_addr)
         principal = self._principal(req.headers.get("Authorization"))
@@ -301,25 +316,33 @@ class Limiter:
         if account is None:
             return
         address = client_address()
-        policies = [POLICIES[name] for name in LOGIN_POLICIES]
-        windows = [self.windows[p.name] for p in policies]
-        hits: list[Hit] = [
-            (f"login_account:{account}|{address}", windows[0].milliseconds, 1),
-            (f"login_address:{address}", windows[1].milliseconds, 1),
+        # The address first, on its own: past its limit no per-account counter is made, so a
+        # client cannot mint them (one per made-up name) as fast as it can send.
+        steps = [
+            ("login_address", f"login_address:{address}"),
+            ("login_account", f"login_account:{account}|{address}"),
         ]
-        counts, store = self._incr(hits)
-        usages = [Usage(p, w, *c) for p, w, c in zip(policies, windows, counts, strict=True)]
+        reserved: list[Reservation] = []
+        usages: list[Usage] = []
+        for name, key in steps:
+            policy, window = POLICIES[name], self.windows[name]
+            hit: Hit = (key, window.milliseconds, 1)
+            counts, store = self._incr([hit])
+            usage = Usage(policy, window, *counts[0])
+            reserved.append((store, hit, usage))
+            usages.insert(0, usage)  # reported as LOGIN_POLICIES orders them
+            if usage.count > window.quota:
+                break
         g.rate_limits = [*g.get("rate_limits", []), *usages]
-        g.login_reservation = (store, hits, usages)
+        g.login_reservation = reserved
         _refuse_if_over(usages, "Too many failed logins")
 
-    def _give_back(self, reservation: tuple[Counters, list[Hit], list[Usage]]) -> None:
-        store, hits, usages = reservation
-        try:
-            store.incr([(key, window, -amount) for key, window, amount in hits])
-        except Exception:  # noqa: BLE001 - a lost refund only over-counts; never fail for it
-            return
-        for usage in usages:
+    def _give_back(self, reservation: list[Reservation]) -> None:
+        for store, (key, window, amount), usage in reservation:
+            try:
+                store.incr([(key, window, -amount)])
+            except Exception:  # noqa: BLE001 - a lost refund only over-counts; never fail for it
+                continue
             usage.count = max(0, usage.count - 1)
 
     def _incr(self, hits: list[Hit]) -> tuple[list[Count], Counters]:
@@ -373,7 +396,7 @@ def _headers(usages: list[Usage]) -> list[tuple[str, str]]:
 
 
 def _counters(config: Mapping[str, Any]) -> Counters:
-    local = SharedFileCounters(Path(config["DATA_DIR"]) / "ratelimits.bin")
+    local = SharedFileCounters(Path(config["DATA_DIR"]) / "ratelimits.bin", PROTECTED_KEYS)
     url = config.get("RATELIMIT_STORAGE_URI") or ""
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return local

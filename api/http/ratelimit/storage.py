@@ -8,8 +8,12 @@ last L slots let exactly L through).
 * `SharedFileCounters` (the embedded default): a fixed-size open-addressing table in a file
   under DATA_DIR, mapped into every gunicorn worker, guarded by a thread lock plus `flock`
   (which the kernel releases when a worker dies, so a killed worker cannot wedge the others).
-  Bounded in bytes: `SLOTS` x 24 bytes. When a neighbourhood of `PROBES` slots is full of live
-  counters the one closest to expiry is evicted (an attacker needs >100,000 live keys for that).
+  Bounded in bytes: `SLOTS` x 24 bytes. A key's slot is a keyed hash (a random secret made with
+  the file), so nobody outside can pick keys that crowd one neighbourhood. When a neighbourhood
+  of `PROBES` slots is full of live counters, the one closest to expiry is evicted, and a
+  protected counter (failed logins and the other tight limits, whose keys a client cannot mint
+  at will) only when all of them are protected: a flood of made-up tokens or addresses cannot
+  push the failed-login count of an account out of the table.
 * `RedisCounters`: one Lua script per request, so every worker of every instance counts together.
 * `ResilientCounters`: Redis first; while Redis is unreachable it counts in the shared file,
   retries Redis at most once a second, and reports the outage once (not per request).
@@ -34,10 +38,12 @@ Hit = tuple[str, int, int]
 # (count after the hit, milliseconds until the window resets)
 Count = tuple[int, int]
 
-MAGIC = b"RLT1"
-HEADER = struct.Struct("<4sIi")  # magic, slot count, outage flag
+MAGIC = b"RLT2"
+HEADER = struct.Struct("<4sIi16s")  # magic, slot count, outage flag, the slots' hash key
 HEADER_SIZE = 64
-SLOT = struct.Struct("<Qqq")  # key hash (0 = empty), window end (epoch ms), count
+# Keyed hash of the key (0 = empty; its lowest bit set for a protected key), window end (epoch
+# ms), count.
+SLOT = struct.Struct("<Qqq")
 SLOTS = 1 << 17  # 3 MiB
 PROBES = 16
 REDIS_TIMEOUT = 0.25  # seconds: a hung Redis must not hold a request
@@ -56,16 +62,21 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _key_hash(key: str) -> int:
-    value = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
-    return value or 1  # 0 marks an empty slot
+def _key_hash(key: str, secret: bytes, protected: bool) -> int:
+    digest = hashlib.blake2b(key.encode(), key=secret, digest_size=8).digest()
+    value = int.from_bytes(digest, "little") & ~1 | int(protected)
+    return value or 2  # 0 marks an empty slot
 
 
 class SharedFileCounters:
-    """Counters in a memory-mapped file shared by every process on the host that opens it."""
+    """Counters in a memory-mapped file shared by every process on the host that opens it.
 
-    def __init__(self, path: Path) -> None:
+    `protected`: the prefixes of the keys evicted last (see the module's docstring)."""
+
+    def __init__(self, path: Path, protected: tuple[str, ...] = ()) -> None:
         self.path = path
+        self.protected = protected
+        self._secret = b""
         self._pid = 0  # the process that mapped the file; a forked child maps it anew
         self._lock = threading.Lock()  # threads of one process (flock does not tell them apart)
         self._map: mmap.mmap | None = None
@@ -93,11 +104,13 @@ class SharedFileCounters:
                 os.ftruncate(fd, 0)  # a table of another layout: start afresh
                 os.ftruncate(fd, size)
             table = mmap.mmap(fd, size)
-            if table[:4] != MAGIC:
-                HEADER.pack_into(table, 0, MAGIC, SLOTS, 0)
+            if table[:4] != MAGIC:  # new, or of another version: empty, with a new secret
+                table[:] = bytes(size)
+                HEADER.pack_into(table, 0, MAGIC, SLOTS, 0, os.urandom(16))
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
         self._fd = fd
+        self._secret = HEADER.unpack_from(table, 0)[3]
         return table
 
     def incr(self, hits: Sequence[Hit]) -> list[Count]:
@@ -112,12 +125,13 @@ class SharedFileCounters:
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    @staticmethod
-    def _incr_one(table: mmap.mmap, key: str, window: int, amount: int, now: int) -> Count:
-        wanted = _key_hash(key)
-        home = wanted % SLOTS
+    def _incr_one(self, table: mmap.mmap, key: str, window: int, amount: int, now: int) -> Count:
+        wanted = _key_hash(key, self._secret, key.startswith(self.protected))
+        home = (wanted >> 1) % SLOTS
         free = None
-        oldest, oldest_end = None, None
+        # The slot to evict: (protected?, window end) is least for the unprotected one that
+        # expires first, then for the protected one that does.
+        victim, victim_rank = None, None
         for probe in range(PROBES):
             offset = HEADER_SIZE + ((home + probe) % SLOTS) * SLOT.size
             found, end, count = SLOT.unpack_from(table, offset)
@@ -128,11 +142,11 @@ class SharedFileCounters:
             if found == 0 or end <= now:
                 if free is None:
                     free = offset
-            elif oldest_end is None or end < oldest_end:
-                oldest, oldest_end = offset, end
+            elif victim_rank is None or (found & 1, end) < victim_rank:
+                victim, victim_rank = offset, (found & 1, end)
         if amount <= 0:  # giving back an attempt whose window is gone: nothing to do
             return 0, window
-        target = free if free is not None else oldest
+        target = free if free is not None else victim
         assert target is not None
         SLOT.pack_into(table, target, wanted, now + window, amount)
         return amount, window
@@ -143,8 +157,8 @@ class SharedFileCounters:
         with self._lock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                magic, slots, previous = HEADER.unpack_from(table, 0)
-                HEADER.pack_into(table, 0, magic, slots, value)
+                magic, slots, previous, secret = HEADER.unpack_from(table, 0)
+                HEADER.pack_into(table, 0, magic, slots, value, secret)
                 return int(previous)
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
