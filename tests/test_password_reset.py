@@ -5,6 +5,7 @@ the mail goes out once the answer is sent (when the WSGI server closes the respo
 `flask deliver-mail`, and is retried when SMTP is down.
 """
 
+import os
 import socket
 import statistics
 import time
@@ -20,6 +21,21 @@ from tests.live import call, login_token, running_server
 from tests.smtp import SmtpServer, reset_token
 
 NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def app_factory(app_factory, tmp_path) -> Callable[..., Any]:
+    """Apps on a database file: the courier delivers on a thread of its own, and the in-memory
+    default shares one connection between threads, so under load its commit could meet the
+    test's own transaction ("cannot commit - no transaction is active")."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return app_factory
+
+    def build(**overrides: Any) -> Any:
+        overrides.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'reset.db'}")
+        return app_factory(**overrides)
+
+    return build
 
 
 @pytest.fixture
