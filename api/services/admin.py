@@ -17,6 +17,7 @@ from sqlalchemy import (
 
 from api.services import audit, tokens
 from api.services.errors import Conflict, NotFound
+from api.services.locking import locked
 from api.services.pagination import Page, escape_like, paginate
 from api.webhooks import outbox
 from models import Item, Principal, User, db
@@ -54,7 +55,8 @@ def stats() -> dict[str, Any]:
 
 
 def get_item(item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
+    """The item to toggle, locked until the toggle commits (concurrent toggles all flip)."""
+    item = locked(Item, item_id)
     if item is None:
         raise NotFound("Item not found")
     return item

@@ -33,6 +33,7 @@ from api.services.errors import (
     ServiceError,
     WrongCurrentPassword,
 )
+from api.services.locking import locked
 from models import Principal, RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
 from models.base import execute_dml
 
@@ -359,7 +360,8 @@ def change_password(*, user_id: int, current_password: str, new_password: str, r
     user = db.session.get(User, user_id)
     if user is None:
         raise NotAuthenticated("Token is no longer valid")
-    if not verify_password(current_password, user.password_hash):
+    verified = user.password_hash
+    if not verify_password(current_password, verified):
         raise WrongCurrentPassword(
             {"current_password": "is incorrect"}, "Current password is incorrect"
         )
@@ -367,7 +369,18 @@ def change_password(*, user_id: int, current_password: str, new_password: str, r
         raise Invalid({"new_password": "must differ from the current password"})
     if reason := password_problem(new_password, username=user.username, email=user.email):
         raise Invalid({"new_password": reason})
-    user.password_hash = hash_password(new_password, rounds=rounds)
+    new_hash = hash_password(new_password, rounds=rounds)
+    # The bcrypt work done, the account again under its write lock: a deactivation meanwhile
+    # stands (its token version is not written back over), and of two changes from the same
+    # current password the second finds it changed, as it would one after the other.
+    user = locked(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Token is no longer valid")
+    if user.password_hash != verified:
+        raise WrongCurrentPassword(
+            {"current_password": "is incorrect"}, "Current password is incorrect"
+        )
+    user.password_hash = new_hash
     user.invalidate_tokens()  # every access and refresh JWT issued so far
     revoked = token_service.revoke_all_for_user(user.id)  # and every personal access token
     audit.record(

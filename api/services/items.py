@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, t
 from api.core.direct_reads import DirectRead
 from api.services import audit, item_search
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from api.services.locking import locked
 from api.services.pagination import Page, escape_like
 from api.webhooks import outbox
 from models import Item, Principal, db
@@ -273,7 +274,7 @@ def get_manageable(item_id: int, *, user: Principal) -> Item:
     someone else's active item is a 403. A deleted item is read-only for its owner (409) until
     an administrator restores it; administrators may still edit it (moderation).
     """
-    item = db.session.get(Item, item_id)
+    item = locked(Item, item_id)  # until the change commits: its checks stay true
     if item is None or not (item.is_active or can_manage(user, item)):
         raise NotFound("Item not found")
     if not can_manage(user, item):
@@ -334,6 +335,8 @@ def update_item(
 
 
 def soft_delete(item: Item, *, actor: Principal) -> None:
+    if not item.is_active:  # an administrator's delete of a deleted item: nothing happens
+        return
     item.is_active = False
     if item.user_id != actor.id:  # an administrator moderating: audited
         audit.record(actor=actor, action="item.delete", target_type="item", target_id=item.id)

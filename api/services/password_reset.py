@@ -24,6 +24,7 @@ from api.services import mail as mailer
 from api.services import tokens as token_service
 from api.services.auth import EMAIL_RE, password_problem
 from api.services.errors import Invalid
+from api.services.locking import locked
 from models import OutboxMail, PasswordResetToken, RefreshToken, User, db, utcnow
 from models.base import execute_dml
 
@@ -235,7 +236,8 @@ def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
     reset = db.session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)
     )
-    user = db.session.get(User, reset.user_id) if reset is not None else None
+    # Under its write lock: a deactivation meanwhile is not undone by the token version below.
+    user = locked(User, reset.user_id) if reset is not None else None
     if user is None or not user.is_active:
         db.session.commit()
         raise Invalid({"token": "is invalid, expired or used"}, INVALID_TOKEN)

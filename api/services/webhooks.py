@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from api.core.config import WebhookSettings
 from api.services import audit
 from api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from api.services.locking import locked
 from api.services.pagination import Page, paginate
 from api.webhooks import ADMIN_ONLY_EVENTS, PING_EVENT, secrets, ssrf
 from api.webhooks.outbox import envelope, new_event_id
@@ -102,8 +103,13 @@ def list_subscriptions(*, actor: Principal, page: int, per_page: int) -> Page[We
     return paginate(query, page=page, per_page=per_page)
 
 
-def get(subscription_id: int, *, actor: Principal) -> WebhookSubscription:
-    subscription = db.session.get(WebhookSubscription, subscription_id)
+def get(subscription_id: int, *, actor: Principal, lock: bool = False) -> WebhookSubscription:
+    """The caller's subscription (any, for an administrator); `lock`: read under its write
+    lock, for a change that depends on what it holds (api/services/locking.py)."""
+    if lock:
+        subscription = locked(WebhookSubscription, subscription_id)
+    else:
+        subscription = db.session.get(WebhookSubscription, subscription_id)
     if subscription is None or not (actor.is_admin or subscription.user_id == actor.id):
         raise NotFound("Webhook subscription not found")
     return subscription
@@ -150,7 +156,7 @@ def delete(subscription_id: int, *, actor: Principal) -> None:
 def rotate_secret(
     subscription_id: int, *, actor: Principal, settings: WebhookSettings
 ) -> tuple[WebhookSubscription, str]:
-    subscription = get(subscription_id, actor=actor)
+    subscription = get(subscription_id, actor=actor, lock=True)  # the secret it rotates out
     secret = secrets.generate()
     grace = settings.rotation_grace
     subscription.previous_secret_encrypted = subscription.secret_encrypted if grace else None
