@@ -37,7 +37,10 @@ def create_default_admin(app: Flask, *, new_database: bool = True) -> Any:
     return app.test_cli_runner().invoke(args=["create-admin"])
 
 
-@pytest.mark.parametrize("password", ["admin2025", "Admin2025", "password", "12345678", "admin"])
+@pytest.mark.parametrize(
+    "password",
+    ["admin2025", "Admin2025", "password", "12345678", "admin", "admin2025!", " admin2025 "],
+)
 def test_production_refuses_a_weak_admin_password(tmp_path: Path, password: str) -> None:
     with pytest.raises(RuntimeError, match="ADMIN_PASSWORD") as refused:
         create_app(production_config(tmp_path, ADMIN_PASSWORD=password))

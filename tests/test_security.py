@@ -664,15 +664,38 @@ def test_api7_no_operation_accepts_a_url_to_fetch() -> None:
         {"SECRET_KEY": "changeme"},
         {"SECRET_KEY": "secret"},
         {"SECRET_KEY": "short-but-not-default"},
-        {"SECRET_KEY": "a" * 40, "JWT_SECRET_KEY": "dev"},
+        {"SECRET_KEY": "x7Lq2v9Rk4Tz8Wm3Np6Hd1Fb5Gc0Js2Ay", "JWT_SECRET_KEY": "dev"},
+        {"SECRET_KEY": " " * 32},
+        {"SECRET_KEY": "a" * 40},
+        {"SECRET_KEY": "changeme" * 4},
+        {"SECRET_KEY": "secret" * 6},
     ],
-    ids=["missing", "empty", "changeme", "secret", "short", "weak-jwt-key"],
-)
+    ids=[
+        "missing", "empty", "changeme", "secret", "short", "weak-jwt-key", "spaces", "one-letter",
+        "changeme-x4", "secret-x6",
+    ],
+)  # fmt: skip
 def test_api8_production_refuses_a_weak_secret(tmp_path: Path, overrides: dict[str, Any]) -> None:
     config = build_test_config(tmp_path, APP_ENV="production", TESTING=False, **overrides)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
     assert not (tmp_path / ".secret_key").exists()  # no silent fallback to a generated key
+
+
+@pytest.mark.parametrize("value", ["Production", " production ", "PRODUCTION"])
+def test_api8_production_however_spelt_is_production(tmp_path: Path, value: str) -> None:
+    """A misspelt production setting started in development mode: default admin password,
+    a generated secret and none of production's refusals."""
+    config = build_test_config(tmp_path, APP_ENV=value, TESTING=False, SECRET_KEY=None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set when APP_ENV=production"):
+        create_app(config)
+
+
+@pytest.mark.parametrize("value", ["prod", "staging", "live", ""])
+def test_api8_an_unknown_app_env_refuses_to_start(tmp_path: Path, value: str) -> None:
+    config = build_test_config(tmp_path, APP_ENV=value, TESTING=False)
+    with pytest.raises(RuntimeError, match="APP_ENV must be development or production"):
+        create_app(config)
 
 
 def test_api8_production_app_runs_without_debug(tmp_path: Path) -> None:

@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ALLOWED_EXTENSIONS = "png,jpg,jpeg,gif,webp,pdf,txt,csv,json,zip"
 # Values that must never sign tokens in production.
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "your-secret-key"}
+# A production secret has at least 32 characters, of at least this many different ones: a
+# random hex string has about 16, "changeme" x 4 has 6, 32 spaces 1.
+MIN_SECRET_SYMBOLS = 10
+APP_ENVS = ("development", "production")
 # Rate limits ("N per second|minute|hour|day"); what each counts: api/http/ratelimit/__init__.py.
 RATE_LIMIT_DEFAULTS = {
     "ADDRESS_RATE_LIMIT": "6000 per minute",
@@ -169,6 +173,12 @@ def load_config() -> dict[str, Any]:
 
 def finalize_config(config: dict[str, Any]) -> None:
     """Derive dependent settings and refuse an unsafe production configuration."""
+    # A misspelt "Production " must not start as development (default admin password, a
+    # generated secret, none of the refusals below): read loosely, anything else refused.
+    given = str(config["APP_ENV"])
+    config["APP_ENV"] = given.strip().lower()
+    if config["APP_ENV"] not in APP_ENVS:
+        raise RuntimeError(f"APP_ENV must be {' or '.join(APP_ENVS)}, not {given!r}")
     production = config["APP_ENV"] == "production"
     if not config.get("SECRET_KEY"):
         if production:
@@ -177,8 +187,11 @@ def finalize_config(config: dict[str, Any]) -> None:
     config["JWT_SECRET_KEY"] = config.get("JWT_SECRET_KEY") or config["SECRET_KEY"]
     if production:
         for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
-            if config[key].lower() in WEAK_SECRETS or len(config[key]) < 32:
-                raise RuntimeError(f"{key} is a default or too short (< 32 chars) for production")
+            if weak_secret(config[key]):
+                raise RuntimeError(
+                    f"{key} is a default, too short (< 32 chars) or too repetitive "
+                    f"(< {MIN_SECRET_SYMBOLS} different characters) for production"
+                )
         if not config["RATELIMIT_ENABLED"]:
             raise RuntimeError("RATELIMIT_ENABLED=false is for load tests only, not production")
     check_admin_password(config, production=production)
@@ -203,6 +216,11 @@ def finalize_config(config: dict[str, Any]) -> None:
 
 
 POOLERS = {"none", "pgbouncer"}
+
+
+def weak_secret(value: str) -> bool:
+    value = value.strip()
+    return value.lower() in WEAK_SECRETS or len(value) < 32 or len(set(value)) < MIN_SECRET_SYMBOLS
 
 
 def check_admin_password(config: dict[str, Any], *, production: bool) -> None:
@@ -238,8 +256,11 @@ def refuse_open_metrics(config: dict[str, Any]) -> None:
     if not config.get("METRICS_ENABLED", True):
         return
     token, bind = config.get("METRICS_TOKEN"), config.get("METRICS_BIND")
-    if token and len(token) < 32:
-        raise RuntimeError("METRICS_TOKEN is too short (< 32 chars) for production")
+    if token and weak_secret(token):
+        raise RuntimeError(
+            f"METRICS_TOKEN is too short (< 32 chars) or too repetitive (< {MIN_SECRET_SYMBOLS} "
+            "different characters) for production"
+        )
     if not token and not bind:
         raise RuntimeError(
             "METRICS_ENABLED=true in production needs METRICS_TOKEN (a bearer token of >= 32 "

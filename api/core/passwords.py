@@ -44,9 +44,10 @@ def password_weakness(password: str, context: Iterable[str] = ()) -> str | None:
             f"must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8 "
             "(a non-ASCII character takes 2-4 bytes)"
         )
-    if password.lower() == DEFAULT_ADMIN_PASSWORD:
+    if password.strip().lower() == DEFAULT_ADMIN_PASSWORD:
         return "is the published default password"
-    words = [*SERVICE_WORDS, *_context_words(context)]
+    # The default among zxcvbn's words: "admin2025!" is the default and one guessable character.
+    words = [*SERVICE_WORDS, DEFAULT_ADMIN_PASSWORD, *_context_words(context)]
     if password.lower() in _COMMON or password.lower() in words:
         return "is a commonly used password"
     scored = password[:SCORED_CHARS]
