@@ -20,7 +20,7 @@ from api.core.config import load_config
 from api.webhooks import EVENT_TYPES
 from api.webhooks.worker import Worker, schedule_span
 from models import Item, Upload, WebhookEvent, db
-from tests.helpers import Account, build_test_config, race, register, uploaded
+from tests.helpers import Account, assert_error, build_test_config, race, register, uploaded
 from tests.webhook_receiver import Receiver, running_receiver
 
 FAST = {
@@ -753,7 +753,7 @@ def test_a_subscription_made_without_the_admin_scopes_hears_only_its_owner(
     user: Account,
     make_item: Callable[..., dict[str, Any]],
 ) -> None:
-    headers = narrowed_admin_headers(client, admin, "account items:write")
+    headers = narrowed_admin_headers(client, admin, "account items:read items:write")
     with running_receiver() as narrowed, running_receiver() as full:
         body = {"url": narrowed.url, "events": ["item.created"]}
         hook = client.post("/api/webhooks", json=body, headers=headers).get_json()
@@ -771,6 +771,60 @@ def test_a_subscription_made_without_the_admin_scopes_hears_only_its_owner(
         assert response.status_code == 403 and "user.deactivated" in response.get_json()["error"]
         response = client.patch(f"/api/webhooks/{hook['id']}", json=widen, headers=admin.headers)
         assert response.status_code == 403 and "admin scopes" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("scope", "events", "missing"),
+    [
+        ("account", ["item.created"], "items:read"),
+        ("account items:write", ["item.updated", "item.deleted"], "items:read"),
+        ("account items:read", ["upload.created"], "uploads:read"),
+        ("account uploads:read", ["item.created", "upload.deleted"], "items:read"),
+    ],
+)
+def test_hearing_an_event_takes_the_scope_that_reads_its_resource(
+    client: FlaskClient,
+    user: Account,
+    receiver: Receiver,
+    scope: str,
+    events: list[str],
+    missing: str,
+) -> None:
+    """A token narrowed to `account` got 403 on `/me/items` and `/me/uploads`, yet could
+    subscribe to their events and read them (signed download links included) that way."""
+    headers = narrowed_admin_headers(client, user, scope)
+    body = {"url": receiver.url, "events": events}
+    response = client.post("/api/webhooks", json=body, headers=headers)
+    error = assert_error(response, 403)["error"]
+    assert missing in error and 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
+    own = client.post(
+        "/api/webhooks",
+        json={"url": receiver.url, "events": ["item.created"]},
+        headers=narrowed_admin_headers(client, user, "account items:read"),
+    )
+    assert own.status_code == 201, own.get_json()
+    widen = client.patch(f"/api/webhooks/{own.get_json()['id']}", json=body, headers=headers)
+    assert_error(widen, 403)
+
+
+def test_an_admin_token_without_admin_read_hears_only_its_owner(
+    app: Flask,
+    client: FlaskClient,
+    admin: Account,
+    user: Account,
+    make_item: Callable[..., dict[str, Any]],
+) -> None:
+    """`admin:write` manages others' subscriptions; reading everyone's items (their events
+    included) takes `admin:read`."""
+    headers = narrowed_admin_headers(client, admin, "account items:read admin:write")
+    with running_receiver() as narrowed:
+        body = {"url": narrowed.url, "events": ["item.created"]}
+        assert client.post("/api/webhooks", json=body, headers=headers).status_code == 201
+        make_item(user)
+        own = client.post("/api/items", json={"name": "mine"}, headers=admin.headers).get_json()
+        deliver(app, until=lambda: len(narrowed.requests) == 1)
+        time.sleep(0.1)
+        assert [r.json["data"]["id"] for r in narrowed.requests] == [own["id"]]
 
 
 def test_loopback_by_name_and_ipv6_is_allowed_with_private_targets(

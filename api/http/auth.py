@@ -142,7 +142,8 @@ def optional_acting_user(admin_scope: str) -> Principal | None:
     return acting_user(admin_scope) if optional_user() is not None else None
 
 
-def _insufficient_scope(scopes: list[str], message: str) -> ApiError:
+def insufficient_scope(scopes: list[str], message: str) -> ApiError:
+    """The 403 for a token without `scopes` (its challenge names them)."""
     challenge = 'Bearer error="insufficient_scope"'
     if scopes:
         challenge += f', scope="{" ".join(scopes)}"'
@@ -151,7 +152,7 @@ def _insufficient_scope(scopes: list[str], message: str) -> ApiError:
 
 def _check_scopes(scopes: list[str], *, interactive: bool) -> None:
     if missing := [scope for scope in scopes if scope not in token_scopes()]:
-        raise _insufficient_scope(scopes, f"The token lacks the scope {' '.join(missing)}")
+        raise insufficient_scope(scopes, f"The token lacks the scope {' '.join(missing)}")
     if interactive and g.get("token_kind") != "jwt":
         # No `scope` in the challenge: the token has them, and a client that asked for them
         # again would loop. The description says what would help.

@@ -11,12 +11,12 @@ from flask_restx import Namespace, Resource, fields
 
 import api.webhooks.outbox  # noqa: F401  (registers the outbox's session hooks)
 from api.http import settings
-from api.http.auth import acting_user, token_required
+from api.http.auth import acting_user, insufficient_scope, token_required, token_scopes
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
 from api.http.schemas import NullableDateTime, NullableString, page_model, pagination_parser
 from api.services import webhooks as webhook_service
-from api.webhooks import EVENT_TYPES
+from api.webhooks import EVENT_TYPES, scopes_to_hear
 from models.base import MAX_ID
 
 ns = Namespace(
@@ -140,6 +140,21 @@ delivery_parser.add_argument(
 webhooks_parser = pagination_parser()
 
 
+def _require_scopes_to_hear(events: list[str]) -> None:
+    """Checked here, not by `token_required`: which scopes depends on the body."""
+    needed = scopes_to_hear(events)
+    if missing := [scope for scope in needed if scope not in token_scopes()]:
+        heard = ", ".join(event for scope in missing for event in needed[scope])
+        message = f"The token lacks the scope {' '.join(missing)} needed to hear {heard}"
+        raise insufficient_scope(sorted(needed), message)
+
+
+EVENTS_FORBIDDEN = (
+    "The token lacks the scope that reads an event's resource (`insufficient_scope`), or an "
+    "administrator-only event was requested"
+)
+
+
 @ns.route("")
 class WebhookList(Resource):
     @ns.doc(id="listWebhooks")
@@ -164,19 +179,24 @@ class WebhookList(Resource):
     @ns.doc(id="createWebhook")
     @token_required(scopes=["account"])
     @json_body(ns, webhook_create_model)
-    @errors(403, 409, e403="Administrator-only event requested", e409="Too many subscriptions")
+    @errors(403, 409, e403=EVENTS_FORBIDDEN, e409="Too many subscriptions")
     @returns(webhook_secret_model, code=201, description="Created; the secret is shown only now")
     def post(self) -> tuple[dict[str, Any], int]:
         """Subscribe a URL to events.
 
         You receive events about your own items and uploads; administrators receive events
-        about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
-        public address. Each delivery is a `POST` signed per Standard Webhooks with the
-        returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+        about everyone's, and may subscribe to `user.deactivated`. An event carries what it is
+        about, so the token needs the scope that reads it: `items:read` for `item.*`,
+        `uploads:read` for `upload.*`, `admin:read` (an administrator's) for `user.*` and for
+        everyone's events. The URL must resolve to a public address. Each delivery is a `POST`
+        signed per Standard Webhooks with the returned `secret` (`webhook-id`,
+        `webhook-timestamp`, `webhook-signature`).
         """
         body = ns.payload
+        _require_scopes_to_hear(body["events"])
         subscription, secret = webhook_service.create(
             actor=acting_user("admin:write"),
+            hears_everyone=acting_user("admin:read").is_admin,
             url=body["url"],
             events=body["events"],
             description=body.get("description"),
@@ -202,16 +222,18 @@ class WebhookDetail(Resource):
     @ns.doc(id="updateWebhook")
     @token_required(scopes=["account"])
     @json_body(ns, webhook_update_model)
-    @errors(403, 404, e403="Administrator-only event requested")
+    @errors(403, 404, e403=EVENTS_FORBIDDEN)
     @returns(webhook_model, description="The updated subscription")
     def patch(self, webhook_id: int) -> Any:
         """Update a webhook subscription.
 
-        Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
-        subscription disabled after failures resets its failure count; its pending deliveries
-        then go out.
+        Change its URL, events, description or `enabled` (owner or admin). New `events` need
+        the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
+        resets its failure count; its pending deliveries then go out.
         """
         body = ns.payload
+        if body.get("events") is not None:
+            _require_scopes_to_hear(body["events"])
         return webhook_service.update(
             webhook_id,
             actor=acting_user("admin:write"),

@@ -49,12 +49,14 @@ def _encrypt(secret: str, settings: WebhookSettings) -> str:
 def create(
     *,
     actor: Principal,
+    hears_everyone: bool,
     url: str,
     events: list[str],
     description: str | None,
     settings: WebhookSettings,
 ) -> tuple[WebhookSubscription, str]:
-    """The new subscription and its secret (shown once). At most `WEBHOOKS_MAX_PER_USER` each."""
+    """The new subscription and its secret (shown once). At most `WEBHOOKS_MAX_PER_USER` each.
+    `hears_everyone`: an administrator whose token reads everyone's objects (`admin:read`)."""
     events = _checked_events(events, admin_events=None if actor.is_admin else NOT_ADMIN)
     url = _checked_url(url, settings)
     # Lock the owner's row (PostgreSQL; SQLite has one writer anyway) so two concurrent
@@ -67,7 +69,7 @@ def create(
         events=events,
         description=description or "",
         secret_encrypted=_encrypt(secret, settings),
-        hears_everyone=actor.is_admin,  # an admin acting with the admin scopes
+        hears_everyone=actor.is_admin and hears_everyone,
     )
     db.session.add(subscription)
     db.session.flush()

@@ -18,6 +18,20 @@ EVENT_TYPES: dict[str, tuple[str, str, bool]] = {
     "user.deactivated": ("A user account was deactivated", "User", True),
 }
 ADMIN_ONLY_EVENTS = frozenset(name for name, (_, _, admin) in EVENT_TYPES.items() if admin)
+# An event carries its resource: hearing it takes the scope that reads it (else a token narrowed
+# to `account` could read items and uploads through a subscription).
+READ_SCOPES = {"Item": "items:read", "Upload": "uploads:read", "User": "admin:read"}
+
+
+def scopes_to_hear(events: list[str]) -> dict[str, list[str]]:
+    """Scope -> the `events` a token needs it for (unknown events are refused elsewhere)."""
+    needed: dict[str, list[str]] = {}
+    for event in dict.fromkeys(events):
+        if event in EVENT_TYPES:
+            needed.setdefault(READ_SCOPES[EVENT_TYPES[event][1]], []).append(event)
+    return needed
+
+
 # Sent by `POST /api/webhooks/<id>/ping` to that subscription only; never subscribed to.
 PING_EVENT = "ping"
 # Audit-log actions of the webhook operations (api/services/webhooks.py).

@@ -877,9 +877,12 @@ export interface paths {
         /**
          * Subscribe a URL to events
          * @description You receive events about your own items and uploads; administrators receive events
-         *     about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
-         *     public address. Each delivery is a `POST` signed per Standard Webhooks with the
-         *     returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+         *     about everyone's, and may subscribe to `user.deactivated`. An event carries what it is
+         *     about, so the token needs the scope that reads it: `items:read` for `item.*`,
+         *     `uploads:read` for `upload.*`, `admin:read` (an administrator's) for `user.*` and for
+         *     everyone's events. The URL must resolve to a public address. Each delivery is a `POST`
+         *     signed per Standard Webhooks with the returned `secret` (`webhook-id`,
+         *     `webhook-timestamp`, `webhook-signature`).
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -917,9 +920,9 @@ export interface paths {
         head?: never;
         /**
          * Update a webhook subscription
-         * @description Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
-         *     subscription disabled after failures resets its failure count; its pending deliveries
-         *     then go out.
+         * @description Change its URL, events, description or `enabled` (owner or admin). New `events` need
+         *     the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
+         *     resets its failure count; its pending deliveries then go out.
          */
         patch: operations["updateWebhook"];
         trace?: never;

@@ -120,9 +120,12 @@ def sync_detailed(
     """Subscribe a URL to events
 
      You receive events about your own items and uploads; administrators receive events
-    about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
-    public address. Each delivery is a `POST` signed per Standard Webhooks with the
-    returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+    about everyone's, and may subscribe to `user.deactivated`. An event carries what it is
+    about, so the token needs the scope that reads it: `items:read` for `item.*`,
+    `uploads:read` for `upload.*`, `admin:read` (an administrator's) for `user.*` and for
+    everyone's events. The URL must resolve to a public address. Each delivery is a `POST`
+    signed per Standard Webhooks with the returned `secret` (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`).
 
     Args:
         x_request_id (str | Unset):
@@ -159,9 +162,12 @@ def sync(
     """Subscribe a URL to events
 
      You receive events about your own items and uploads; administrators receive events
-    about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
-    public address. Each delivery is a `POST` signed per Standard Webhooks with the
-    returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+    about everyone's, and may subscribe to `user.deactivated`. An event carries what it is
+    about, so the token needs the scope that reads it: `items:read` for `item.*`,
+    `uploads:read` for `upload.*`, `admin:read` (an administrator's) for `user.*` and for
+    everyone's events. The URL must resolve to a public address. Each delivery is a `POST`
+    signed per Standard Webhooks with the returned `secret` (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`).
 
     Args:
         x_request_id (str | Unset):
@@ -193,9 +199,12 @@ async def asyncio_detailed(
     """Subscribe a URL to events
 
      You receive events about your own items and uploads; administrators receive events
-    about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
-    public address. Each delivery is a `POST` signed per Standard Webhooks with the
-    returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+    about everyone's, and may subscribe to `user.deactivated`. An event carries what it is
+    about, so the token needs the scope that reads it: `items:read` for `item.*`,
+    `uploads:read` for `upload.*`, `admin:read` (an administrator's) for `user.*` and for
+    everyone's events. The URL must resolve to a public address. Each delivery is a `POST`
+    signed per Standard Webhooks with the returned `secret` (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`).
 
     Args:
         x_request_id (str | Unset):
@@ -230,9 +239,12 @@ async def asyncio(
     """Subscribe a URL to events
 
      You receive events about your own items and uploads; administrators receive events
-    about everyone's, and may subscribe to `user.deactivated`. The URL must resolve to a
-    public address. Each delivery is a `POST` signed per Standard Webhooks with the
-    returned `secret` (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+    about everyone's, and may subscribe to `user.deactivated`. An event carries what it is
+    about, so the token needs the scope that reads it: `items:read` for `item.*`,
+    `uploads:read` for `upload.*`, `admin:read` (an administrator's) for `user.*` and for
+    everyone's events. The URL must resolve to a public address. Each delivery is a `POST`
+    signed per Standard Webhooks with the returned `secret` (`webhook-id`,
+    `webhook-timestamp`, `webhook-signature`).
 
     Args:
         x_request_id (str | Unset):

@@ -122,9 +122,9 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Webhook]:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
-    subscription disabled after failures resets its failure count; its pending deliveries
-    then go out.
+     Change its URL, events, description or `enabled` (owner or admin). New `events` need
+    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
+    resets its failure count; its pending deliveries then go out.
 
     Args:
         webhook_id (int):
@@ -163,9 +163,9 @@ def sync(
 ) -> ErrorResponse | Webhook | None:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
-    subscription disabled after failures resets its failure count; its pending deliveries
-    then go out.
+     Change its URL, events, description or `enabled` (owner or admin). New `events` need
+    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
+    resets its failure count; its pending deliveries then go out.
 
     Args:
         webhook_id (int):
@@ -199,9 +199,9 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Webhook]:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
-    subscription disabled after failures resets its failure count; its pending deliveries
-    then go out.
+     Change its URL, events, description or `enabled` (owner or admin). New `events` need
+    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
+    resets its failure count; its pending deliveries then go out.
 
     Args:
         webhook_id (int):
@@ -238,9 +238,9 @@ async def asyncio(
 ) -> ErrorResponse | Webhook | None:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). Re-enabling a
-    subscription disabled after failures resets its failure count; its pending deliveries
-    then go out.
+     Change its URL, events, description or `enabled` (owner or admin). New `events` need
+    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
+    resets its failure count; its pending deliveries then go out.
 
     Args:
         webhook_id (int):
