@@ -42,8 +42,10 @@ from api.core.config import server_settings  # noqa: E402
 
 _SERVER = server_settings()
 bind = f"0.0.0.0:{_SERVER['PORT']}"
-# Threads keep a ~0.2 s bcrypt login from blocking the other requests of its worker.
-worker_class = "gthread"
+# Threads keep a ~0.2 s bcrypt login from blocking the other requests of its worker; gthread
+# with deadlines on reading a request, so clients that stall cannot hold the threads
+# (api/http/worker.py).
+worker_class = "api.http.worker.DeadlineThreadWorker"
 workers = _SERVER["WORKERS"]
 threads = _SERVER["THREADS"]
 keepalive = 5

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import random_name, random_user
 from tests.helpers import Account, assert_error
-from tests.live import new_account, running_server
+from tests.live import call, new_account, running_server
 
 MAX_JSON_BYTES = 1024 * 1024
 DEPTH_LIMIT = 32  # MAX_JSON_DEPTH's default
@@ -352,3 +352,49 @@ def test_a_large_body_left_unread_closes_the_connection_it_was_sent_on(tmp_path:
             headers=json_type,
         )
         assert (chunked.status_code, chunked.headers["Connection"]) == (401, "keep-alive")
+
+
+def _stalled(url: str, head: bytes) -> socket.socket:
+    """A connection that sent `head` (part of a request) and then nothing."""
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
+    sock.sendall(head)
+    return sock
+
+
+@pytest.mark.slow
+def test_clients_that_stall_cannot_hold_every_thread(tmp_path: Any) -> None:
+    """Slowloris: connections that sent part of a head (or a head and part of a body) and
+    stalled held their threads for good, so 40 of them took the API offline. Now each is
+    dropped after REQUEST_HEAD_TIMEOUT / REQUEST_READ_TIMEOUT and the API answers again."""
+    deadlines = {"REQUEST_HEAD_TIMEOUT": "2", "REQUEST_READ_TIMEOUT": "1"}
+    with running_server(tmp_path / "server", workers=1, threads=2, **deadlines) as server:
+        half_heads = [b"GET /api/items HTTP/1.1\r\nHost: x\r\n"] * 3
+        half_bodies = [
+            b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        ] * 3
+        stalled = [_stalled(server.url, head) for head in half_heads + half_bodies]
+        try:
+            started = time.monotonic()
+            reply = call(server.url, "GET", "/api/health", timeout=30)
+            assert reply.status == 200, reply.raw
+            assert time.monotonic() - started < 15
+            # A client trickling its head a byte a second is dropped at the head's deadline.
+            trickle = _stalled(server.url, b"G")
+            stalled.append(trickle)
+            for byte in b"ET /api/items HTTP/1.1\r\n":
+                time.sleep(0.5)
+                try:
+                    trickle.sendall(bytes([byte]))
+                except OSError:
+                    break  # closed by the server: what this test wants
+            trickle.settimeout(5)
+            assert trickle.recv(1024) == b""  # closed, with no request served
+            # The stalled bodies got a 408 before their connections were closed.
+            answers = [sock.recv(4096) for sock in stalled[3:6]]
+            assert all(answer.startswith(b"HTTP/1.1 408") for answer in answers), answers
+        finally:
+            for sock in stalled:
+                sock.close()
+        assert "Traceback" not in server.log()

@@ -56,6 +56,9 @@ def server_settings() -> dict[str, Any]:
         "WORKERS": int(env("WEB_CONCURRENCY", "2")),
         "THREADS": int(env("GUNICORN_THREADS", "8")),
         "LOG_LEVEL": env("LOG_LEVEL", "info").lower(),
+        # Deadlines on a client sending its request (api/http/worker.py), in seconds.
+        "REQUEST_HEAD_TIMEOUT": float(env("REQUEST_HEAD_TIMEOUT", "10")),
+        "REQUEST_READ_TIMEOUT": float(env("REQUEST_READ_TIMEOUT", "10")),
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
+from api.http.worker import ClientTooSlow
 from api.services import errors as domain
 from models import db
 
@@ -36,6 +37,7 @@ CONFLICT_STATES = frozenset({"40P01", "40001"})
 # What gunicorn's body reader raises on a broken chunked body (as `make run` serves the app).
 BROKEN_BODY = (ParseException, NoMoreData)
 BROKEN_BODY_MESSAGE = "The request body is malformed or was cut short"
+TOO_SLOW_MESSAGE = "The request body took too long to arrive"
 UNAVAILABLE_RETRY_AFTER = 5
 
 
@@ -119,6 +121,9 @@ def error_response(exc: BaseException) -> Response:
     if isinstance(exc, IntegrityError):
         db.session.rollback()
         return json_error(409, "Conflict with existing data")
+    if isinstance(exc, ClientTooSlow):  # api/http/worker.py: gunicorn closes the connection
+        _rollback()
+        return json_error(408, TOO_SLOW_MESSAGE)
     if isinstance(exc, BROKEN_BODY):
         # gunicorn reading a chunked body that is malformed or cut short: the client's fault
         # (gunicorn then closes the connection when it fails to drain the rest).
@@ -158,6 +163,8 @@ def _rollback() -> None:
 
 
 def _http_error(exc: HTTPException) -> Response:
+    if isinstance(exc, ClientDisconnected) and isinstance(exc.__context__, ClientTooSlow):
+        return json_error(408, TOO_SLOW_MESSAGE)  # Werkzeug's word for any failed body read
     status = exc.code or 500
     data = getattr(exc, "data", None)  # set by flask_restx.abort() (validation, parsers)
     errors = data.get("errors") if isinstance(data, dict) else None
