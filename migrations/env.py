@@ -3,6 +3,7 @@ import logging
 from alembic import context
 from flask import current_app
 
+from api.core.db_watchdog import unwatched
 from models.item_search import schema_object
 
 # this is the Alembic Config object, which provides
@@ -94,7 +95,9 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # A migration may rewrite every row (0012 backfills its counts with `statement_timeout`
+    # off): the request-time cut of long database calls must not stop it halfway.
+    with unwatched(), connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from api import create_app
+from api.core.db_watchdog import unwatched
+from models import db
 from tests.contract import ContractClient
 from tests.helpers import ADMIN, build_test_config, login
 from tests.live import ADMIN_PASSWORD, call, free_port, login_token, running_server, start_server
@@ -307,3 +310,16 @@ def test_the_server_waits_for_its_database_at_start_then_gives_up_in_one_line(
             start_server(tmp_path / "gives-up", DATABASE_URL=postgres.url, DB_STARTUP_WAIT="1")
         assert "The database is unreachable after 1 s" in str(refused.value)
         assert "Traceback" not in str(refused.value)
+
+
+@pytest.mark.slow
+def test_a_migration_runs_past_the_call_limit(app_factory: Any, postgres_url: str) -> None:
+    """The cut of long database calls is for requests: a migration that rewrites every row
+    (0012 at a million items takes minutes, with `statement_timeout` off) was cut at 25 s and
+    left the upgrade half done. Limit here: 0.5 s statement timeout + 5 s."""
+    app = app_factory(SQLALCHEMY_DATABASE_URI=postgres_url, DB_STATEMENT_TIMEOUT_MS=500)
+    long_call = "SET LOCAL statement_timeout = 0; SELECT pg_sleep(6.5)"
+    with app.app_context(), unwatched(), db.engine.begin() as connection:
+        connection.exec_driver_sql(long_call)  # as migrations/env.py runs them: not cut
+    with app.app_context(), pytest.raises(OperationalError), db.engine.begin() as connection:
+        connection.exec_driver_sql(long_call)  # as a request would: cut

@@ -16,7 +16,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -52,7 +53,7 @@ class StatementWatchdog:
 
     def _watched(self, call: Callable[..., Any]) -> Callable[..., Any]:
         def watched(target: Any, *args: Any, **kwargs: Any) -> Any:
-            fd = _socket_of(target)
+            fd = None if getattr(_unwatched, "depth", 0) else _socket_of(target)
             if fd is None:
                 return call(target, *args, **kwargs)
             token = self._start(fd)
@@ -85,6 +86,20 @@ class StatementWatchdog:
                         _shut(fd)
                         self.cut += 1
                         log.warning("Database call over %.0f s: its connection was cut", self.limit)
+
+
+_unwatched = threading.local()
+
+
+@contextmanager
+def unwatched() -> Iterator[None]:
+    """This thread's database calls run as long as they take (migrations: work in proportion
+    to the table, with `statement_timeout` off)."""
+    _unwatched.depth = getattr(_unwatched, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _unwatched.depth -= 1
 
 
 def _socket_of(target: Any) -> int | None:
