@@ -236,3 +236,22 @@ def pat_items(client, admin) -> str:
     response = client.post("/api/me/tokens", json=body, headers=admin.headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["token"]
+
+
+def test_a_password_change_keeps_the_login_as_narrow_as_it_was(client, admin):
+    """It answered a login narrowed to `account` with a token of every admin scope."""
+    form = {
+        "grant_type": "password",
+        "username": admin.username,
+        "password": admin.password,
+        "scope": "account",
+    }
+    narrow = client.post("/api/auth/token", data=form).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {narrow}"}
+    assert client.get("/api/admin/stats", headers=headers).status_code == 403
+    body = {"current_password": admin.password, "new_password": "another-long-admin-passphrase"}
+    changed = client.post("/api/auth/change-password", json=body, headers=headers)
+    assert changed.status_code == 200, changed.get_json()
+    fresh = {"Authorization": f"Bearer {changed.get_json()['token']}"}
+    assert client.get("/api/admin/stats", headers=fresh).status_code == 403
+    assert client.get("/api/auth/me", headers=fresh).status_code == 200

@@ -105,6 +105,13 @@ def _claimed_scopes(claims: dict[str, Any]) -> list[str] | None:
     return None if scope is None else str(scope).split()
 
 
+def login_scope() -> str | None:
+    """The `scope` a login's JWT was narrowed to (None: every scope of its role)."""
+    claims = g.get("token_claims") or {}
+    scope = claims.get("scope")
+    return None if scope is None else str(scope)
+
+
 def current_user() -> Principal:
     """The authenticated user as a read-only row (`id`, `username`, `is_admin`, ...)."""
     user: Principal = g.current_user

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from api.core.passwords import MIN_PASSWORD_CHARS, password_weakness
 from api.core.security import MAX_PASSWORD_BYTES
 from api.http import settings
-from api.http.auth import current_user, token_required
+from api.http.auth import current_user, login_scope, token_required
 from api.http.operations import errors, json_body, returns
 from api.http.ratelimit import failed_logins, note_failed_login, signed_in_account
 from api.http.schemas import message_model, user_model
@@ -246,4 +246,5 @@ class ChangePassword(Resource):
         except WrongCurrentPassword:
             note_failed_login()  # a wrong current password counts like a failed login
             raise
-        return auth_service.token_response(user, config)
+        # The new login is as narrow as the one that asked: never wider.
+        return auth_service.token_response(user, config, scope=login_scope())
