@@ -215,3 +215,23 @@ def test_spec_declares_the_oauth2_password_flow(client):
     swagger = client.get("/api/swagger.json").get_json()
     assert swagger["securityDefinitions"]["OAuth2"]["flow"] == "password"
     assert swagger["securityDefinitions"]["OAuth2"]["tokenUrl"].endswith(TOKEN_URL)
+
+
+def test_refresh_of_a_json_login_cannot_report_another_roles_scopes(client, user):
+    """A JSON login's refresh token holds every scope of the user's role: a user asking for
+    the admin scopes got a 200 reporting `admin:read admin:write` (though the role still
+    ruled them out), where the password grant answers invalid_scope."""
+    login = client.post(
+        "/api/auth/login", json={"username": user.username, "password": user.password}
+    ).get_json()
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": login["refresh_token"],
+        "scope": "admin:read admin:write",
+    }
+    response = client.post("/api/auth/token", data=form)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"] == "invalid_scope"
+    form["scope"] = "items:read"
+    narrowed = client.post("/api/auth/token", data=form)
+    assert narrowed.status_code == 200 and narrowed.get_json()["scope"] == "items:read"

@@ -182,7 +182,11 @@ def _narrowed(refresh_token: str, requested: list[str]) -> str:
         claims = auth_service.decode_refresh_token(refresh_token, settings.auth())
     except jwt.InvalidTokenError:
         raise OAuthError("invalid_grant", "Invalid or expired refresh token") from None
-    held = set(claims["scope"].split()) if "scope" in claims else set(SCOPES)
+    # A login without a `scope` claim holds every scope of its user's role (not of any role).
+    if "scope" in claims:
+        held = set(claims["scope"].split())
+    else:
+        held = set(auth_service.role_scopes_of(int(claims["sub"])))
     if unknown := [s for s in requested if s not in SCOPES]:
         raise OAuthError("invalid_scope", f"unknown scope(s): {', '.join(sorted(set(unknown)))}")
     if beyond := [s for s in requested if s not in held]:

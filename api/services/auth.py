@@ -276,6 +276,12 @@ def revoke(claims: dict[str, Any], settings: AuthSettings) -> None:
     db.session.commit()
 
 
+def role_scopes_of(user_id: int) -> frozenset[str]:
+    """Every scope of the user's current role (none for a user who no longer exists)."""
+    user = db.session.get(User, user_id)
+    return role_scopes(is_admin=user.is_admin) if user is not None else frozenset()
+
+
 def decode_refresh_token(refresh_token: str, settings: AuthSettings) -> dict[str, Any]:
     """The claims of a valid refresh token of this server, or `jwt.InvalidTokenError`."""
     return decode_token(
