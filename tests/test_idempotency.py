@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from models import IdempotencyKey, Upload, db, utcnow
 from tests.helpers import (
@@ -99,6 +99,31 @@ class TestIdempotencyKeyLifetime:
         retry = client.post("/api/items", json={"name": "once"}, headers=headers)
         assert_error(retry, 409)
         assert retry.headers["Retry-After"] == "1"
+        assert my_total(client, user) == 1
+
+    def test_a_response_lost_for_good_stops_the_retries(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        """A key whose response never got stored answered 409 `Retry-After: 1` for its whole
+        24 hours: a client obeying it retried forever. Past a minute it says the answer is lost."""
+        headers = {**user.headers, "Idempotency-Key": "long-lost"}
+        with database_gone_at(app, "UPDATE idempotency_keys"):
+            first = client.post("/api/items", json={"name": "once"}, headers=headers)
+        assert first.status_code == 201
+        assert (
+            client.post("/api/items", json={"name": "once"}, headers=headers).headers["Retry-After"]
+            == "1"
+        )  # just now: its response may still come
+        with app.app_context():  # as if it had been a minute and more
+            db.session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.key == "long-lost")
+                .values(created_at=utcnow() - timedelta(minutes=2))
+            )
+            db.session.commit()
+        retry = client.post("/api/items", json={"name": "once"}, headers=headers)
+        body = assert_error(retry, 409)
+        assert "lost" in body["error"] and "Retry-After" not in retry.headers
         assert my_total(client, user) == 1
 
     def test_a_create_the_database_refused_leaves_no_key_behind(

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -53,6 +53,9 @@ HEADER = "Idempotency-Key"
 # The status of a key whose work committed and whose response is not stored (yet, or ever).
 CARRIED_OUT = 0
 IN_PROGRESS_RETRY_AFTER = 1
+# A response is stored milliseconds after its commit: one still missing after this was lost
+# (the database went away in between), and a retry would wait for it forever.
+RESPONSE_LOST_AFTER = timedelta(seconds=60)
 # Keys are kept this long, then `flask purge-revoked-tokens` forgets them.
 KEEP_KEYS_FOR = timedelta(hours=24)
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # 1-255 visible ASCII characters
@@ -105,7 +108,8 @@ def idempotent(func: Callable[P, R]) -> Callable[P, R | Response | Marshalled]:
         "409": (
             "Conflict with the current state (see the description, e.g. an upload quota), or "
             "a request with this Idempotency-Key was carried out and its response is not "
-            "stored yet: retry after `Retry-After` seconds for its replay",
+            "stored yet: retry after `Retry-After` seconds for its replay (without "
+            "`Retry-After`: its response was lost in an outage; look the result up)",
             error_model,
             {"headers": RETRY_AFTER},
         ),
@@ -160,7 +164,9 @@ class _Claim:
         if stored.request_hash != self.fingerprint:
             raise ApiError(422, "This Idempotency-Key was already used for a different request")
         if stored.status_code == CARRIED_OUT:
-            raise self.in_progress()
+            created = stored.created_at
+            created = created if created.tzinfo else created.replace(tzinfo=UTC)
+            raise self.lost() if utcnow() - created > RESPONSE_LOST_AFTER else self.in_progress()
         body, headers = _unpack_stored(stored.response_body)
         return Response(
             body,
@@ -175,6 +181,14 @@ class _Claim:
             "A request with this Idempotency-Key was carried out, and its response is not "
             "stored yet (or was lost in an outage): retry shortly, or look the result up",
             headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER)},
+        )
+
+    def lost(self) -> ApiError:
+        return ApiError(
+            409,
+            "A request with this Idempotency-Key was carried out, but its response was lost in "
+            "an outage and will not be replayed: look the result up (e.g. your newest items or "
+            "uploads) instead of retrying",
         )
 
     def written_by_another(self) -> bool:

@@ -6877,7 +6877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the current state (see the description, e.g. an upload quota), or a request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
+            /** @description Conflict with the current state (see the description, e.g. an upload quota), or a request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay (without `Retry-After`: its response was lost in an outage; look the result up) */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -9099,7 +9099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict with the current state (see the description, e.g. an upload quota), or a request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay */
+            /** @description Conflict with the current state (see the description, e.g. an upload quota), or a request with this Idempotency-Key was carried out and its response is not stored yet: retry after `Retry-After` seconds for its replay (without `Retry-After`: its response was lost in an outage; look the result up) */
             409: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
