@@ -167,6 +167,13 @@ def test_a_user_hears_only_about_their_own_items_and_admins_about_all(
         assert [r.json["data"]["id"] for r in mine.requests] == [own["id"]]
 
 
+def test_a_new_subscription_was_created_and_updated_at_one_instant(
+    client: FlaskClient, user: Account, receiver: Receiver
+) -> None:
+    hook = subscribe(client, user, receiver.url, ["item.created"])
+    assert hook["created_at"] == hook["updated_at"]  # as for items (they were 2 us apart)
+
+
 def test_only_admins_may_subscribe_to_user_events(
     client: FlaskClient, user: Account, receiver: Receiver
 ) -> None:

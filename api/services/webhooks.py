@@ -62,9 +62,11 @@ def create(
     # Lock the owner's row (PostgreSQL; SQLite has one writer anyway) so two concurrent
     # creations cannot both pass the per-user limit.
     db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
-    secret = secrets.generate()
+    secret, now = secrets.generate(), utcnow()
     subscription = WebhookSubscription(
         user_id=actor.id,
+        created_at=now,
+        updated_at=now,  # one instant: two defaults would differ by microseconds
         url=url,
         events=events,
         description=description or "",
