@@ -12,7 +12,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from models import WebhookEvent, db
+from api.core.config import WebhookSettings
+from api.webhooks import secrets
+from models import WebhookEvent, WebhookSubscription, db
 from tests.helpers import Account, bearer, login, race, register, uploaded
 
 ROUNDS = 10
@@ -310,3 +312,35 @@ def test_concurrent_creates_with_one_idempotency_key_create_once(shared_app, rou
     replay = shared_app.test_client().post("/api/items", json={"name": "once"}, headers=headers)
     assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.get_json()["id"] in created
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_secret_rotations_each_hand_out_a_secret_that_signs(
+    app_factory, shared_database_url, round_
+):
+    """Serialised as one after the other: the later rotation's secret is current and the
+    earlier one's stays in its grace period. Unserialised, both read the same old secret and
+    one caller was handed a secret that never signed anything."""
+    shared_app = app_factory(
+        SQLALCHEMY_DATABASE_URI=shared_database_url,
+        RATELIMIT_ENABLED=False,
+        WEBHOOKS_ALLOW_PRIVATE=True,
+    )
+    owner = register(shared_app.test_client())
+    hook = {"url": "http://127.0.0.1:9/hook", "events": ["item.created"]}
+    created = shared_app.test_client().post("/api/webhooks", json=hook, headers=owner.headers)
+    hook_id = created.get_json()["id"]
+
+    def rotate() -> str:
+        url = f"/api/webhooks/{hook_id}/rotate-secret"
+        response = shared_app.test_client().post(url, headers=owner.headers)
+        assert response.status_code == 200, response.get_json()
+        return str(response.get_json()["secret"])
+
+    handed_out = set(race(rotate, rotate))
+    key = WebhookSettings.of(shared_app.config).secret
+    with shared_app.app_context():
+        subscription = db.session.get(WebhookSubscription, hook_id)
+        signing = {secrets.decrypt(subscription.secret_encrypted, server_key=key)}
+        signing.add(secrets.decrypt(subscription.previous_secret_encrypted, server_key=key))
+    assert handed_out == signing
