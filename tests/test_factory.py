@@ -27,9 +27,10 @@ def test_production_refuses_default_or_short_secret(tmp_path, secret):
 
 
 def test_production_accepts_strong_secret(tmp_path):
-    config = build_test_config(tmp_path, APP_ENV="production", SECRET_KEY="x" * 40)
+    secret = "Qz8v-Lm3x-Rt7k-Wp2n-Hd5c-Fb9y-Js4a"  # 34 characters, 30 different
+    config = build_test_config(tmp_path, APP_ENV="production", SECRET_KEY=secret)
     app = create_app({**config, "METRICS_ENABLED": False})
-    assert app.config["JWT_SECRET_KEY"] == "x" * 40
+    assert app.config["JWT_SECRET_KEY"] == secret
 
 
 def test_development_secret_is_generated_once_and_reused(tmp_path):

@@ -289,7 +289,7 @@ class TestOffSwitch:
         config = build_test_config(
             tmp_path,
             APP_ENV="production",
-            SECRET_KEY="s" * 48,
+            SECRET_KEY="Qz8v-Lm3x-Rt7k-Wp2n-Hd5c-Fb9y-Js4a",
             ADMIN_PASSWORD="a-strong-admin-password-42",
             RATELIMIT_ENABLED=False,
         )
