@@ -50,9 +50,15 @@ defaults
     timeout client 60s
     timeout server 60s
     option http-keep-alive
+    # An instance restarting mid-run: its refused or unanswered requests go to another one
+    # (reads only, for an unanswered one: a create may have happened).
+    option redispatch
+    retries 3
+    retry-on conn-failure empty-response response-timeout
 
 frontend api
     bind 127.0.0.1:{port}
+    http-request disable-l7-retry if METH_POST || {{ method PATCH }}
     # Benchmark rig only: one wrk process plays many clients by naming its address in
     # X-Simulated-Client; the instances trust one proxy hop (PROXY_FIX_COUNT=1).
     http-request set-header X-Forwarded-For %[req.hdr(X-Simulated-Client)]
