@@ -274,6 +274,16 @@ def _page(page: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     return body, status, headers
 
 
+FILE_HEADERS = {
+    "Content-Disposition": {
+        "description": "`inline` for images, else `attachment`, with the original file name "
+        '(e.g. `attachment; filename="report.pdf"`)',
+        "type": "string",
+    },
+    "Content-Length": {"description": "The file's size in bytes", "type": "integer"},
+}
+
+
 @ns.route("/uploads/<string:filename>")
 @ns.param("filename", "Stored file name, as in the upload's `download_path`")
 class UploadedFile(Resource):
@@ -283,7 +293,7 @@ class UploadedFile(Resource):
     @token_optional(scopes=["uploads:read"])
     @errors(403, 404, e403="Not yours, or a signed link that is tampered with or expired")
     @storage_errors
-    @ns.response(200, "The file, with its stored content type", BinaryFile())
+    @ns.response(200, "The file, with its stored content type", BinaryFile(), headers=FILE_HEADERS)
     def get(self, filename: str) -> Response:
         """Download an uploaded file.
 

@@ -2613,6 +2613,10 @@ export interface components {
         "Access-Control-Allow-Origin": string;
         /** @description `no-cache` (a page the same for everyone) or `private, no-cache` (one that depends on the caller): keep it, but revalidate with `If-None-Match` */
         CacheControl: string;
+        /** @description `inline` for images, else `attachment`, with the original file name (e.g. `attachment; filename="report.pdf"`) */
+        ContentDisposition: string;
+        /** @description The file's size in bytes */
+        ContentLength: number;
         /** @description Entity tag of the representation sent */
         Etag: string;
         /** @description Entity tag of this page: send it as `If-None-Match` to get a 304 while the page is unchanged */
@@ -10083,6 +10087,8 @@ export interface operations {
             200: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Content-Disposition": components["headers"]["ContentDisposition"];
+                    "Content-Length": components["headers"]["ContentLength"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
