@@ -5,7 +5,8 @@ on the same connection; past that it closes the connection, after a response tha
 `Connection: keep-alive`. A client that pools connections then fails its next request on it
 (urllib3: `RemoteDisconnected`, not retried). A 413, or a 401 sent before a large body is read,
 leaves such a body: this middleware counts what the app read and, when gunicorn would not drain
-the rest, has it answer `Connection: close`, so the client opens a new connection instead.
+the rest, has it answer `Connection: close`, so the client opens a new connection instead. So
+does a body that stopped arriving (the 408 of api/http/worker.py).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -58,15 +59,20 @@ class CloseAfterUnreadBody:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = _content_length(environ)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if not chunked and (length is None or length <= DRAIN_LIMIT):
-            return self.app(environ, start_response)  # gunicorn drains whatever is left
-        counted = environ["wsgi.input"] = _CountingInput(environ["wsgi.input"])
+        if not chunked and not length:
+            return self.app(environ, start_response)  # no body to leave unread
+        counted = None
+        if chunked or (length is not None and length > DRAIN_LIMIT):
+            counted = environ["wsgi.input"] = _CountingInput(environ["wsgi.input"])
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if chunked:  # how much is left is unknown until its end
-                left_over = not counted.ended
-            else:
-                left_over = length is not None and length - counted.consumed > DRAIN_LIMIT
+            # A body that stopped arriving (api/http/worker.py: its 408) is never drained.
+            left_over = getattr(environ.get("gunicorn.socket"), "expired", False)
+            if counted is not None and not left_over:
+                if chunked:  # how much is left is unknown until its end
+                    left_over = not counted.ended
+                else:
+                    left_over = length is not None and length - counted.consumed > DRAIN_LIMIT
             # gunicorn's response is the bound method's object: its only way to be told.
             server_response: Any = getattr(start_response, "__self__", None)
             if left_over and hasattr(server_response, "force_close"):

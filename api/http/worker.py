@@ -24,7 +24,6 @@ READ_TIMEOUT = _SERVER["REQUEST_READ_TIMEOUT"]  # seconds one read may wait for 
 HEAD_TIMEOUT = _SERVER["REQUEST_HEAD_TIMEOUT"]  # seconds for the request line and headers
 BODY_TIMEOUT = HEAD_TIMEOUT  # seconds for a body, plus its length at MIN_BODY_RATE
 MIN_BODY_RATE = 64 * 1024  # bytes per second: 16 MiB may take 4 minutes
-SEND_TIMEOUT = 30.0  # seconds one write may wait for a client that does not read
 UNKNOWN_LENGTH = 16 * 1024 * 1024  # a chunked body is given the time of the largest upload
 
 
@@ -37,48 +36,65 @@ class ClientTooSlow(ConnectionResetError):
 
 
 class DeadlineSocket(socket.socket):
-    """A client connection whose reads have a deadline. gunicorn puts it in blocking mode when
-    a thread takes it for a request (the head's deadline starts) and in non-blocking mode when
-    it goes back to the poller (no deadline)."""
+    """A client connection whose reads have a deadline while a thread serves it (from when
+    `DeadlineThreadWorker.handle` takes it until it hands it back). Outside that (in the poller,
+    or closing on the main thread) its reads are gunicorn's own, with gunicorn's timeouts."""
 
     deadline: float | None = None
     reading = "request head"
+    expired = False  # a read missed its deadline: the connection must close
 
     @classmethod
     def adopt(cls, sock: socket.socket) -> "DeadlineSocket":
         return cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
 
-    def setblocking(self, flag: bool) -> None:
-        if flag:
-            self.read_within(HEAD_TIMEOUT, "request head")
-        else:
-            self.deadline = None
-            super().setblocking(False)
+    def read_within(self, seconds: float | None, what: str = "request head") -> None:
+        """Reads from now on must be done within `seconds` (None: no deadline)."""
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.reading = what
 
-    def read_within(self, seconds: float, what: str) -> None:
-        self.deadline, self.reading = time.monotonic() + seconds, what
-        self.settimeout(SEND_TIMEOUT)
+    def setblocking(self, flag: bool) -> None:
+        if not flag:  # back to the poller: no thread waits on it
+            self.deadline = None
+        super().setblocking(flag)
 
     def recv(self, size: int, flags: int = 0) -> bytes:
+        if self.expired:  # only gunicorn's graceful close reads it now: nothing to wait for
+            return b""
         if self.deadline is None:
             return super().recv(size, flags)
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise ClientTooSlow(self.reading)
-        self.settimeout(min(READ_TIMEOUT, left))
+            raise self._too_slow()
+        own = self.gettimeout()  # a shorter one of the caller's (gunicorn's) stands
+        limit = min(READ_TIMEOUT, left)
+        self.settimeout(limit if own is None else min(own, limit))
         try:
             return super().recv(size, flags)
         except TimeoutError:
-            raise ClientTooSlow(self.reading) from None
+            if own is not None and own <= limit:
+                raise  # the caller's own timeout, as it would have been without a deadline
+            raise self._too_slow() from None
         finally:
-            self.settimeout(SEND_TIMEOUT)
+            self.settimeout(own)
+
+    def _too_slow(self) -> ClientTooSlow:
+        self.expired = True
+        return ClientTooSlow(self.reading)
 
 
 class DeadlineThreadWorker(ThreadWorker):
     def handle(self, conn: Any) -> Any:
         if type(conn.sock) is socket.socket and not self.cfg.is_ssl:
             conn.sock = DeadlineSocket.adopt(conn.sock)
-        return super().handle(conn)
+        sock = conn.sock
+        if not isinstance(sock, DeadlineSocket):
+            return super().handle(conn)
+        sock.read_within(HEAD_TIMEOUT, "request head")
+        try:
+            return super().handle(conn)
+        finally:
+            sock.read_within(None)  # a graceful close later, on the main thread, is gunicorn's
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         # The head has arrived; the body (read by the app) gets time by its length.
