@@ -198,7 +198,7 @@ def test_item_validation_errors_are_keyed_by_field(client, user):
     assert_error(response, 400, "name")
 
 
-@pytest.mark.parametrize("blank", [" ", "   ", "\t\n", "\u3000"])
+@pytest.mark.parametrize("blank", [" ", "   ", "\t\n", "\u3000", "\ufeff"])
 def test_a_blank_item_name_is_400(client, user, make_item, blank):
     response = client.post("/api/items", json={"name": blank}, headers=user.headers)
     assert assert_error(response, 400, "name")["errors"]["name"] == "must not be blank"

@@ -814,6 +814,41 @@ def test_hearing_an_event_takes_the_scope_that_reads_its_resource(
     assert_error(widen, 403)
 
 
+def test_redirecting_a_subscription_takes_the_scopes_to_hear_it(
+    client: FlaskClient, user: Account, receiver: Receiver
+) -> None:
+    """A token narrowed to `account` could not subscribe, but could point an existing
+    subscription's URL elsewhere or take its secret, and read the same events that way."""
+    hook = subscribe(client, user, receiver.url, ["item.created", "upload.created"])
+    narrow = narrowed_admin_headers(client, user, "account")
+    url = f"/api/webhooks/{hook['id']}"
+    for method, path, body in [
+        ("PATCH", url, {"url": "http://127.0.0.1:9/elsewhere"}),
+        ("PATCH", url, {"description": "mine now"}),
+        ("POST", f"{url}/rotate-secret", None),
+    ]:
+        response = client.open(path, method=method, json=body, headers=narrow)
+        error = assert_error(response, 403)["error"]
+        assert "items:read" in error and "uploads:read" in error, error
+    wide = narrowed_admin_headers(client, user, "account items:read uploads:read")
+    changed = client.patch(url, json={"description": "fine"}, headers=wide)
+    assert changed.status_code == 200, changed.get_json()
+    # Someone else's subscription (or none) is a 404 before any scope is looked at.
+    assert_error(
+        client.patch("/api/webhooks/999999", json={"events": ["item.created"]}, headers=narrow), 404
+    )
+
+
+def test_a_user_asking_for_admin_events_is_told_they_are_for_admins(
+    client: FlaskClient, user: Account, receiver: Receiver
+) -> None:
+    """Not a scope challenge naming `admin:read`, which no user's token can ever hold."""
+    body = {"url": receiver.url, "events": ["item.created", "user.deactivated"]}
+    response = client.post("/api/webhooks", json=body, headers=user.headers)
+    assert "administrators" in assert_error(response, 403)["error"].lower()
+    assert "insufficient_scope" not in response.headers.get("WWW-Authenticate", "")
+
+
 def test_an_admin_token_without_admin_read_hears_only_its_owner(
     app: Flask,
     client: FlaskClient,

@@ -157,8 +157,11 @@ class BodyValidator:
 # NUL characters: SQLite would store them, PostgreSQL refuses them (a 500); a 400 on both.
 NUL_FREE_PATTERN = r"^[^\x00]*$"
 NUL_REASON = "must not contain NUL characters"
-# A name: something besides white space (and, like every string, no NUL).
-NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# A name: something besides white space (and, like every string, no NUL). White space spelt
+# out as ECMAScript's `\s` has it, so the server (Python's `re`) and a client reading the spec
+# agree on every character (Python's own `\s` also takes \x1c-\x1f and \x85, not \ufeff).
+_WHITE_SPACE = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+NOT_BLANK_PATTERN = rf"^[^\x00]*[^{_WHITE_SPACE}\x00][^\x00]*$"
 _PATTERN_REASONS = {NUL_FREE_PATTERN: NUL_REASON, NOT_BLANK_PATTERN: "must not be blank"}
 
 # Fields whose value is a secret: their errors never quote it ("'hunter2...' is too long").

@@ -11,13 +11,21 @@ from flask_restx import Namespace, Resource, fields
 
 import api.webhooks.outbox  # noqa: F401  (registers the outbox's session hooks)
 from api.http import settings
-from api.http.auth import acting_user, insufficient_scope, token_required, token_scopes
+from api.http.auth import (
+    acting_user,
+    current_user,
+    insufficient_scope,
+    token_required,
+    token_scopes,
+)
 from api.http.operations import errors, json_body, returns
 from api.http.pagination import PAGINATION_HEADERS, page_response
 from api.http.schemas import NullableDateTime, NullableString, page_model, pagination_parser
 from api.services import webhooks as webhook_service
 from api.webhooks import EVENT_TYPES, scopes_to_hear
 from models.base import MAX_ID
+
+ADMIN_READ = "admin:read"
 
 ns = Namespace(
     "webhooks",
@@ -140,13 +148,26 @@ delivery_parser.add_argument(
 webhooks_parser = pagination_parser()
 
 
-def _require_scopes_to_hear(events: list[str]) -> None:
-    """Checked here, not by `token_required`: which scopes depends on the body."""
+def _require_scopes_to_hear(events: list[str], *, everyone: bool = False) -> None:
+    """Checked here, not by `token_required`: which scopes depends on the body (or on the
+    subscription being changed: `everyone`, one that hears every user's events)."""
     needed = scopes_to_hear(events)
+    if not current_user().is_admin:  # no scope lets a user hear admin-only events: the service
+        needed.pop(ADMIN_READ, None)  # refuses them as such
+    if everyone:
+        needed.setdefault(ADMIN_READ, []).append("every user's events")
     if missing := [scope for scope in needed if scope not in token_scopes()]:
         heard = ", ".join(event for scope in missing for event in needed[scope])
         message = f"The token lacks the scope {' '.join(missing)} needed to hear {heard}"
         raise insufficient_scope(sorted(needed), message)
+
+
+def _require_scopes_to_change(webhook_id: int, events: list[str] | None = None) -> None:
+    """Redirecting a subscription (its URL, its secret, its events) is hearing what it hears:
+    the same scopes as creating it. A missing or foreign subscription is a 404 first."""
+    subscription = webhook_service.get(webhook_id, actor=acting_user("admin:write"))
+    heard = subscription.events if events is None else events
+    _require_scopes_to_hear(heard, everyone=subscription.hears_everyone)
 
 
 EVENTS_FORBIDDEN = (
@@ -227,13 +248,13 @@ class WebhookDetail(Resource):
     def patch(self, webhook_id: int) -> Any:
         """Update a webhook subscription.
 
-        Change its URL, events, description or `enabled` (owner or admin). New `events` need
-        the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
-        resets its failure count; its pending deliveries then go out.
+        Change its URL, events, description or `enabled` (owner or admin). Any change needs
+        the scopes `createWebhook` lists for the events it will hear. Re-enabling a
+        subscription disabled after failures resets its failure count; its pending deliveries
+        then go out.
         """
         body = ns.payload
-        if body.get("events") is not None:
-            _require_scopes_to_hear(body["events"])
+        _require_scopes_to_change(webhook_id, body.get("events"))
         return webhook_service.update(
             webhook_id,
             actor=acting_user("admin:write"),
@@ -262,15 +283,17 @@ class WebhookDetail(Resource):
 class WebhookSecret(Resource):
     @ns.doc(id="rotateWebhookSecret")
     @token_required(scopes=["account"])
-    @errors(404)
+    @errors(403, 404, e403=EVENTS_FORBIDDEN)
     @returns(webhook_secret_model, description="The new secret, shown only now")
     def post(self, webhook_id: int) -> dict[str, Any]:
         """Rotate the signing secret.
 
         The new secret is returned only in this response. For a grace period (24 hours by
         default) deliveries carry two signatures, one per secret, so you can switch without
-        rejecting any; then only the new one signs. Owner or admin only.
+        rejecting any; then only the new one signs. Owner or admin only, with the scopes
+        `createWebhook` lists for the subscription's events.
         """
+        _require_scopes_to_change(webhook_id)
         subscription, secret = webhook_service.rotate_secret(
             webhook_id, actor=acting_user("admin:write"), settings=settings.webhooks()
         )

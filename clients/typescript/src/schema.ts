@@ -920,9 +920,10 @@ export interface paths {
         head?: never;
         /**
          * Update a webhook subscription
-         * @description Change its URL, events, description or `enabled` (owner or admin). New `events` need
-         *     the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
-         *     resets its failure count; its pending deliveries then go out.
+         * @description Change its URL, events, description or `enabled` (owner or admin). Any change needs
+         *     the scopes `createWebhook` lists for the events it will hear. Re-enabling a
+         *     subscription disabled after failures resets its failure count; its pending deliveries
+         *     then go out.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1029,7 +1030,8 @@ export interface paths {
          * Rotate the signing secret
          * @description The new secret is returned only in this response. For a grace period (24 hours by
          *     default) deliveries carry two signatures, one per secret, so you can switch without
-         *     rejecting any; then only the new one signs. Owner or admin only.
+         *     rejecting any; then only the new one signs. Owner or admin only, with the scopes
+         *     `createWebhook` lists for the subscription's events.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;

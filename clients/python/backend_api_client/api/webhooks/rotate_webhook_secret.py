@@ -104,7 +104,8 @@ def sync_detailed(
 
      The new secret is returned only in this response. For a grace period (24 hours by
     default) deliveries carry two signatures, one per secret, so you can switch without
-    rejecting any; then only the new one signs. Owner or admin only.
+    rejecting any; then only the new one signs. Owner or admin only, with the scopes
+    `createWebhook` lists for the subscription's events.
 
     Args:
         webhook_id (int):
@@ -140,7 +141,8 @@ def sync(
 
      The new secret is returned only in this response. For a grace period (24 hours by
     default) deliveries carry two signatures, one per secret, so you can switch without
-    rejecting any; then only the new one signs. Owner or admin only.
+    rejecting any; then only the new one signs. Owner or admin only, with the scopes
+    `createWebhook` lists for the subscription's events.
 
     Args:
         webhook_id (int):
@@ -171,7 +173,8 @@ async def asyncio_detailed(
 
      The new secret is returned only in this response. For a grace period (24 hours by
     default) deliveries carry two signatures, one per secret, so you can switch without
-    rejecting any; then only the new one signs. Owner or admin only.
+    rejecting any; then only the new one signs. Owner or admin only, with the scopes
+    `createWebhook` lists for the subscription's events.
 
     Args:
         webhook_id (int):
@@ -205,7 +208,8 @@ async def asyncio(
 
      The new secret is returned only in this response. For a grace period (24 hours by
     default) deliveries carry two signatures, one per secret, so you can switch without
-    rejecting any; then only the new one signs. Owner or admin only.
+    rejecting any; then only the new one signs. Owner or admin only, with the scopes
+    `createWebhook` lists for the subscription's events.
 
     Args:
         webhook_id (int):

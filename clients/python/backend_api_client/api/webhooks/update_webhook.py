@@ -122,9 +122,10 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Webhook]:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). New `events` need
-    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
-    resets its failure count; its pending deliveries then go out.
+     Change its URL, events, description or `enabled` (owner or admin). Any change needs
+    the scopes `createWebhook` lists for the events it will hear. Re-enabling a
+    subscription disabled after failures resets its failure count; its pending deliveries
+    then go out.
 
     Args:
         webhook_id (int):
@@ -163,9 +164,10 @@ def sync(
 ) -> ErrorResponse | Webhook | None:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). New `events` need
-    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
-    resets its failure count; its pending deliveries then go out.
+     Change its URL, events, description or `enabled` (owner or admin). Any change needs
+    the scopes `createWebhook` lists for the events it will hear. Re-enabling a
+    subscription disabled after failures resets its failure count; its pending deliveries
+    then go out.
 
     Args:
         webhook_id (int):
@@ -199,9 +201,10 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Webhook]:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). New `events` need
-    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
-    resets its failure count; its pending deliveries then go out.
+     Change its URL, events, description or `enabled` (owner or admin). Any change needs
+    the scopes `createWebhook` lists for the events it will hear. Re-enabling a
+    subscription disabled after failures resets its failure count; its pending deliveries
+    then go out.
 
     Args:
         webhook_id (int):
@@ -238,9 +241,10 @@ async def asyncio(
 ) -> ErrorResponse | Webhook | None:
     """Update a webhook subscription
 
-     Change its URL, events, description or `enabled` (owner or admin). New `events` need
-    the scopes `createWebhook` lists. Re-enabling a subscription disabled after failures
-    resets its failure count; its pending deliveries then go out.
+     Change its URL, events, description or `enabled` (owner or admin). Any change needs
+    the scopes `createWebhook` lists for the events it will hear. Re-enabling a
+    subscription disabled after failures resets its failure count; its pending deliveries
+    then go out.
 
     Args:
         webhook_id (int):
