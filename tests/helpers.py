@@ -159,6 +159,17 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def narrowed_login(client: FlaskClient, account: Account, scope: str) -> dict[str, str]:
+    """Auth headers of a password-grant login narrowed to `scope` (space-separated)."""
+    form = {
+        "grant_type": "password",
+        "username": account.username,
+        "password": account.password,
+        "scope": scope,
+    }
+    return bearer(client.post("/api/auth/token", data=form).get_json()["access_token"])
+
+
 def login_body(client: FlaskClient, username: str, password: str) -> dict[str, Any]:
     """The body of a successful login: the token pair and the user."""
     response = client.post("/api/auth/login", json={"username": username, "password": password})

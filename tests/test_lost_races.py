@@ -137,19 +137,25 @@ def test_a_replace_and_a_delete_from_one_etag_do_not_both_succeed(shared_app, ro
     assert sorted(statuses) in ([200, 412], [204, 412], [204, 409]), statuses
 
 
+def _subscribed(
+    app_factory: Callable[..., Flask], database_url: str, events: list[str]
+) -> tuple[Flask, Account, int]:
+    """An app on the shared database, a new user and its subscription to `events`."""
+    app = app_factory(
+        SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_ENABLED=False, WEBHOOKS_ALLOW_PRIVATE=True
+    )
+    owner = register(app.test_client())
+    hook = {"url": "http://127.0.0.1:9/hook", "events": events}
+    created = app.test_client().post("/api/webhooks", json=hook, headers=owner.headers)
+    assert created.status_code == 201, created.get_json()
+    return app, owner, created.get_json()["id"]
+
+
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_deletes_of_one_item_delete_it_once(app_factory, shared_database_url, round_):
     """As one after the other: one 204, then the owner's deleted item is read-only (409); and
     one `item.deleted` event for its subscribers, not one per request."""
-    shared_app = app_factory(
-        SQLALCHEMY_DATABASE_URI=shared_database_url,
-        RATELIMIT_ENABLED=False,
-        WEBHOOKS_ALLOW_PRIVATE=True,
-    )
-    owner = register(shared_app.test_client())
-    hook = {"url": "http://127.0.0.1:9/hook", "events": ["item.deleted"]}
-    subscribed = shared_app.test_client().post("/api/webhooks", json=hook, headers=owner.headers)
-    assert subscribed.status_code == 201, subscribed.get_json()
+    shared_app, owner, _ = _subscribed(app_factory, shared_database_url, ["item.deleted"])
     item_id, _ = _etagged_item(shared_app, owner)
 
     def remove() -> int:
@@ -323,15 +329,7 @@ def test_concurrent_secret_rotations_each_hand_out_a_secret_that_signs(
     """Serialised as one after the other: the later rotation's secret is current and the
     earlier one's stays in its grace period. Unserialised, both read the same old secret and
     one caller was handed a secret that never signed anything."""
-    shared_app = app_factory(
-        SQLALCHEMY_DATABASE_URI=shared_database_url,
-        RATELIMIT_ENABLED=False,
-        WEBHOOKS_ALLOW_PRIVATE=True,
-    )
-    owner = register(shared_app.test_client())
-    hook = {"url": "http://127.0.0.1:9/hook", "events": ["item.created"]}
-    created = shared_app.test_client().post("/api/webhooks", json=hook, headers=owner.headers)
-    hook_id = created.get_json()["id"]
+    shared_app, owner, hook_id = _subscribed(app_factory, shared_database_url, ["item.created"])
 
     def rotate() -> str:
         url = f"/api/webhooks/{hook_id}/rotate-secret"

@@ -16,7 +16,7 @@ import pytest
 from api.core.scopes import SCOPES
 from api.http.auth import INTERACTIVE_EXTENSION
 from tests.factories import tiny_png
-from tests.helpers import register
+from tests.helpers import narrowed_login, register
 from tests.spec import operations
 
 # Bodies that pass validation, so an allowed call reaches the operation itself.
@@ -240,14 +240,7 @@ def pat_items(client, admin) -> str:
 
 def test_a_password_change_keeps_the_login_as_narrow_as_it_was(client, admin):
     """It answered a login narrowed to `account` with a token of every admin scope."""
-    form = {
-        "grant_type": "password",
-        "username": admin.username,
-        "password": admin.password,
-        "scope": "account",
-    }
-    narrow = client.post("/api/auth/token", data=form).get_json()["access_token"]
-    headers = {"Authorization": f"Bearer {narrow}"}
+    headers = narrowed_login(client, admin, "account")
     assert client.get("/api/admin/stats", headers=headers).status_code == 403
     body = {"current_password": admin.password, "new_password": "another-long-admin-passphrase"}
     changed = client.post("/api/auth/change-password", json=body, headers=headers)

@@ -20,7 +20,15 @@ from api.core.config import load_config
 from api.webhooks import EVENT_TYPES
 from api.webhooks.worker import Worker, schedule_span
 from models import Item, Upload, WebhookEvent, db
-from tests.helpers import Account, assert_error, build_test_config, race, register, uploaded
+from tests.helpers import (
+    Account,
+    assert_error,
+    build_test_config,
+    narrowed_login,
+    race,
+    register,
+    uploaded,
+)
 from tests.webhook_receiver import Receiver, running_receiver
 
 FAST = {
@@ -742,17 +750,6 @@ def test_an_admin_token_without_admin_scopes_acts_on_its_own_subscriptions_only(
     assert client.get("/api/webhooks", headers=admin.headers).get_json()["total"] == 1
 
 
-def narrowed_admin_headers(client: FlaskClient, admin: Account, scope: str) -> dict[str, str]:
-    form = {
-        "grant_type": "password",
-        "username": admin.username,
-        "password": admin.password,
-        "scope": scope,
-    }
-    token = client.post("/api/auth/token", data=form).get_json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_a_subscription_made_without_the_admin_scopes_hears_only_its_owner(
     app: Flask,
     client: FlaskClient,
@@ -760,7 +757,7 @@ def test_a_subscription_made_without_the_admin_scopes_hears_only_its_owner(
     user: Account,
     make_item: Callable[..., dict[str, Any]],
 ) -> None:
-    headers = narrowed_admin_headers(client, admin, "account items:read items:write")
+    headers = narrowed_login(client, admin, "account items:read items:write")
     with running_receiver() as narrowed, running_receiver() as full:
         body = {"url": narrowed.url, "events": ["item.created"]}
         hook = client.post("/api/webhooks", json=body, headers=headers).get_json()
@@ -799,7 +796,7 @@ def test_hearing_an_event_takes_the_scope_that_reads_its_resource(
 ) -> None:
     """A token narrowed to `account` got 403 on `/me/items` and `/me/uploads`, yet could
     subscribe to their events and read them (signed download links included) that way."""
-    headers = narrowed_admin_headers(client, user, scope)
+    headers = narrowed_login(client, user, scope)
     body = {"url": receiver.url, "events": events}
     response = client.post("/api/webhooks", json=body, headers=headers)
     error = assert_error(response, 403)["error"]
@@ -807,7 +804,7 @@ def test_hearing_an_event_takes_the_scope_that_reads_its_resource(
     own = client.post(
         "/api/webhooks",
         json={"url": receiver.url, "events": ["item.created"]},
-        headers=narrowed_admin_headers(client, user, "account items:read"),
+        headers=narrowed_login(client, user, "account items:read"),
     )
     assert own.status_code == 201, own.get_json()
     widen = client.patch(f"/api/webhooks/{own.get_json()['id']}", json=body, headers=headers)
@@ -820,7 +817,7 @@ def test_redirecting_a_subscription_takes_the_scopes_to_hear_it(
     """A token narrowed to `account` could not subscribe, but could point an existing
     subscription's URL elsewhere or take its secret, and read the same events that way."""
     hook = subscribe(client, user, receiver.url, ["item.created", "upload.created"])
-    narrow = narrowed_admin_headers(client, user, "account")
+    narrow = narrowed_login(client, user, "account")
     url = f"/api/webhooks/{hook['id']}"
     for method, path, body in [
         ("PATCH", url, {"url": "http://127.0.0.1:9/elsewhere"}),
@@ -830,7 +827,7 @@ def test_redirecting_a_subscription_takes_the_scopes_to_hear_it(
         response = client.open(path, method=method, json=body, headers=narrow)
         error = assert_error(response, 403)["error"]
         assert "items:read" in error and "uploads:read" in error, error
-    wide = narrowed_admin_headers(client, user, "account items:read uploads:read")
+    wide = narrowed_login(client, user, "account items:read uploads:read")
     changed = client.patch(url, json={"description": "fine"}, headers=wide)
     assert changed.status_code == 200, changed.get_json()
     # Someone else's subscription (or none) is a 404 before any scope is looked at.
@@ -858,7 +855,7 @@ def test_an_admin_token_without_admin_read_hears_only_its_owner(
 ) -> None:
     """`admin:write` manages others' subscriptions; reading everyone's items (their events
     included) takes `admin:read`."""
-    headers = narrowed_admin_headers(client, admin, "account items:read admin:write")
+    headers = narrowed_login(client, admin, "account items:read admin:write")
     with running_receiver() as narrowed:
         body = {"url": narrowed.url, "events": ["item.created"]}
         assert client.post("/api/webhooks", json=body, headers=headers).status_code == 201
