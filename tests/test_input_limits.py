@@ -20,6 +20,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
+from api.core.config import server_settings
 from tests.factories import random_name, random_user
 from tests.helpers import Account, assert_error
 from tests.live import call, new_account, running_server
@@ -423,3 +424,11 @@ def test_dropping_a_stalled_client_does_not_hold_the_worker(tmp_path: Any) -> No
                 sock.close()
         log = server.log()
         assert "Traceback" not in log and "WORKER TIMEOUT" not in log
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "600"])
+def test_request_deadlines_outside_their_range_refuse_to_start(monkeypatch, value) -> None:
+    """0 would drop every client; a deadline of minutes gives stalled clients the threads."""
+    monkeypatch.setenv("REQUEST_HEAD_TIMEOUT", value)
+    with pytest.raises(RuntimeError, match="REQUEST_HEAD_TIMEOUT must be more than 0"):
+        server_settings()

@@ -19,6 +19,7 @@ WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "yo
 # random hex string has about 16, "changeme" x 4 has 6, 32 spaces 1.
 MIN_SECRET_SYMBOLS = 10
 APP_ENVS = ("development", "production")
+MAX_REQUEST_TIMEOUT = 60  # seconds: REQUEST_HEAD_TIMEOUT / REQUEST_READ_TIMEOUT at most
 # Rate limits ("N per second|minute|hour|day"); what each counts: api/http/ratelimit/__init__.py.
 RATE_LIMIT_DEFAULTS = {
     "ADDRESS_RATE_LIMIT": "6000 per minute",
@@ -51,6 +52,10 @@ def server_settings() -> dict[str, Any]:
     """What gunicorn.conf.py needs before any app exists: port, workers, threads, log level."""
     load_dotenv(ROOT / ".env")
     env = os.environ.get
+    for name in ("REQUEST_HEAD_TIMEOUT", "REQUEST_READ_TIMEOUT"):
+        # 0 would drop every client; past a minute, stalled clients hold the threads again.
+        if not 0 < float(env(name, "10")) <= MAX_REQUEST_TIMEOUT:
+            raise RuntimeError(f"{name} must be more than 0 and at most {MAX_REQUEST_TIMEOUT} s")
     return {
         "PORT": int(env("FLASK_RUN_PORT", "5000")),
         "WORKERS": int(env("WEB_CONCURRENCY", "2")),
