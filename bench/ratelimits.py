@@ -6,8 +6,10 @@
    nothing is refused, so every request pays for counting. `wrk` spreads the traffic over
    4,096 addresses and 20 users (bench/spread.lua) and alternates between the servers; the
    figure is the median ratio of req/s, limits on / off.
-   Also, since `wrk` on a shared 2-core machine is noisy: the CPU time per request in process
-   (Flask test client, one thread, `time.process_time`), limits off / on, interleaved.
+   Beside req/s, the workers' CPU time per request (utime + stime over the run), which wrk's
+   noise on a shared 2-core machine does not move as much.
+   Also the CPU time per request in process (the WSGI app called as a server calls it, one
+   thread, `time.thread_time`), limits off / on, interleaved.
 2. Bounded bcrypt work. Logins (sequential, one client) alone and while 36 clients register
    without pause (honouring `Retry-After` on a 503, as clients should; a client that ignores it
    is a request flood, which the per-address limits stop; they are off here), once with
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -32,10 +35,27 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import Flask
+from werkzeug.test import EnvironBuilder
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from run import BIN, BUILD, RESULTS, ROOT, json_request, seeded, start, stop, wrk  # noqa: E402
+from run import (  # noqa: E402
+    BIN,
+    BUILD,
+    RESULTS,
+    ROOT,
+    _wrk,
+    cpu_ticks,
+    json_request,
+    seeded,
+    start,
+    stop,
+    workers_of,
+)
+
+TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
 
 OFF_PORT, ON_PORT, REDIS_PORT = 5821, 5822, 5823
 HIGH = "1000000000 per minute"
@@ -85,6 +105,15 @@ def redis_up() -> bool:
         return False
 
 
+def served(server: subprocess.Popen, port: int, path: str, seconds: int) -> tuple[float, float]:
+    """req/s of one wrk run (spread.lua), and its workers' CPU µs per request (utime + stime)."""
+    workers = workers_of(server.pid)
+    before = sum(cpu_ticks(pid) for pid in workers)
+    run, done = _wrk(f"http://127.0.0.1:{port}{path}", seconds=seconds, script="spread.lua")
+    used = sum(cpu_ticks(pid) for pid in workers) - before
+    return run.rps, used * TICK_US / done
+
+
 def limiter_cost(args: argparse.Namespace) -> list[str]:
     data_dir = seeded(args.rows)
     modes = {"shared file": {}}
@@ -96,8 +125,9 @@ def limiter_cost(args: argparse.Namespace) -> list[str]:
         ("POST /api/items", "/api/items", {"auth": True, "write": True}),
     ]
     lines = [
-        "| limits on, store | endpoint | req/s off | req/s on | on/off |",
-        "|---|---|---|---|---|",
+        "| limits on, store | endpoint | req/s off | req/s on | on/off | worker CPU µs/request, "
+        "off | on |",
+        "|---|---|---|---|---|---|---|",
     ]
     for mode, extra in modes.items():
         off = serve(data_dir, OFF_PORT, RATELIMIT_ENABLED="false")
@@ -113,25 +143,20 @@ def limiter_cost(args: argparse.Namespace) -> list[str]:
                 tokens = os.environ["BENCH_TOKENS"]
                 if not kind.get("auth"):
                     os.environ["BENCH_TOKENS"] = ""
-                offs, ons, ratios = [], [], []
+                runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
                 for _ in range(args.rounds):
-                    base = wrk(
-                        f"http://127.0.0.1:{OFF_PORT}{path}",
-                        seconds=args.seconds,
-                        script="spread.lua",
-                    )
-                    limited = wrk(
-                        f"http://127.0.0.1:{ON_PORT}{path}",
-                        seconds=args.seconds,
-                        script="spread.lua",
-                    )
-                    offs.append(base.rps)
-                    ons.append(limited.rps)
-                    ratios.append(limited.rps / base.rps)
+                    for name, server, port in (("off", off, OFF_PORT), ("on", on, ON_PORT)):
+                        runs[name].append(served(server, port, path, args.seconds))
                 os.environ["BENCH_TOKENS"] = tokens
+                rps = {name: statistics.median(r for r, _ in runs[name]) for name in runs}
+                cpu = {name: statistics.median(c for _, c in runs[name]) for name in runs}
+                ratio = statistics.median(
+                    on_run[0] / off_run[0] for off_run, on_run in zip(*runs.values(), strict=True)
+                )
                 row = (
-                    f"| {mode} | {label} | {statistics.median(offs):.0f} | "
-                    f"{statistics.median(ons):.0f} | {statistics.median(ratios):.3f} |"
+                    f"| {mode} | {label} | {rps['off']:.0f} | {rps['on']:.0f} | "
+                    f"{ratio:.3f} | {cpu['off']:.0f} | {cpu['on']:.0f} "
+                    f"({(cpu['on'] / cpu['off'] - 1) * 100:+.1f} %) |"
                 )
                 print(row, flush=True)
                 lines.append(row)
@@ -139,6 +164,18 @@ def limiter_cost(args: argparse.Namespace) -> list[str]:
             stop(on)
             stop(off)
     return lines
+
+
+def call_wsgi(app: Flask, method: str, path: str, headers: dict, payload: dict | None) -> None:
+    """One request the way a WSGI server makes it: an environ, `start_response`, the body read.
+    (Flask's test client would also parse the response's headers: client work, not ours.)"""
+    environ = EnvironBuilder(path=path, method=method, headers=headers, json=payload).get_environ()
+    environ["REMOTE_ADDR"] = "10.9.0.1"
+    status: list[str] = []
+    body = app(environ, lambda line, _headers, _exc=None: status.append(line))
+    b"".join(body)
+    getattr(body, "close", lambda: None)()
+    assert status[0][0] == "2", (path, status)
 
 
 def cpu_per_request(args: argparse.Namespace) -> list[str]:
@@ -167,22 +204,21 @@ def cpu_per_request(args: argparse.Namespace) -> list[str]:
     token = client.post("/api/auth/register", json=body).get_json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     requests = {
-        "GET /api/items": lambda c: c.get("/api/items?per_page=20"),
-        "GET /api/auth/me": lambda c: c.get("/api/auth/me", headers=auth),
-        "POST /api/items": lambda c: c.post("/api/items", json={"name": "cpu"}, headers=auth),
+        "GET /api/items": ("GET", "/api/items?per_page=20", {}, None),
+        "GET /api/auth/me": ("GET", "/api/auth/me", auth, None),
+        "POST /api/items": ("POST", "/api/items", auth, {"name": "cpu"}),
     }
     lines = ["| endpoint | " + " | ".join(f"CPU µs/request, {m}" for m in modes) + " |"]
     lines.append("|---|" + "---|" * len(modes))
-    for label, send in requests.items():
+    for label, (method, path, headers, payload) in requests.items():
         samples: dict[str, list[float]] = {mode: [] for mode in modes}
         for _ in range(args.rounds * 2):
             for mode, app in apps.items():
-                test_client = app.test_client()
-                send(test_client)  # warm up
-                started = time.process_time()
+                call_wsgi(app, method, path, headers, payload)  # warm up
+                started = time.thread_time()
                 for _ in range(args.requests):
-                    send(test_client)
-                samples[mode].append((time.process_time() - started) / args.requests * 1e6)
+                    call_wsgi(app, method, path, headers, payload)
+                samples[mode].append((time.thread_time() - started) / args.requests * 1e6)
         medians = {mode: statistics.median(values) for mode, values in samples.items()}
         cells = [f"{medians['off']:.0f}"] + [
             f"{medians[m]:.0f} (+{medians[m] - medians['off']:.0f}, "
@@ -287,7 +323,7 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"\n## {stamp} — rate limiter cost and bounded bcrypt work (bench/ratelimits.py)\n"]
     if args.part in ("cpu", "all"):
-        print("CPU per request in process (test client), limits off vs on")
+        print("CPU per request in process (WSGI calls), limits off vs on")
         lines += [
             f"CPU time per request in process, median of {args.rounds * 2} interleaved rounds "
             f"of {args.requests} requests (limits on: nothing refused):\n",
