@@ -290,6 +290,37 @@ def test_a_frozen_postgres_is_a_503_within_the_call_limit_not_a_hang(tmp_path: P
 
 
 @pytest.mark.slow
+def test_health_answers_within_seconds_while_postgres_is_frozen(tmp_path: Path) -> None:
+    """A load balancer's probes during a freeze: each answers 503 within DATABASE_WAIT_SECONDS
+    (not when the call limit cuts the ping), probes share one ping instead of each holding a
+    server thread for the whole limit, and health is 200 again once the server is back."""
+    with (
+        private_postgres() as postgres,
+        running_server(
+            tmp_path / "server", DATABASE_URL=postgres.url, DB_STATEMENT_TIMEOUT_MS="5000",
+            workers=1, threads=4,
+        ) as server,
+    ):  # fmt: skip
+        assert call(server, "GET", "/api/health").status == 200
+        postgres.freeze()
+        try:
+            # Twelve probes on four threads: each holding a thread until the call limit (10 s)
+            # cuts its own ping, the last would wait three times that.
+            with ThreadPoolExecutor(12) as pool:
+                replies = list(pool.map(lambda _: call(server, "GET", "/api/health"), range(12)))
+        finally:
+            postgres.thaw()
+        for reply in replies:
+            assert reply.status == 503 and reply.seconds < 6, (reply.status, reply.seconds)
+            assert reply.body["database"] == "unreachable", reply.body
+        deadline = time.monotonic() + 20
+        while call(server, "GET", "/api/health").status != 200:
+            assert time.monotonic() < deadline, "health did not recover within 20 s"
+            time.sleep(0.5)
+        assert "WORKER TIMEOUT" not in server.log()
+
+
+@pytest.mark.slow
 def test_the_server_waits_for_its_database_at_start_then_gives_up_in_one_line(
     tmp_path: Path,
 ) -> None:

@@ -1,12 +1,15 @@
 """`GET /api/health`: whether the service and each dependency it needs can be reached."""
 
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import redis
 from flask import current_app
 from flask_restx import Namespace, Resource, fields
+from sqlalchemy import Engine
 
 from api.http.errors import UNAVAILABLE_RETRY_AFTER
 from api.http.operations import RETRY_AFTER
@@ -19,6 +22,7 @@ DEPENDENCY_STATES = ["ok", "unreachable"]
 # A health check must answer quickly even when a dependency hangs.
 REDIS_TIMEOUT_SECONDS = 2
 STORAGE_WAIT_SECONDS = 2
+DATABASE_WAIT_SECONDS = 3
 
 health_model = ns.model(
     "Health",
@@ -64,11 +68,12 @@ class Health(Resource):
         `status: degraded`, so such an outage never empties the pool.
         """
         body: dict[str, Any] = {"status": "healthy", "service": "backend"}
-        body["database"] = _state(_ping_database)
+        body["database"] = _database_state()
         if url := current_app.config.get("REDIS_URL"):
             body["redis"] = _state(lambda: _ping_redis(url))
         if current_app.config["STORAGE_BACKEND"] == "s3":
-            body["storage"] = STORE_CHECK.state(storage())
+            backend = storage()
+            body["storage"] = STORE_CHECK.state(backend, backend.check)
         if body["database"] == "unreachable":
             body["status"] = "unhealthy"
             return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
@@ -85,8 +90,18 @@ def _state(ping: Any) -> str:
     return "ok"
 
 
-def _ping_database() -> None:
-    with db.engine.connect() as connection:  # no ORM session needed for a ping
+def _database_state() -> str:
+    """A SQLite file answers or fails at once: pinged here. A database across a network may
+    hang (a frozen host answers nothing until the statement watchdog cuts the call, 25 s by
+    default): pinged in the background, and waited for at most DATABASE_WAIT_SECONDS."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        return _state(lambda: _ping_database(engine))
+    return DATABASE_CHECK.state(engine, lambda: _ping_database(engine))
+
+
+def _ping_database(engine: Engine) -> None:
+    with engine.connect() as connection:  # no ORM session needed for a ping
         connection.exec_driver_sql("SELECT 1")
 
 
@@ -102,27 +117,31 @@ def _ping_redis(url: str) -> None:
         client.close()
 
 
-class _StoreCheck:
-    """The object store's state within STORAGE_WAIT_SECONDS, whatever the store does: one check
-    at a time per process runs in the background (its own timeouts bound it), and a health
-    request waits for it at most that long. Probes arriving while a check runs share it, so a
-    hung store never piles up threads or queued checks."""
+class _BoundedCheck:
+    """A dependency's state within `wait` seconds, whatever the dependency does: one check at a
+    time per process runs in the background (its own timeouts bound it), and a health request
+    waits for it until `wait` seconds after it began. Probes arriving while a check runs share
+    it, and once it has run that long answer at once: a hung dependency never piles up
+    threads, queued checks or waiting probes."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str, wait: float) -> None:
+        self._wait = wait
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-storage")
-        self._running: tuple[Any, Future[None]] | None = None  # (the store, its check)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        # What is checked, its check, and when the check began (monotonic seconds).
+        self._running: tuple[Any, Future[None], float] | None = None
 
-    def state(self, backend: Any) -> str:
+    def state(self, target: Any, check: Callable[[], None]) -> str:
         with self._lock:
-            if self._running is None or self._running[1].done() or self._running[0] is not backend:
-                self._running = (backend, self._pool.submit(backend.check))
-            running = self._running[1]
+            if self._running is None or self._running[1].done() or self._running[0] is not target:
+                self._running = (target, self._pool.submit(check), time.monotonic())
+            _, running, began = self._running
         try:
-            running.result(timeout=STORAGE_WAIT_SECONDS)
+            running.result(timeout=max(0.0, began + self._wait - time.monotonic()))
         except Exception:  # unreachable, or still trying: not usable right now
             return "unreachable"
         return "ok"
 
 
-STORE_CHECK = _StoreCheck()
+STORE_CHECK = _BoundedCheck("health-storage", STORAGE_WAIT_SECONDS)
+DATABASE_CHECK = _BoundedCheck("health-database", DATABASE_WAIT_SECONDS)
