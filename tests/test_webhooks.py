@@ -414,6 +414,28 @@ def test_a_hanging_receiver_times_out_without_holding_the_api(
     assert log["response_status"] is None and 400 <= log["latency_ms"] < 2000
 
 
+@pytest.mark.parametrize("part", ["head", "body"])
+def test_a_receiver_dripping_its_answer_is_cut_at_the_deadline(
+    app_factory: Callable[..., Flask], part: str
+) -> None:
+    """Each byte within any read timeout, the answer never complete (30 s of it): the attempt
+    ends at WEBHOOKS_TIMEOUT as a timeout. Before, it lasted as long as the receiver dripped,
+    past its lease, and was claimed again until it held every delivery thread."""
+    timeouts = {"WEBHOOKS_TIMEOUT": 1.0, "WEBHOOKS_LEASE_SECONDS": 3.0}
+    app = app_factory(**{**FAST, **timeouts, "WEBHOOKS_MAX_ATTEMPTS": 1})
+    client = app.test_client()
+    user = register(client)
+    with running_receiver(drip=part) as receiver:
+        hook = subscribe(client, user, receiver.url, ["item.created"])
+        client.post("/api/items", json={"name": "drip"}, headers=user.headers)
+        started = time.monotonic()
+        deliver(app)
+        elapsed = time.monotonic() - started
+    [log] = deliveries(client, user, hook["id"])
+    assert log["status"] == "failed" and log["last_error"].startswith("timed out"), log
+    assert elapsed < 3 and log["latency_ms"] < 1500, (elapsed, log)
+
+
 def test_ping_queues_a_signed_test_event(
     app: Flask, client: FlaskClient, user: Account, receiver: Receiver
 ) -> None:

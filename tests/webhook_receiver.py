@@ -1,7 +1,8 @@
 """A real webhook receiver on loopback (ThreadingHTTPServer) that records what it gets.
 
 `responses` scripts the answers (a status per request, then `default_status`); `hold` makes
-requests wait until released (a receiver that hangs); `redirect_to` answers 302.
+requests wait until released (a receiver that hangs); `redirect_to` answers 302; `drip` sends
+the answer's head ("head") or body ("body") a byte every 0.2 s, each within any read timeout.
 """
 
 import json
@@ -43,6 +44,7 @@ class Receiver:
     started: threading.Event = field(default_factory=threading.Event)
     response_body: bytes = b"ok"
     stream_forever: bool = False  # answer 200 with a body that never ends
+    drip: str | None = None  # "head" or "body": that part of a 200 a byte at a time
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_status(self) -> int:
@@ -79,6 +81,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 if receiver.stream_forever:
                     self._stream()
                     return
+                if receiver.drip is not None:
+                    self._drip(receiver.drip)
+                    return
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.url + "/redirected")
@@ -95,6 +100,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 self.wfile.write(b"x" * 65536)
+
+        def _drip(self, part: str) -> None:
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+            self.wfile.write(b"" if part == "head" else head)
+            for byte in (head if part == "head" else b"x" * 1000)[:150]:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
 
         def log_message(self, *args: Any) -> None:
             pass
