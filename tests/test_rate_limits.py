@@ -231,6 +231,18 @@ class TestFailedLogins:
         assert_error(fail_login(client, "ghost"), 429)
         assert_error(fail_login(client, "ghost@example.com"), 401)
 
+    @pytest.mark.parametrize("name", ["   ", "\t", "\u3000"])
+    def test_blank_names_count_against_the_address(
+        self, app_factory: Callable[..., Flask], name: str
+    ) -> None:
+        """Each costs a password check like any failed login: the address limit counts them
+        (they used to skip both limits, an unthrottled stream of bcrypt work)."""
+        client = app_factory(LOGIN_IP_RATE_LIMIT="3 per minute").test_client()
+        statuses = [fail_login(client, name).status_code for _ in range(5)]
+        assert statuses[3:] == [429, 429], statuses
+        grant = {"grant_type": "password", "username": name, "password": "wrong-password-1"}
+        assert_error(client.post("/api/auth/token", data=grant), 429)
+
     def test_wrong_current_passwords_count_as_failed_logins(
         self, app_factory: Callable[..., Flask]
     ) -> None:

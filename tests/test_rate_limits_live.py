@@ -266,3 +266,36 @@ def test_a_registration_flood_is_shed_while_logins_still_work(tmp_path_factory: 
             if reply.status == 503:
                 assert int(reply.headers["Retry-After"]) >= 1
                 assert "busy" in reply.body["error"]
+
+
+def test_a_stream_of_logins_delays_a_registration_by_the_bound_not_until_it_ends(
+    tmp_path_factory: Any,
+) -> None:
+    """Logins go first, so while they keep coming a new hash never starts: it is refused
+    (503 + Retry-After) once it has waited its bound, instead of waiting for the stream to end
+    (a registration waited 14 s under a 15 s stream of logins, and minutes under a longer one)."""
+    env = {"BCRYPT_ROUNDS": "11", "BCRYPT_MAX_WAIT": "0.2", "RATELIMIT_ENABLED": "false"}
+    with running_server(tmp_path_factory.mktemp("stream"), workers=1, threads=16, **env) as live:
+        account = new_account(live)
+        credentials = {"username": account["username"], "password": account["password"]}
+        streaming, stop_at = True, time.monotonic() + 8
+
+        def log_in_again_and_again() -> None:
+            while streaming and time.monotonic() < stop_at:
+                call(live, "POST", "/api/auth/login", credentials)
+
+        threads = [threading.Thread(target=log_in_again_and_again) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(1)
+            reply = call(live, "POST", "/api/auth/register", random_user(password="stream-pw-1"))
+            stream_still_running = all(thread.is_alive() for thread in threads)
+        finally:
+            streaming = False
+            for thread in threads:
+                thread.join(timeout=60)
+        assert reply.status in (201, 503) and reply.seconds < 3, (reply.status, reply.seconds)
+        assert stream_still_running
+        if reply.status == 503:
+            assert int(reply.headers["Retry-After"]) >= 1 and "busy" in reply.body["error"]

@@ -11,6 +11,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -57,8 +58,11 @@ class HashingPool:
 
     Bounded work: a new hash (registration, password change) is refused with `HashingBusy`
     when the work queued ahead of it would take longer than `max_wait` seconds (estimated
-    from the measured duration of recent hashes), and new hashes never occupy every thread:
-    one is kept for checks (logins), which are never refused and go before queued hashes.
+    from the measured duration of recent hashes), or when it has not started within that
+    (plus one hash) after all, and new hashes never occupy every thread: one is kept for
+    checks (logins), which are never refused and go before queued hashes. (So a stream of
+    logins delays a new hash by at most that bound, then it is refused: it never waits for
+    the stream to end.)
     The queues themselves are bounded by the request threads waiting on them. `max_wait=0`
     turns all this off: one queue, first come, first served (the old behaviour, for
     `make bench`).
@@ -80,21 +84,39 @@ class HashingPool:
 
     def run(self, func: Callable[[], T], *, priority: int) -> T:
         future: Future[T] = Future()
+        job = (func, future)
         with self._ready:
             if not self.max_wait:
                 priority = LOGIN  # one FIFO queue
             elif priority == SIGNUP:
                 self._admit()
-            self._jobs[priority].append((func, future))
+            self._jobs[priority].append(job)
             self._ready.notify()
+        if priority == SIGNUP:
+            self._start_within(job, self.max_wait + self._seconds)
         return future.result()
 
     def _admit(self) -> None:
-        ahead = len(self._jobs[SIGNUP]) + self._running[SIGNUP]
+        # Queued logins go first, so they are ahead too.
+        ahead = len(self._jobs[SIGNUP]) + self._running[SIGNUP] + len(self._jobs[LOGIN])
         slots = self._signup_threads
         wait = max(0, ahead - slots + 1) * self._seconds / slots
         if wait > self.max_wait:
             raise HashingBusy(retry_after=max(1, math.ceil(wait)))
+
+    def _start_within(self, job: tuple[Callable[[], Any], Future[Any]], seconds: float) -> None:
+        """Refuse a queued new hash that did not start in time (logins kept coming first)."""
+        func, future = job
+        try:
+            future.result(timeout=seconds)
+        except FutureTimeout:
+            with self._ready:
+                if future.cancel():  # not started (a started job cannot be cancelled)
+                    if job in self._jobs[SIGNUP]:  # else taken, and skipped by `_work`
+                        self._jobs[SIGNUP].remove(job)
+                    raise HashingBusy(retry_after=max(1, math.ceil(seconds))) from None
+        except Exception:  # noqa: BLE001, S110 - the hash's own failure: `run` raises it
+            pass
 
     def _next(self) -> tuple[int, Callable[[], Any], Future[Any]]:
         with self._ready:
@@ -114,6 +136,10 @@ class HashingPool:
         _lower_priority()
         while True:
             priority, func, future = self._next()
+            if not future.set_running_or_notify_cancel():  # given up meanwhile
+                with self._ready:
+                    self._running[priority] -= 1
+                continue
             started = time.perf_counter()
             try:
                 future.set_result(func())

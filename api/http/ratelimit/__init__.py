@@ -196,8 +196,10 @@ def login_account() -> str | None:
     paths run one query, so the answer does not reveal whether the account exists."""
     body: Any = request.get_json(silent=True) if request.is_json else request.form
     identifier = body.get("username") if isinstance(body, Mapping) else None
-    if not isinstance(identifier, str) or not identifier.strip():
+    if not isinstance(identifier, str):  # refused by validation, before any password check
         return None
+    # A blank name is an account like any other: its password is still checked (and fails),
+    # so it must count against the address's failed logins too.
     name = identifier.strip().lower()[:254]
     if "\x00" in name:  # no such account, and PostgreSQL refuses NUL in a query
         return f"name:{name}"
