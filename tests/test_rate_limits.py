@@ -25,9 +25,11 @@ from tests.helpers import (
     ADMIN,
     Account,
     assert_error,
+    bearer,
     build_test_config,
     fail_login,
     login,
+    login_body,
     register,
     upload,
 )
@@ -144,6 +146,30 @@ class TestNamedLimits:
             **at(OWNER),
         )
         assert other.status_code == 201
+
+    def test_a_dead_token_spends_nothing_of_its_users_limits(
+        self, app_factory: Callable[..., Flask]
+    ) -> None:
+        """A logged-out access token, and a refresh token sent as a bearer, carry our signature,
+        so the limiter counts them for their user; refused by authentication (401), the count is
+        given back: whoever holds a dead credential cannot lock its owner out."""
+        app = app_factory(USER_RATE_LIMIT="4 per minute", CHANGE_PASSWORD_RATE_LIMIT="2 per hour")
+        client = app.test_client()
+        account = register(client)
+        session = login_body(client, account.username, account.password)
+        dead = [session["token"], session["refresh_token"]]
+        assert client.post("/api/auth/logout", headers=bearer(dead[0])).status_code == 200
+        for token in dead * 3:
+            headers = {"headers": bearer(token), **at(ATTACKER)}
+            assert_error(client.get("/api/auth/me", **headers), 401)
+            assert_error(client.post("/api/auth/change-password", json={}, **headers), 401)
+        owner = login(client, account.username, account.password)
+        me = client.get("/api/auth/me", headers=owner.headers)
+        assert me.status_code == 200, me.get_json()
+        assert policies(me)["user"]["r"] == 2  # the logout and this request
+        new_password = {"current_password": account.password, "new_password": "a-new-pw-long-9"}
+        changed = client.post("/api/auth/change-password", json=new_password, headers=owner.headers)
+        assert changed.status_code == 200, changed.get_json()
 
     def test_refresh_is_limited_per_address(self, app_factory: Callable[..., Flask]) -> None:
         client = app_factory(REFRESH_RATE_LIMIT="2 per minute").test_client()

@@ -257,9 +257,12 @@ class Limiter:
             if subject is not None:
                 hits.append((f"{policy.name}:{subject}", window.milliseconds, 1))
                 applied.append((policy, window))
-        counts, _ = self._incr(hits)
+        counts, store = self._incr(hits)
         usages = [Usage(p, w, *c) for (p, w), c in zip(applied, counts, strict=True)]
-        g._get_current_object().rate_limits = usages
+        state = g._get_current_object()
+        state.rate_limits = usages
+        if principal is not None:  # given back if the token is refused (`after_request`)
+            state.rate_limit_user = (store, hits, usages)
         _refuse_if_over(usages, "Too many requests")
 
     def after_request(self, response: Response) -> Response:
@@ -271,6 +274,10 @@ class Limiter:
         failed = response.status_code == 401 or getattr(state, "failed_login", False)
         if reservation is not None and not failed:
             self._give_back(reservation)
+        counted_for_user = state.__dict__.pop("rate_limit_user", None)
+        if counted_for_user is not None and response.status_code == 401:
+            if getattr(state, "current_user", None) is None:
+                self._give_back_user(*counted_for_user)
         # Appended, not set: none of these is set elsewhere, and `set` scans every header.
         response.headers.extend(_headers(usages))
         return response
@@ -346,6 +353,13 @@ class Limiter:
             except Exception:  # noqa: BLE001 - a lost refund only over-counts; never fail for it
                 continue
             usage.count = max(0, usage.count - 1)
+
+    def _give_back_user(self, store: Counters, hits: list[Hit], usages: list[Usage]) -> None:
+        """A token refused by authentication (revoked, logged out, a refresh token sent as a
+        bearer: its signature is ours, so the limiter counted it for its user) spends nothing
+        of that user's limits: whoever holds a dead credential cannot lock its owner out."""
+        pairs = zip(hits, usages, strict=True)
+        self._give_back([(store, hit, usage) for hit, usage in pairs if usage.policy.scope == USER])
 
     def _incr(self, hits: list[Hit]) -> tuple[list[Count], Counters]:
         if not hits:
