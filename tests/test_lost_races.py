@@ -344,3 +344,32 @@ def test_concurrent_secret_rotations_each_hand_out_a_secret_that_signs(
         signing = {secrets.decrypt(subscription.secret_encrypted, server_key=key)}
         signing.add(secrets.decrypt(subscription.previous_secret_encrypted, server_key=key))
     assert handed_out == signing
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_an_admin_token_minted_during_a_demotion_dies_with_the_others(shared_app, round_):
+    """The role was judged when the request authenticated: one in 12 rounds of the probe kept
+    an `admin:write` token that the demotion did not see, and a later promotion revived it."""
+    admin = admin_of(shared_app)
+    account = register(shared_app.test_client())
+    url = f"/api/admin/users/{account.id}"
+    client = shared_app.test_client()
+    assert client.patch(url, json={"is_admin": True}, headers=admin.headers).status_code == 200
+    body = {"name": "p", "scopes": ["admin:read", "admin:write"], "expires_in_days": 1}
+
+    def mint() -> str | None:
+        response = shared_app.test_client().post(
+            "/api/me/tokens", json=body, headers=account.headers
+        )
+        assert response.status_code in (201, 400, 403, 503), response.get_json()
+        return response.get_json()["token"] if response.status_code == 201 else None
+
+    def demote() -> int:
+        demotion = {"is_admin": False}
+        return shared_app.test_client().patch(url, json=demotion, headers=admin.headers).status_code
+
+    *minted, status = race(*[mint] * 5, demote)
+    assert status == 200
+    assert client.patch(url, json={"is_admin": True}, headers=admin.headers).status_code == 200
+    for token in filter(None, minted):
+        assert client.get("/api/admin/stats", headers=bearer(token)).status_code == 401

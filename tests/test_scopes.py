@@ -248,3 +248,31 @@ def test_a_password_change_keeps_the_login_as_narrow_as_it_was(client, admin):
     fresh = {"Authorization": f"Bearer {changed.get_json()['token']}"}
     assert client.get("/api/admin/stats", headers=fresh).status_code == 403
     assert client.get("/api/auth/me", headers=fresh).status_code == 200
+
+
+def test_a_demoted_admins_logins_refresh_to_a_users_scopes_only(client, admin, make_user):
+    """A refresh answered a demoted admin with `admin:read admin:write` (and granted a narrowing
+    to `admin:write`); kept in the new pair, those scopes came back to life on a promotion."""
+    other = make_user()
+    promote = {"is_admin": True}
+    client.patch(f"/api/admin/users/{other.id}", json=promote, headers=admin.headers)
+    form = {"grant_type": "password", "username": other.username, "password": other.password}
+    grants = [client.post("/api/auth/token", data=form).get_json() for _ in range(2)]
+    assert "admin:write" in grants[0]["scope"].split()
+    demote = {"is_admin": False}
+    client.patch(f"/api/admin/users/{other.id}", json=demote, headers=admin.headers)
+
+    asked = {"grant_type": "refresh_token", "refresh_token": grants[0]["refresh_token"]}
+    narrowed = client.post("/api/auth/token", data={**asked, "scope": "admin:write"})
+    assert narrowed.status_code == 400 and narrowed.get_json()["error"] == "invalid_scope"
+    refreshed = client.post("/api/auth/token", data=asked)
+    assert refreshed.status_code == 200, refreshed.get_json()
+    assert not {"admin:read", "admin:write"} & set(refreshed.get_json()["scope"].split())
+    json_refresh = {"refresh_token": grants[1]["refresh_token"]}
+    pair = client.post("/api/auth/refresh", json=json_refresh).get_json()
+
+    client.patch(f"/api/admin/users/{other.id}", json=promote, headers=admin.headers)
+    for token in (refreshed.get_json()["access_token"], pair["token"]):
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/admin/stats", headers=headers).status_code == 403
+        assert client.get("/api/me/items", headers=headers).status_code == 200

@@ -182,15 +182,16 @@ def _narrowed(refresh_token: str, requested: list[str]) -> str:
         claims = auth_service.decode_refresh_token(refresh_token, settings.auth())
     except jwt.InvalidTokenError:
         raise OAuthError("invalid_grant", "Invalid or expired refresh token") from None
-    # A login without a `scope` claim holds every scope of its user's role (not of any role).
+    # Within the user's role as it is now (a demoted admin's grant holds no admin scope); a
+    # login without a `scope` claim holds every scope of that role.
+    held = auth_service.role_scopes_of(int(claims["sub"]))
     if "scope" in claims:
-        held = set(claims["scope"].split())
-    else:
-        held = set(auth_service.role_scopes_of(int(claims["sub"])))
+        held &= frozenset(claims["scope"].split())
     if unknown := [s for s in requested if s not in SCOPES]:
         raise OAuthError("invalid_scope", f"unknown scope(s): {', '.join(sorted(set(unknown)))}")
     if beyond := [s for s in requested if s not in held]:
-        raise OAuthError("invalid_scope", f"beyond the original grant: {', '.join(beyond)}")
+        detail = ", ".join(beyond)
+        raise OAuthError("invalid_scope", f"beyond the original grant or your role: {detail}")
     return as_string(requested)
 
 

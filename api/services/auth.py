@@ -14,7 +14,7 @@ from api.core.config import AuthSettings
 from api.core.direct_reads import DirectRead
 from api.core.logs import log_event
 from api.core.passwords import password_weakness
-from api.core.scopes import as_string, role_scopes
+from api.core.scopes import as_string, effective, role_scopes
 from api.core.security import (
     IssuedToken,
     create_token,
@@ -354,6 +354,10 @@ def _rotate(
     if user is None or not user.is_active or user.token_version != claims["ver"]:
         raise NotAuthenticated("Refresh token is no longer valid")
     scope = scope or claims.get("scope")
+    if scope is not None:  # never more than the role holds now (a demotion meanwhile)
+        scope = as_string(effective(scope.split(), is_admin=user.is_admin))
+        if not scope:
+            raise NotAuthenticated("No scope of this login is left to your role; log in again")
     access, successor = _issue_pair(
         user, family_id, settings, now=rotated_at, parent_jti=jti, scope=scope
     )

@@ -89,7 +89,7 @@ def issue(
     )
     db.session.add(token)
     db.session.flush()
-    _still_signed_in(user.id, version)
+    _still_signed_in(user.id, version, admin=bool(ADMIN_ONLY & set(granted)))
     audit.record(
         actor=user,
         action="token.create",
@@ -150,19 +150,23 @@ def revoke(token_id: int, *, actor: Principal, owner_id: int | None = None) -> N
     db.session.commit()
 
 
-def _still_signed_in(user_id: int, version: int) -> None:
+def _still_signed_in(user_id: int, version: int, *, admin: bool) -> None:
     """Checked after the insert, so it cannot interleave with a deactivation or password change
-    (which revoke every token of the user): on SQLite the insert holds the write lock, on
-    PostgreSQL `FOR SHARE` waits for a change of the user in flight, or holds the next one back
-    until this token is stored (and then revoked with the others)."""
+    (which revoke every token of the user), nor, for a token with an admin scope (`admin`), with
+    a demotion (which revokes those): on SQLite the insert holds the write lock, on PostgreSQL
+    `FOR SHARE` waits for a change of the user in flight, or holds the next one back until this
+    token is stored (and then revoked with the others)."""
     current = db.session.execute(
-        select(User.is_active, User.token_version)
+        select(User.is_active, User.token_version, User.is_admin)
         .where(User.id == user_id)
         .with_for_update(read=True)
     ).one_or_none()
     if current is None or not current.is_active or current.token_version != version:
         db.session.rollback()
         raise NotAuthenticated("Token is no longer valid")
+    if admin and not current.is_admin:
+        db.session.rollback()
+        raise Invalid({"scopes": "not allowed for your role: admin scopes"})
 
 
 def revoke_all_for_user(user_id: int) -> int:
