@@ -417,3 +417,16 @@ def test_a_new_password_built_from_the_username_is_refused_as_at_change_password
     assert "Zephyrquill" not in built_from_the_name.get_data(as_text=True)
     assert confirm(client, token).status_code == 200
     login(client, account.username, NEW_PASSWORD)
+
+
+def test_a_password_change_ends_the_reset_links_mailed_before(client, user, smtp):
+    """A link mailed before a password change set a password again after it."""
+    request_reset(client, user.email)
+    token = reset_token(smtp.inbox.wait_for(user.email)[0])
+    body = {"current_password": user.password, "new_password": "changed-on-purpose-42"}
+    changed = client.post("/api/auth/change-password", json=body, headers=user.headers)
+    assert changed.status_code == 200, changed.get_json()
+    late = confirm(client, token)
+    assert late.status_code == 400
+    assert late.get_json()["errors"] == {"token": "is invalid, expired or used"}
+    login(client, user.username, "changed-on-purpose-42")

@@ -34,7 +34,16 @@ from api.services.errors import (
     WrongCurrentPassword,
 )
 from api.services.locking import locked
-from models import Principal, RefreshToken, RevokedToken, TokenFamily, User, db, utcnow
+from models import (
+    PasswordResetToken,
+    Principal,
+    RefreshToken,
+    RevokedToken,
+    TokenFamily,
+    User,
+    db,
+    utcnow,
+)
 from models.base import execute_dml
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -366,6 +375,16 @@ def _rotate(
     return _token_body(user, access, successor, scope)
 
 
+def spend_reset_links(user_id: int) -> None:
+    """End every outstanding password reset link of the user (a new password was set); the
+    caller commits."""
+    execute_dml(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 def change_password(*, user_id: int, current_password: str, new_password: str, rounds: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -393,6 +412,7 @@ def change_password(*, user_id: int, current_password: str, new_password: str, r
     user.password_hash = new_hash
     user.invalidate_tokens()  # every access and refresh JWT issued so far
     revoked = token_service.revoke_all_for_user(user.id)  # and every personal access token
+    spend_reset_links(user.id)  # a link mailed before would set a password again
     audit.record(
         actor=user,
         action="password.change",

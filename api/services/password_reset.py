@@ -22,7 +22,7 @@ from api.core.security import hash_password
 from api.services import audit
 from api.services import mail as mailer
 from api.services import tokens as token_service
-from api.services.auth import EMAIL_RE, password_problem
+from api.services.auth import EMAIL_RE, password_problem, spend_reset_links
 from api.services.errors import Invalid
 from api.services.locking import locked
 from models import OutboxMail, PasswordResetToken, RefreshToken, User, db, utcnow
@@ -247,11 +247,7 @@ def confirm(*, token: str, new_password: str, bcrypt_rounds: int) -> User:
         update(RefreshToken).where(RefreshToken.user_id == user.id).values(revoked=True)
     )
     revoked_pats = token_service.revoke_all_for_user(user.id)
-    db.session.execute(  # other outstanding reset links die with this one
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
+    spend_reset_links(user.id)  # other outstanding reset links die with this one
     audit.record(
         actor=user,
         action="password.reset",
