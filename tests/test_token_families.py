@@ -289,3 +289,16 @@ def test_signed_token_whose_subject_is_no_user_id_is_401(
     assert_error(client.get("/api/items", headers=bearer(forged)), 401)
     pair = login_body(client, user.username, user.password)
     assert_error(refresh(client, sign(app, claims_of(pair["refresh_token"], sub=subject))), 401)
+
+
+@pytest.mark.parametrize("name", ["exp", "iat"])
+def test_a_signed_token_with_a_time_written_as_text_is_401_every_time(
+    app: Flask, client: FlaskClient, user: Account, name: str
+) -> None:
+    """PyJWT reads "9999999999" as a time: the first request passed, the second (from the cache
+    of verified tokens, which compares numbers) was a 500."""
+    claims = claims_of(user.token)
+    claims[name] = str(claims[name])
+    forged = bearer(sign(app, claims))
+    for _ in range(2):
+        assert_error(client.get(ME, headers=forged), 401)

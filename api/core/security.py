@@ -336,6 +336,9 @@ def decode_token(
     )
     if claims.get("type") != kind:
         raise jwt.InvalidTokenError(f"not an {kind} token")
+    # PyJWT reads a numeric string as a time; the cache of verified tokens compares numbers.
+    if not all(type(claims[name]) in (int, float) for name in ("exp", "iat")):
+        raise jwt.InvalidTokenError("exp and iat must be numbers")
     subject = claims["sub"]
     if not isinstance(subject, str) or not SUBJECT_RE.fullmatch(subject):
         raise jwt.InvalidTokenError("the subject is not a user id")
