@@ -204,6 +204,17 @@ def test_start_checks_the_quota(
     assert body["error"] == "Upload quota exceeded"
 
 
+def test_starts_count_against_the_upload_limit(
+    app_factory: Callable[..., Flask], s3_server: S3Server, bucket: str
+) -> None:
+    """Each start lets a file into the store's staging area (counted against the quota only
+    when completed): without the upload limit, a client could stage files as fast as it sends."""
+    client = app_factory(**s3_server.config(bucket), UPLOAD_RATE_LIMIT="2 per minute").test_client()
+    account = register(client)
+    statuses = [start(client, account, f"f{n}.txt", 10).status_code for n in range(3)]
+    assert statuses == [200, 200, 429], statuses
+
+
 def test_local_backend_has_no_direct_uploads(app_factory: Callable[..., Flask]) -> None:
     app = app_factory()
     client = app.test_client()

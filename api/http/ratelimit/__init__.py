@@ -101,6 +101,7 @@ ROUTE_LIMITS: dict[str, tuple[str, ...]] = {
     "refreshToken": ("refresh",),
     "changePassword": ("change_password",),
     "uploadFile": ("upload",),
+    "createDirectUpload": ("upload",),  # each start lets one file into the store's staging area
     "oauthToken": ("refresh",),
     "requestPasswordReset": ("password_reset",),
     "confirmPasswordReset": ("password_reset",),

@@ -9430,7 +9430,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`) */
+            /** @description Too many requests; retry after `Retry-After` seconds. Limits: 6000 per minute per client address (`ADDRESS_RATE_LIMIT`); 6000 per minute per user (`USER_RATE_LIMIT`); 60 per minute per user (`UPLOAD_RATE_LIMIT`) */
             429: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
