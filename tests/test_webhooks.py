@@ -529,6 +529,20 @@ def test_ssrf_guard_refuses_internal_targets(app_factory: Callable[..., Flask], 
     assert "url" in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize("host", ["localhost", "api.localhost"])
+def test_a_refused_name_does_not_say_what_it_resolves_to(
+    app_factory: Callable[..., Flask], host: str
+) -> None:
+    """The answer named the address (`127.0.0.1 is a loopback ...`): a way to map internal
+    host names, one subscription attempt each."""
+    client = app_factory(WEBHOOKS_ALLOW_PRIVATE=False).test_client()
+    user = register(client)
+    body = {"url": f"http://{host}:8080/hook", "events": ["item.created"]}
+    response = client.post("/api/webhooks", json=body, headers=user.headers)
+    reason = assert_error(response, 400, "url")["errors"]["url"]
+    assert "not public" in reason and "127.0.0.1" not in reason and "::1" not in reason, reason
+
+
 @pytest.mark.parametrize("url", REFUSED_ALWAYS)
 def test_link_local_and_metadata_stay_refused_when_private_targets_are_allowed(
     client: FlaskClient, user: Account, url: str

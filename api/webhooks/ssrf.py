@@ -111,19 +111,28 @@ def resolve(url: str, *, allow_private: bool, timeout: float = DNS_TIMEOUT) -> T
     scheme, host, port, path = parse(url)
     if _reserved(host):
         raise UnsafeUrl(f"host {host!r} is a reserved name that no public server has")
+    try:  # an address as written is judged, and named, as it is
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        check_address(literal, allow_private=allow_private)
+        return Target(scheme, host, port, path, str(literal))
     name = host.lower().rstrip(".")
     if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: always loopback
-        for address in LOCALHOST:
-            check_address(address, allow_private=allow_private)
-        return Target(scheme, host, port, path, "127.0.0.1")
-    try:
-        addresses = _resolver.submit(_resolve, host, port).result(timeout=timeout)
-    except FutureTimeout:
-        raise UnsafeUrl(f"host {host!r} did not resolve within {timeout:g} s") from None
-    except (OSError, UnicodeError, ValueError):
-        raise UnsafeUrl(f"host {host!r} does not resolve") from None
+        addresses: list[IPAddress] = list(LOCALHOST)
+    else:
+        try:
+            addresses = _resolver.submit(_resolve, host, port).result(timeout=timeout)
+        except FutureTimeout:
+            raise UnsafeUrl(f"host {host!r} did not resolve within {timeout:g} s") from None
+        except (OSError, UnicodeError, ValueError):
+            raise UnsafeUrl(f"host {host!r} does not resolve") from None
     if not addresses:
         raise UnsafeUrl(f"host {host!r} does not resolve")
     for address in addresses:
-        check_address(address, allow_private=allow_private)
+        try:
+            check_address(address, allow_private=allow_private)
+        except UnsafeUrl:  # without the address: nobody maps internal names through this
+            raise UnsafeUrl(f"host {host!r} resolves to an address that is not public") from None
     return Target(scheme, host, port, path, str(addresses[0]))
