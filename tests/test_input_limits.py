@@ -426,6 +426,51 @@ def test_dropping_a_stalled_client_does_not_hold_the_worker(tmp_path: Any) -> No
         assert "Traceback" not in log and "WORKER TIMEOUT" not in log
 
 
+@pytest.mark.slow
+def test_new_connections_that_send_nothing_hold_no_thread(tmp_path: Any) -> None:
+    """Each new connection used to wait for its first bytes in a thread, 5 s: three idle
+    connections a second kept every thread busy. They wait in the poller now, and are closed
+    after REQUEST_HEAD_TIMEOUT."""
+    deadlines = {"REQUEST_HEAD_TIMEOUT": "3", "REQUEST_READ_TIMEOUT": "3"}
+    with running_server(tmp_path / "server", workers=1, threads=2, **deadlines) as server:
+        idle = [_stalled(server.url, b"") for _ in range(40)]
+        try:
+            for _ in range(3):
+                reply = call(server.url, "GET", "/api/health", timeout=30)
+                assert reply.status == 200 and reply.seconds < 1, (reply.status, reply.seconds)
+            idle[0].settimeout(10)
+            assert idle[0].recv(1024) == b""  # closed by the server, nothing served
+        finally:
+            for sock in idle:
+                sock.close()
+        assert "Traceback" not in server.log()
+
+
+@pytest.mark.slow
+def test_clients_that_never_read_their_answers_cannot_hold_every_thread(tmp_path: Any) -> None:
+    """24 connections that pipelined requests for a large answer and never read held every
+    thread for as long as they stayed open. Each write must now be taken within
+    REQUEST_READ_TIMEOUT (plus its length at 64 KiB/s): past it the connection is dropped."""
+    deadlines = {"REQUEST_HEAD_TIMEOUT": "2", "REQUEST_READ_TIMEOUT": "2"}
+    with running_server(tmp_path / "server", workers=1, threads=2, **deadlines) as server:
+        parts = urlsplit(server.url)
+        readers = []
+        for _ in range(6):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((parts.hostname, parts.port))
+            sock.sendall(b"GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n" * 10)
+            readers.append(sock)
+        try:
+            time.sleep(1)  # every thread is writing to a client that does not read
+            reply = call(server.url, "GET", "/api/health", timeout=30)
+            assert reply.status == 200 and reply.seconds < 12, (reply.status, reply.seconds)
+        finally:
+            for sock in readers:
+                sock.close()
+        assert "Traceback" not in server.log()
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "600"])
 def test_request_deadlines_outside_their_range_refuse_to_start(monkeypatch, value) -> None:
     """0 would drop every client; a deadline of minutes gives stalled clients the threads."""

@@ -1,24 +1,39 @@
-"""gunicorn's threaded worker, with deadlines on reading a request (`make run`, the image).
+"""gunicorn's threaded worker, with deadlines on every wait for a client (`make run`, the image).
 
-A gthread worker hands a readable connection to a thread, which then blocks until the request
-has arrived. A client that sent part of its head and stalled, or trickled it a byte at a time,
-held that thread for good: 40 such connections (2 workers x 8 threads) took the API offline
-until they went away. Here a thread waits at most `READ_TIMEOUT` for each read, the head must
-arrive within `HEAD_TIMEOUT` of the thread taking the connection, and the body within
-`BODY_TIMEOUT` plus the time its length takes at `MIN_BODY_RATE`; a client too slow for any of
-them is dropped and its thread goes back to work. Idle keep-alive connections stay with
-gunicorn's poller (no thread), closed after `keepalive` seconds as before.
+A gthread worker hands a connection to a thread, which then blocks until the request has
+arrived and until the response is written. Clients that stalled held those threads: 40
+connections that sent part of a head (2 workers x 8 threads) took the API offline for as long
+as they stayed, a new connection that sent nothing held a thread 5 s (3 a second kept every
+thread busy), and 24 that pipelined requests and never read the answers held every thread for
+good. Here:
+
+* a new connection waits for its first bytes in gunicorn's poller, not in a thread, and is
+  closed if none come within `HEAD_TIMEOUT`;
+* a thread waits at most `READ_TIMEOUT` for each read, the head must arrive within
+  `HEAD_TIMEOUT` of the thread taking the connection, and the body within `BODY_TIMEOUT` plus
+  the time its length takes at `MIN_BODY_RATE`;
+* each write of the response must be taken by the client within `READ_TIMEOUT` plus the time
+  its length takes at `MIN_BODY_RATE` (a file sent with `sendfile`: `READ_TIMEOUT` for each
+  part the socket takes).
+
+A client too slow for any of them is dropped and its thread goes back to work. Idle keep-alive
+connections stay with gunicorn's poller (no thread), closed after `keepalive` seconds as before.
 """
 
 import errno
+import selectors
 import socket
 import time
-from typing import Any
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from api.core.config import server_settings
 
+T = TypeVar("T")
 _SERVER = server_settings()
 READ_TIMEOUT = _SERVER["REQUEST_READ_TIMEOUT"]  # seconds one read may wait for the client
 HEAD_TIMEOUT = _SERVER["REQUEST_HEAD_TIMEOUT"]  # seconds for the request line and headers
@@ -31,8 +46,9 @@ class ClientTooSlow(ConnectionResetError):
     """The client did not send its request in time. A connection reset to gunicorn, which then
     closes the connection quietly (a debug line), as it does for any client that went away."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(errno.ECONNRESET, f"the client took too long to send its {what}")
+    def __init__(self, what: str, *, reading: bool = True) -> None:
+        doing = "send its" if reading else "take the"
+        super().__init__(errno.ECONNRESET, f"the client took too long to {doing} {what}")
 
 
 class DeadlineSocket(socket.socket):
@@ -42,7 +58,8 @@ class DeadlineSocket(socket.socket):
 
     deadline: float | None = None
     reading = "request head"
-    expired = False  # a read missed its deadline: the connection must close
+    expired = False  # a read or write missed its deadline: the connection must close
+    stopped_reading = False  # a write missed its deadline: nothing more is sent
 
     @classmethod
     def adopt(cls, sock: socket.socket) -> "DeadlineSocket":
@@ -78,12 +95,78 @@ class DeadlineSocket(socket.socket):
         finally:
             self.settimeout(own)
 
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        """The whole of `data` within READ_TIMEOUT plus its length at MIN_BODY_RATE (Python's
+        `sendall` timeout bounds the whole call)."""
+        self._writing(lambda: super(DeadlineSocket, self).sendall(data, flags), len(data))
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """Each part the socket takes within READ_TIMEOUT (Python's `sendfile` waits that long
+        for the socket to be writable, part by part)."""
+        return self._writing(lambda: super(DeadlineSocket, self).sendfile(file, offset, count))
+
+    def _writing(self, send: Callable[[], T], length: int = 0) -> T:
+        if self.stopped_reading:
+            raise ClientTooSlow("response", reading=False)
+        own = self.gettimeout()
+        if own is not None:  # non-blocking (0) or a caller's own timeout: theirs stands
+            return send()
+        self.settimeout(READ_TIMEOUT + length / MIN_BODY_RATE)
+        try:
+            return send()
+        except TimeoutError:
+            self.expired = self.stopped_reading = True
+            raise ClientTooSlow("response", reading=False) from None
+        finally:
+            self.settimeout(own)
+
     def _too_slow(self) -> ClientTooSlow:
         self.expired = True
         return ClientTooSlow(self.reading)
 
 
 class DeadlineThreadWorker(ThreadWorker):
+    def init_process(self) -> None:
+        self.fresh_conns: deque[Any] = deque()  # new, waiting for their first bytes
+        super().init_process()
+
+    def accept(self, listener: Any) -> None:
+        """A new connection waits for its first bytes in the poller: no thread until then."""
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        client_sock.setblocking(False)
+        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())
+        conn.timeout = time.monotonic() + HEAD_TIMEOUT
+        self.fresh_conns.append(conn)  # in order of their deadlines
+        self.poller.register(
+            client_sock, selectors.EVENT_READ, partial(self._on_fresh_readable, conn)
+        )
+
+    def _on_fresh_readable(self, conn: Any, client: Any) -> None:
+        self.poller.unregister(client)
+        self.fresh_conns.remove(conn)
+        conn.data_ready = True  # so `handle` does not wait for data again
+        self.enqueue_req(conn)
+
+    def murder_pending(self) -> None:
+        """Also close new connections that sent nothing within HEAD_TIMEOUT (gunicorn calls
+        this from its main loop)."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.fresh_conns and self.fresh_conns[0].timeout <= now:
+            conn = self.fresh_conns.popleft()
+            try:
+                self.poller.unregister(conn.sock)
+            except (OSError, KeyError, ValueError):
+                pass  # already unregistered
+            self.nr_conns -= 1
+            conn.close()
+
     def handle(self, conn: Any) -> Any:
         if type(conn.sock) is socket.socket and not self.cfg.is_ssl:
             conn.sock = DeadlineSocket.adopt(conn.sock)
