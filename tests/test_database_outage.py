@@ -128,6 +128,30 @@ def test_health_names_redis_when_configured_and_down_but_stays_200(app_factory: 
     assert (body["status"], body["database"], body["redis"]) == ("degraded", "ok", "unreachable")
 
 
+def test_probes_during_a_redis_hang_share_one_ping(app_factory: Any) -> None:
+    """A Redis that accepts and never answers: each probe opened its own client and waited its
+    2 s, so eight probes a second held every thread. Probes now share one ping at a time."""
+    import socket
+
+    hung = socket.create_server(("127.0.0.1", 0))  # never accepts: connections wait unanswered
+    app = app_factory(REDIS_URL=f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            bodies = list(
+                pool.map(lambda _: app.test_client().get("/api/health").get_json(), range(8))
+            )
+        assert time.monotonic() - started < 6
+        assert all(body["redis"] == "unreachable" for body in bodies), bodies
+        backlog = hung.accept()  # one connection was made; no second one is waiting
+        hung.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            hung.accept()
+        backlog[0].close()
+    finally:
+        hung.close()
+
+
 def test_health_reports_redis_ok_when_it_answers(app_factory: Any) -> None:
     from tests.services import REDIS_HOST, REDIS_PORT, ensure_redis
 

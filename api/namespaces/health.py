@@ -70,7 +70,7 @@ class Health(Resource):
         body: dict[str, Any] = {"status": "healthy", "service": "backend"}
         body["database"] = _database_state()
         if url := current_app.config.get("REDIS_URL"):
-            body["redis"] = _state(lambda: _ping_redis(url))
+            body["redis"] = REDIS_CHECK.state(url, lambda: _ping_redis(url))
         if current_app.config["STORAGE_BACKEND"] == "s3":
             backend = storage()
             body["storage"] = STORE_CHECK.state(backend, backend.check)
@@ -145,3 +145,4 @@ class _BoundedCheck:
 
 STORE_CHECK = _BoundedCheck("health-storage", STORAGE_WAIT_SECONDS)
 DATABASE_CHECK = _BoundedCheck("health-database", DATABASE_WAIT_SECONDS)
+REDIS_CHECK = _BoundedCheck("health-redis", REDIS_TIMEOUT_SECONDS)
