@@ -24,6 +24,7 @@ from tests.helpers import (
     Account,
     assert_error,
     build_test_config,
+    login,
     narrowed_login,
     race,
     register,
@@ -275,6 +276,57 @@ def test_attempts_stop_at_the_limit_and_the_log_says_why(
         assert receiver.ok()[0].headers["webhook-id"] == log["event_id"]
         statuses = [d["status"] for d in deliveries(client, user, hook["id"])]
         assert statuses == ["delivered", "failed"]
+
+
+def _settled(client: FlaskClient, admin: Account, hook_id: int) -> Callable[[], bool]:
+    return lambda: all(d["status"] != "pending" for d in deliveries(client, admin, hook_id))
+
+
+def test_retries_stop_once_the_subscriber_is_deactivated(
+    app: Flask, client: FlaskClient, admin: Account, user: Account
+) -> None:
+    with running_receiver(responses=[500]) as receiver:
+        hook = subscribe(client, user, receiver.url, ["item.created"])
+        client.post("/api/items", json={"name": "queued before"}, headers=user.headers)
+        deliver(app, until=lambda: len(receiver.requests) == 1)  # failed: a retry is due
+        change = {"is_active": False}
+        response = client.patch(f"/api/admin/users/{user.id}", json=change, headers=admin.headers)
+        assert response.status_code == 200, response.get_json()
+        time.sleep(0.3)  # past the backoff
+        deliver(app, until=_settled(client, admin, hook["id"]))
+    assert len(receiver.requests) == 1
+    [log] = deliveries(client, admin, hook["id"])
+    assert log["status"] == "failed" and log["attempts"] == 1
+    assert "owner can no longer read this event" in log["last_error"]
+
+
+def test_a_demoted_admin_hears_no_more_of_others_events_queued_before(
+    app: Flask, client: FlaskClient, admin: Account, user: Account, other_user: Account
+) -> None:
+    promote = {"is_admin": True}
+    response = client.patch(f"/api/admin/users/{user.id}", json=promote, headers=admin.headers)
+    assert response.status_code == 200, response.get_json()
+    promoted = login(client, user.username, user.password)  # a token with the admin scopes
+    with running_receiver(default_status=500) as receiver:
+        hook = subscribe(client, promoted, receiver.url, ["item.created", "upload.created"])
+        client.post("/api/items", json={"name": "theirs"}, headers=other_user.headers)
+        uploaded(client, other_user, b"a signed download link inside", "theirs.txt")
+        own = client.post("/api/items", json={"name": "mine"}, headers=promoted.headers)
+        deliver(app, until=lambda: len(receiver.requests) >= 3)  # each failed once
+        demote = {"is_admin": False}
+        response = client.patch(f"/api/admin/users/{user.id}", json=demote, headers=admin.headers)
+        assert response.status_code == 200, response.get_json()
+        receiver.default_status = 200
+        time.sleep(0.3)  # past the backoff
+        deliver(app, until=_settled(client, admin, hook["id"]))
+    assert [r.json["data"] for r in receiver.ok()] == [own.get_json()]  # its own it may read
+    assert len(receiver.requests) == 4
+    logs = deliveries(client, admin, hook["id"])
+    dropped = sorted(d["event_type"] for d in logs if d["status"] == "failed")
+    assert dropped == ["item.created", "upload.created"]
+    for log in logs:
+        if log["status"] == "failed":
+            assert "owner can no longer read this event" in log["last_error"]
 
 
 def test_redeliver_refuses_a_pending_delivery_and_unknown_ids(

@@ -14,7 +14,8 @@ guarded user update (`user.deactivated`, `record_user_deactivated`).
 Fan-out happens here too, in the same transaction: a subscription hears about a resource when
 it is enabled and its owner is active and either owns the resource or is an administrator
 whose subscription was made with the admin scopes (`hears_everyone`; `user.deactivated` goes
-to those only). Deliveries are then claimed by the worker.
+to those only). Deliveries are then claimed by the worker, which checks the same rule again
+(`readable_by_subscriber`) and fails, unsent, what the owner may no longer read.
 """
 
 import uuid
@@ -22,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import ColumnElement, event, exists, insert, inspect, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -96,6 +97,22 @@ _SUBSCRIBERS = (
     .join(User, User.id == WebhookSubscription.user_id)
     .where(WebhookSubscription.enabled.is_(True), User.is_active.is_(True))
 )
+
+
+def readable_by_subscriber() -> ColumnElement[bool]:
+    """The rule of `write` again, for a `WebhookDelivery` row at send time: the owner may have
+    been deactivated or demoted since the event was queued, and a retry must not reach them."""
+    d, e, s = WebhookDelivery, WebhookEvent, WebhookSubscription
+    return exists().where(
+        s.id == d.subscription_id,
+        e.id == d.event_id,
+        User.id == s.user_id,
+        User.is_active.is_(True),
+        or_(
+            s.hears_everyone & User.is_admin,
+            (e.owner_id == s.user_id) & e.type.not_in(ADMIN_ONLY_EVENTS),
+        ),
+    )
 
 
 def write(connection: Connection, changes: list[Change]) -> None:

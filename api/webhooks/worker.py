@@ -34,16 +34,18 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Update, case, delete, false, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, case, delete, false, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.core.logs import log_event
 from api.webhooks import delivery, secrets
+from api.webhooks.outbox import readable_by_subscriber
 from models import WebhookDelivery, WebhookEvent, WebhookSubscription, db
 from models.base import execute_dml, utcnow
 
 D, E, S = WebhookDelivery, WebhookEvent, WebhookSubscription
 PURGE_EVERY = 600.0
+UNREADABLE = "not sent: the subscription's owner can no longer read this event"
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,8 @@ def claim(app: Flask, limit: int) -> list[Job]:
     now, token = utcnow(), str(uuid.uuid4())
     lease = timedelta(seconds=app.config["WEBHOOKS_LEASE_SECONDS"])
     free = or_(D.leased_until.is_(None), D.leased_until < now)
-    due = (
-        select(D.id)
-        .join(S, S.id == D.subscription_id)
-        .where(D.status == "pending", D.next_attempt_at <= now, free, S.enabled.is_(True))
-        .order_by(D.next_attempt_at, D.id)
-        .limit(limit)
-    )
-    if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(of=D, skip_locked=True)
+    _drop_unreadable(_due(now, free, ~readable_by_subscriber()))
+    due = _due(now, free, readable_by_subscriber()).order_by(D.next_attempt_at, D.id).limit(limit)
     claimed = db.session.execute(
         update(D)
         .where(D.id.in_(due), free)
@@ -114,6 +109,41 @@ def claim(app: Flask, limit: int) -> list[Job]:
         Job(d_id, token, attempts, s_id, url, _secrets(now, server_key, *keys), e_id, _body(body))
         for d_id, attempts, s_id, url, e_id, body, *keys in rows
     ]
+
+
+def _due(now: Any, free: ColumnElement[bool], readable: ColumnElement[bool]) -> Select[Any]:
+    """Free pending rows of enabled subscriptions, due now (locked, skipping others' locks)."""
+    due = (
+        select(D.id)
+        .join(S, S.id == D.subscription_id)
+        .where(D.status == "pending", D.next_attempt_at <= now, free, S.enabled.is_(True))
+        .where(readable)
+    )
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(of=D, skip_locked=True)
+    return due
+
+
+def _drop_unreadable(due: Select[Any]) -> None:
+    """Fail, unsent, the due deliveries whose owner was deactivated (or demoted, for events
+    only an administrator hears) after they were queued: a retry must not reach them."""
+    dropped = db.session.execute(
+        update(D)
+        .where(D.id.in_(due), D.status == "pending")
+        .values(status="failed", last_error=UNREADABLE, lease_token=None, leased_until=None)
+        .returning(D.id, D.event_id, D.subscription_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    for delivery_id, event_id, subscription_id in dropped:
+        log_event(
+            "webhook_delivery_dropped",
+            logging.WARNING,
+            delivery_id=delivery_id,
+            event_id=event_id,
+            subscription_id=subscription_id,
+            error=UNREADABLE,
+        )
 
 
 def _secrets(
