@@ -710,7 +710,6 @@ class TestDelete:
             db.session.commit()
         assert_error(client.get(f"/api/upload/{body['id']}", headers=user.headers), 404)
         assert_error(download(client, body["download_path"], admin), 404)
-        assert_error(client.delete(f"/api/upload/{body['id']}", headers=user.headers), 404)
         assert client.get("/api/admin/uploads", headers=admin.headers).get_json()["total"] == 0
         if not body["url"].startswith("http"):  # the app's links check the row
             assert fetch_link(client, body["url"])[0] == 404
@@ -718,6 +717,19 @@ class TestDelete:
         assert result.exit_code == 0, result.output
         assert "Removed 1 interrupted deletions" in result.output
         assert stored_objects(app) == set()
+        assert_error(client.delete(f"/api/upload/{body['id']}", headers=user.headers), 404)
+
+    def test_a_second_delete_finishes_an_interrupted_one(
+        self, app: Flask, client: FlaskClient, user: Account
+    ) -> None:
+        body = uploaded(client, user, PNG_BYTES, "a.png")
+        with app.app_context():
+            db.session.get(Upload, body["id"]).deleted_at = utcnow()
+            db.session.commit()
+        assert_error(client.delete(f"/api/upload/{body['id']}", headers=user.headers), 404)
+        assert stored_objects(app) == set()
+        result = app.test_cli_runner().invoke(args=["purge-uploads", "--grace-minutes", "0"])
+        assert "Removed 0 interrupted deletions" in result.output
         with app.app_context():
             assert db.session.get(Upload, body["id"]) is None
 

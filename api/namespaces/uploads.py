@@ -233,7 +233,8 @@ class UploadDetail(Resource):
 
         Removes the stored file and its record (owner or admin; recorded in the audit log).
         """
-        upload = upload_service.get_manageable(upload_id, user=acting_user("admin:write"))
+        actor = acting_user("admin:write")
+        upload = upload_service.get_manageable(upload_id, user=actor, deleting=True)
         upload_service.delete_upload(upload, actor=current_user())
         return Response(status=204)
 

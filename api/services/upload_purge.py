@@ -1,7 +1,8 @@
 """Reconcile upload rows with stored objects (`flask purge-uploads`).
 
 Removes what a crash or an outage can leave behind, none of which a user can reach:
-* rows marked deleted whose deletion did not finish (their object, then the row);
+* rows marked deleted whose deletion did not finish, a crash or a store outage mid-delete
+  (their object, then the row);
 * objects no row names (an upload that died between storing and committing, a deleted user);
 * rows whose object is gone (lost outside the app).
 
@@ -18,6 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy import delete, select
 
+from api.services.uploads import remove_marked_row
 from api.storage import Storage
 from models import Upload, db, utcnow
 
@@ -50,8 +52,7 @@ def _finish_deletions(backend: Storage, cutoff: datetime, dry_run: bool) -> int:
     if not dry_run:
         for upload in marked:
             backend.delete(upload.stored_name)
-            db.session.delete(upload)
-            db.session.commit()
+            remove_marked_row(upload)  # False if a retried DELETE finished it meanwhile
     return len(marked)
 
 

@@ -5,7 +5,8 @@ Ordering keeps the database and the store consistent through crashes and outages
 * upload: the object is written first, the row committed after; a crash in between leaves an
   object no row names (unreachable, removed by `flask purge-uploads`).
 * delete: the row is first marked deleted (invisible from then on), then the object removed,
-  then the row; a crash in between leaves only things no user can reach, finished by purge.
+  then the row; a crash or a store failure in between leaves only things no user can reach,
+  finished by a retried delete or by purge (never unmarked: the store may delete it late).
 """
 
 import hashlib
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, delete, func, select, text, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -35,6 +36,7 @@ from api.services.errors import (
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.services.pagination import Page, paginate
 from api.storage import ObjectMissing, StorageUnavailable, signing, storage
+from api.webhooks import outbox
 from models import Principal, Upload, db, utcnow
 from models.base import execute_dml
 
@@ -218,8 +220,10 @@ def _may_manage(upload: Upload, user: Principal) -> None:
         raise Forbidden("Only the owner or an administrator may access this upload")
 
 
-def get_manageable(upload_id: int, *, user: Principal) -> Upload:
-    upload = db.session.scalar(_visible(select(Upload).where(Upload.id == upload_id)))
+def get_manageable(upload_id: int, *, user: Principal, deleting: bool = False) -> Upload:
+    """`deleting`: a DELETE also finds an upload whose deletion is unfinished (and finishes it)."""
+    query = select(Upload).where(Upload.id == upload_id)
+    upload = db.session.scalar(query if deleting else _visible(query))
     if upload is None:
         raise NotFound("No such upload")
     _may_manage(upload, user)
@@ -234,30 +238,51 @@ def list_uploads(*, page: int, per_page: int, owner_id: int | None = None) -> Pa
 
 
 def delete_upload(upload: Upload, *, actor: Principal) -> None:
-    # Claimed in one conditional UPDATE: of two concurrent deletes, one removes (and audits)
-    # the upload and the other finds it gone (404).
-    claim = update(Upload).where(Upload.id == upload.id, Upload.deleted_at.is_(None))
-    if execute_dml(claim.values(deleted_at=utcnow())).rowcount != 1:
-        db.session.rollback()
-        raise NotFound("No such upload")
+    """Mark (and audit) the upload deleted, then remove its object and its row.
+
+    The mark is one conditional UPDATE: of concurrent deletes one marks it (204) and the others
+    find it gone (404). If the store fails, the row stays marked: a store that timed out may
+    still delete the object, so the row must not come back; a retried DELETE (404) or
+    `purge-uploads` finishes the job."""
+    mark = update(Upload).where(Upload.id == upload.id, Upload.deleted_at.is_(None))
+    marked = execute_dml(mark.values(deleted_at=utcnow())).rowcount == 1
+    if marked:
+        audit.record(
+            actor=actor,
+            action="upload.delete",
+            target_type="upload",
+            target_id=upload.id,
+            owner_id=upload.user_id,
+            filename=upload.original_name,
+            size=upload.size,
+        )
     db.session.commit()  # from here on no user can reach it
+    _finish_deletion(upload)
+    if not marked:
+        raise NotFound("No such upload")
+
+
+def _finish_deletion(upload: Upload) -> None:
     try:
-        storage().delete(upload.stored_name)
+        storage().delete(upload.stored_name)  # an object already gone is no error
     except StorageUnavailable:
-        upload.deleted_at = None  # nothing changed: the client retries later
-        db.session.commit()
         raise storage_unavailable() from None
-    audit.record(
-        actor=actor,
-        action="upload.delete",
-        target_type="upload",
-        target_id=upload.id,
-        owner_id=upload.user_id,
-        filename=upload.original_name,
-        size=upload.size,
+    remove_marked_row(upload)
+
+
+def remove_marked_row(upload: Upload) -> bool:
+    """Delete the row of an upload whose object is gone, with its `upload.deleted` event; False
+    if a concurrent delete (or purge) removed it first. One conditional DELETE, so exactly one
+    of them emits the event (the ORM's would match nothing and still emit it)."""
+    removed = execute_dml(
+        delete(Upload)
+        .where(Upload.id == upload.id, Upload.deleted_at.is_not(None))
+        .execution_options(synchronize_session=False)
     )
-    db.session.delete(upload)
+    if removed.rowcount == 1:
+        outbox.record_upload_deleted(db.session.connection(), upload)
     db.session.commit()
+    return removed.rowcount == 1
 
 
 # --- links and downloads ---------------------------------------------------------------

@@ -91,6 +91,12 @@ def record_user_deactivated(connection: Connection, user: User) -> None:
     write(connection, [("user.deactivated", user.id, user.to_dict())])
 
 
+def record_upload_deleted(connection: Connection, upload: Upload) -> None:
+    """For an upload row removed by a Core DELETE (the one of concurrent finishers of its
+    deletion that removed it), which the `after_flush` hook does not see."""
+    write(connection, [("upload.deleted", upload.user_id, _upload(upload))])
+
+
 _SUBSCRIBERS = (
     select(WebhookSubscription.id, WebhookSubscription.user_id, WebhookSubscription.events)
     .add_columns((WebhookSubscription.hears_everyone & User.is_admin).label("hears_everyone"))
