@@ -75,6 +75,7 @@ class HashingPool:
         self._jobs: tuple[deque[tuple[Callable[[], Any], Future[Any]]], ...] = (deque(), deque())
         self._running = [0, 0]  # per priority
         self._seconds = 0.0  # moving average of one hash's duration
+        self._logins_started = 0  # so far: whether logins went ahead of a waiting new hash
         for number in range(threads):
             threading.Thread(target=self._work, name=f"bcrypt-{number}", daemon=True).start()
 
@@ -105,18 +106,26 @@ class HashingPool:
             raise HashingBusy(retry_after=max(1, math.ceil(wait)))
 
     def _start_within(self, job: tuple[Callable[[], Any], Future[Any]], seconds: float) -> None:
-        """Refuse a queued new hash that did not start in time (logins kept coming first)."""
+        """Refuse a queued new hash still waiting after `seconds` while logins went first: a
+        stream of them would hold it back for as long as it lasts. (A pool that is merely slow,
+        a stalled machine, serves it in turn.)"""
         func, future = job
-        try:
-            future.result(timeout=seconds)
-        except FutureTimeout:
-            with self._ready:
-                if future.cancel():  # not started (a started job cannot be cancelled)
-                    if job in self._jobs[SIGNUP]:  # else taken, and skipped by `_work`
-                        self._jobs[SIGNUP].remove(job)
-                    raise HashingBusy(retry_after=max(1, math.ceil(seconds))) from None
-        except Exception:  # noqa: BLE001, S110 - the hash's own failure: `run` raises it
-            pass
+        logins_before = self._logins_started
+        while True:
+            try:
+                future.result(timeout=seconds)
+            except FutureTimeout:
+                with self._ready:
+                    passed_over = self._logins_started != logins_before
+                    # Not started yet (a started job cannot be cancelled): refused.
+                    if passed_over and future.cancel():
+                        if job in self._jobs[SIGNUP]:  # else taken, and skipped by `_work`
+                            self._jobs[SIGNUP].remove(job)
+                        raise HashingBusy(retry_after=max(1, math.ceil(seconds))) from None
+                continue
+            except Exception:  # noqa: BLE001, S110 - the hash's own failure: `run` raises it
+                pass
+            return
 
     def _next(self) -> tuple[int, Callable[[], Any], Future[Any]]:
         with self._ready:
@@ -130,6 +139,8 @@ class HashingPool:
                     continue
                 func, future = self._jobs[priority].popleft()
                 self._running[priority] += 1
+                if priority == LOGIN:
+                    self._logins_started += 1
                 return priority, func, future
 
     def _work(self) -> None:
