@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,16 @@ from api.core.db_watchdog import unwatched
 from models import db
 from tests.contract import ContractClient
 from tests.helpers import ADMIN, build_test_config, login
-from tests.live import ADMIN_PASSWORD, call, free_port, login_token, running_server, start_server
-from tests.private_postgres import private_postgres
+from tests.live import (
+    ADMIN_PASSWORD,
+    LiveServer,
+    call,
+    free_port,
+    login_token,
+    running_server,
+    start_server,
+)
+from tests.private_postgres import PrivatePostgres, private_postgres
 from tests.spec import SPEC, operations
 
 # Well inside gunicorn's 30 s timeout; a stopped server refuses at once.
@@ -280,18 +289,27 @@ def test_postgres_outage_answers_503_recovers_and_loses_no_acknowledged_write(
         assert "WORKER TIMEOUT" not in server.log()
 
 
+@contextmanager
+def on_private_postgres(
+    tmp_path: Path, *, statement_timeout_ms: int
+) -> Iterator[tuple[PrivatePostgres, LiveServer]]:
+    """A server (1 worker x 4 threads) on a PostgreSQL of its own, which a test may freeze."""
+    with (
+        private_postgres() as postgres,
+        running_server(
+            tmp_path / "server", DATABASE_URL=postgres.url,
+            DB_STATEMENT_TIMEOUT_MS=str(statement_timeout_ms), workers=1, threads=4,
+        ) as server,
+    ):  # fmt: skip
+        yield postgres, server
+
+
 @pytest.mark.slow
 def test_a_frozen_postgres_is_a_503_within_the_call_limit_not_a_hang(tmp_path: Path) -> None:
     """A server that keeps its connections open and answers nothing (SIGSTOP): every request
     answers 503 once its call outlives the limit (statement timeout + 5 s: 6 s here), the
     workers survive, and the service recovers by itself when the server does."""
-    with (
-        private_postgres() as postgres,
-        running_server(
-            tmp_path / "server", DATABASE_URL=postgres.url, DB_STATEMENT_TIMEOUT_MS="1000",
-            workers=1, threads=4,
-        ) as server,
-    ):  # fmt: skip
+    with on_private_postgres(tmp_path, statement_timeout_ms=1000) as (postgres, server):
         base = server.url
         token = login_token(base, "admin", ADMIN_PASSWORD)
         assert call(base, "GET", "/api/me/items", token=token).status == 200
@@ -318,13 +336,7 @@ def test_health_answers_within_seconds_while_postgres_is_frozen(tmp_path: Path) 
     """A load balancer's probes during a freeze: each answers 503 within DATABASE_WAIT_SECONDS
     (not when the call limit cuts the ping), probes share one ping instead of each holding a
     server thread for the whole limit, and health is 200 again once the server is back."""
-    with (
-        private_postgres() as postgres,
-        running_server(
-            tmp_path / "server", DATABASE_URL=postgres.url, DB_STATEMENT_TIMEOUT_MS="5000",
-            workers=1, threads=4,
-        ) as server,
-    ):  # fmt: skip
+    with on_private_postgres(tmp_path, statement_timeout_ms=5000) as (postgres, server):
         assert call(server, "GET", "/api/health").status == 200
         postgres.freeze()
         try:

@@ -24,7 +24,6 @@ import errno
 import selectors
 import socket
 import time
-from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -126,12 +125,11 @@ class DeadlineSocket(socket.socket):
 
 
 class DeadlineThreadWorker(ThreadWorker):
-    def init_process(self) -> None:
-        self.fresh_conns: deque[Any] = deque()  # new, waiting for their first bytes
-        super().init_process()
-
     def accept(self, listener: Any) -> None:
-        """A new connection waits for its first bytes in the poller: no thread until then."""
+        """A new connection waits for its first bytes in the poller (no thread until then), as
+        gunicorn's own deferred connections do: its `pending_conns`, which gunicorn hands to a
+        thread once readable and closes when their time is up (here HEAD_TIMEOUT). No other
+        connection is deferred, since each arrives with its data ready."""
         try:
             client_sock, client_addr = listener.accept()
         except OSError as error:
@@ -139,33 +137,12 @@ class DeadlineThreadWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
-        client_sock.setblocking(False)
-        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())
+        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())  # non-blocking
         conn.timeout = time.monotonic() + HEAD_TIMEOUT
-        self.fresh_conns.append(conn)  # in order of their deadlines
+        self.pending_conns.append(conn)  # in order of their deadlines: all HEAD_TIMEOUT
         self.poller.register(
-            client_sock, selectors.EVENT_READ, partial(self._on_fresh_readable, conn)
+            client_sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
         )
-
-    def _on_fresh_readable(self, conn: Any, client: Any) -> None:
-        self.poller.unregister(client)
-        self.fresh_conns.remove(conn)
-        conn.data_ready = True  # so `handle` does not wait for data again
-        self.enqueue_req(conn)
-
-    def murder_pending(self) -> None:
-        """Also close new connections that sent nothing within HEAD_TIMEOUT (gunicorn calls
-        this from its main loop)."""
-        super().murder_pending()
-        now = time.monotonic()
-        while self.fresh_conns and self.fresh_conns[0].timeout <= now:
-            conn = self.fresh_conns.popleft()
-            try:
-                self.poller.unregister(conn.sock)
-            except (OSError, KeyError, ValueError):
-                pass  # already unregistered
-            self.nr_conns -= 1
-            conn.close()
 
     def handle(self, conn: Any) -> Any:
         if type(conn.sock) is socket.socket and not self.cfg.is_ssl:
