@@ -189,6 +189,16 @@ class TestUpload:
         fetched = download(client, body["download_path"], user)
         assert (fetched.status_code, fetched.data) == (200, content)
 
+    @pytest.mark.parametrize("extension", ["pdf", "PDF", "json"])
+    def test_long_name_is_shortened_before_its_extension(
+        self, client: FlaskClient, user: Account, extension: str
+    ) -> None:
+        stem = "quarterly-report-" + "x" * 300
+        content = SAMPLES[extension.lower()][0]
+        body = uploaded(client, user, content, f"{stem}.{extension}")
+        assert len(body["filename"]) == 200
+        assert body["filename"] == f"{stem[: 199 - len(extension)]}.{extension}"
+
     def test_unicode_filename_keeps_ascii_transliteration(
         self, client: FlaskClient, user: Account
     ) -> None:
@@ -333,6 +343,31 @@ class TestContentMatchesExtension:
         self, client: FlaskClient, user: Account, content: bytes, filename: str
     ) -> None:
         assert uploaded(client, user, content, filename)["size"] == len(content)
+
+    @pytest.mark.parametrize(
+        ("content", "filename"),
+        [
+            (b"BM 2026 service notes", "notes.txt"),
+            (b"MZ,Mozambique,33000000\n", "countries.csv"),
+            (b"ID3 tags to fix\n", "todo.txt"),
+            (b"%PDF is the format we ship\n", "readme.txt"),
+        ],
+    )
+    def test_text_that_starts_like_a_binary_format_is_text(
+        self, client: FlaskClient, user: Account, content: bytes, filename: str
+    ) -> None:
+        """Two or three printable letters are some format's magic number; the text is still
+        UTF-8 without NUL bytes, so it is text (and served as text/plain, never sniffed)."""
+        body = uploaded(client, user, content, filename)
+        fetched = download(client, body["download_path"], user)
+        assert (fetched.status_code, fetched.data) == (200, content)
+        assert fetched.headers["Content-Type"].startswith("text/")
+
+    def test_a_binary_file_named_as_text_is_named_by_its_real_type(
+        self, client: FlaskClient, user: Account
+    ) -> None:
+        body = assert_error(upload(client, user, b"MZ\x90\x00\x03\x00", "setup.txt"), 415)
+        assert body["errors"]["file"] == "the content is a EXE file, not text"
 
 
 class TestUploadSizeLimit:

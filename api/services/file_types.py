@@ -46,20 +46,30 @@ def mismatch(extension: str, header: bytes, *, whole: bool = False) -> str | Non
 
 
 def _text_mismatch(extension: str, header: bytes, whole: bool) -> str | None:
-    if b"\x00" in header:
-        return "the content is binary, not text"
-    if filetype.guess(header) is not None:
-        return f"the content is a {filetype.guess(header).extension.upper()} file, not text"
+    # Text is judged as text: UTF-8 without NUL bytes. A format's magic number alone is no
+    # reason to refuse it, since several are two or three printable letters ("BM", "MZ", "ID3")
+    # that notes may well start with; it only names what a binary file really is.
     text = header.removeprefix(codecs.BOM_UTF8)
-    try:
-        decoded = codecs.getincrementaldecoder("utf-8")().decode(text, final=whole)
-    except UnicodeDecodeError:
+    decoded = _utf8(text, whole) if b"\x00" not in header else None
+    if decoded is None:
+        if (guess := filetype.guess(header)) is not None:
+            return f"the content is a {guess.extension.upper()} file, not text"
+        if b"\x00" in header:
+            return "the content is binary, not text"
         return "the content is not UTF-8 text"
     if MARKUP.match(text):
         return "the content is HTML or XML markup, not plain text"
     if extension == "json" and not _json_like(text, decoded if whole else None):
         return "the content is not JSON"
     return None
+
+
+def _utf8(text: bytes, whole: bool) -> str | None:
+    """`text` decoded, or None if it is not UTF-8 (a cut last character is fine unless whole)."""
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(text, final=whole)
+    except UnicodeDecodeError:
+        return None
 
 
 def _json_like(start: bytes, whole: str | None) -> bool:

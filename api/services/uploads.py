@@ -55,14 +55,24 @@ def storage_unavailable() -> Unavailable:
     )
 
 
+MAX_NAME = 200  # characters of a stored original name (the column holds 255)
+
+
 def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
 def clean_name(original: str, extension: str) -> str:
-    """`secure_filename` drops non-ASCII; keep at least a usable `upload.<ext>`."""
-    cleaned = secure_filename(original)[:200]
-    return cleaned if _extension(cleaned) == extension else f"upload.{extension}"
+    """`secure_filename` drops non-ASCII; keep at least a usable `upload.<ext>`. A long name
+    is shortened before its extension, which it keeps."""
+    cleaned = secure_filename(original)
+    if _extension(cleaned) != extension:
+        return f"upload.{extension}"
+    if len(cleaned) > MAX_NAME:
+        suffix = cleaned[-len(extension) - 1 :]  # ".ext" as sent
+        stem = cleaned[: MAX_NAME - len(suffix)].rstrip("._-")
+        cleaned = f"{stem or 'upload'}{suffix}"
+    return cleaned
 
 
 def checked_extension(original: str, settings: UploadSettings) -> str:
