@@ -167,6 +167,22 @@ def test_more_than_declared_over_the_limit_is_413_and_deleted(
     assert s3_server.keys(bucket) == set()
 
 
+def test_more_than_declared_under_the_limit_is_413_and_deleted(
+    client: FlaskClient, user: Account, s3_server: S3Server, bucket: str
+) -> None:
+    """The quota was checked for the declared size: a bigger object is refused at completion
+    even where the store does not enforce the POST policy (moto does not)."""
+    ticket = start(client, user, "notes.txt", 10).get_json()
+    status = post_to_store(ticket, b"x" * 5_000)
+    if status >= 400:  # the store enforced the policy itself
+        assert s3_server.keys(bucket) == set()
+        return
+    body = assert_error(complete(client, user, ticket["token"]), 413)
+    assert "10 bytes declared" in body["error"]
+    assert s3_server.keys(bucket) == set()
+    assert client.get("/api/me/uploads", headers=user.headers).get_json()["total"] == 0
+
+
 def test_tokens_are_bound_to_their_user_and_unforgeable(
     client: FlaskClient, user: Account, other_user: Account
 ) -> None:

@@ -29,7 +29,14 @@ from sqlalchemy.exc import IntegrityError
 
 from api.core.config import UploadSettings
 from api.services import uploads
-from api.services.errors import Conflict, Forbidden, Invalid, ServiceError, UnsupportedType
+from api.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    ServiceError,
+    TooLarge,
+    UnsupportedType,
+)
 from api.services.file_types import HEADER_BYTES, content_type_for, mismatch
 from api.storage import ObjectMissing, Storage, StorageUnavailable, storage
 from models import Principal, Upload, db
@@ -90,6 +97,7 @@ def start(
         "user_id": owner.id,
         "key": key,
         "filename": uploads.clean_name(filename.strip(), extension),
+        "size": size,  # what the quota was checked for, and the most the store may hold
         "expires": expires,
     }
     return {
@@ -108,7 +116,7 @@ def finalize(*, owner: Principal, token: str, settings: UploadSettings) -> tuple
     if (existing := _finalized(staging)) is not None:
         return existing, False
     try:
-        key = _copied(backend, staging, settings)
+        key = _copied(backend, claims, settings)
     except ObjectMissing:
         # Never sent, or a concurrent finalize of this token has just recorded and removed it.
         if (existing := _finalized(staging)) is not None:
@@ -136,13 +144,23 @@ def _finalized(staging: str) -> Upload | None:
     return upload
 
 
-def _copied(backend: "S3Storage", staging: str, settings: UploadSettings) -> str:
-    """A copy of the staging object under a new key no presigned POST names."""
+def _copied(backend: "S3Storage", claims: dict[str, Any], settings: UploadSettings) -> str:
+    """A copy of the staging object under a new key no presigned POST names. An object over
+    the size declared at the start is refused here, whether or not the store enforced the
+    POST policy's `content-length-range` (every S3 does; some stand-ins do not)."""
+    staging = claims["key"]
     extension = staging.rsplit(".", 1)[1]
     try:
-        if backend.size(staging) > settings.max_bytes:
+        size = backend.size(staging)
+        if size > settings.max_bytes:
             uploads.forget_object(staging)
             raise uploads.too_large(settings)
+        if size > claims.get("size", size):  # tokens made before the claim existed: no check
+            uploads.forget_object(staging)
+            raise TooLarge(
+                f"The file is larger than the {claims['size']} bytes declared when the upload "
+                "started; start a new upload with its size"
+            )
         key = f"{uuid.uuid4().hex}.{extension}"
         backend.copy(staging, key, content_type=content_type_for(extension))
     except StorageUnavailable:
