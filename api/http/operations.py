@@ -243,6 +243,11 @@ def _marshal(data: Any, model: Model) -> Any:
     return output
 
 
+LOCATION_HEADER = {
+    "Location": {"description": "Path of the resource just created", "type": "string"}
+}
+
+
 def returns(
     model: Model | list[Model],
     *,
@@ -250,14 +255,21 @@ def returns(
     description: str = "Success",
     headers: dict[str, Any] | None = None,
     etag: bool = False,
+    location: str | None = None,
 ) -> Callable[[Callable[P, Any]], Callable[P, Any]]:
     """Marshal the return value through `model` (no `X-Fields` masks) and document it.
 
     With `etag`, the response carries the ETag of exactly the representation sent, and a GET
-    whose `If-None-Match` still matches gets a 304. A `Response` returned as is bypasses all this.
+    whose `If-None-Match` still matches gets a 304. With `location` (a path formatted with the
+    body's fields, e.g. "/api/items/{id}"), a `code` response says where the new resource
+    lives (`Location`, RFC 9110). A `Response` returned as is bypasses all this.
     """
     schema_model = model[0] if isinstance(model, list) else model
-    documented = {**(headers or {}), **(ETAG_HEADER if etag else {})}
+    documented = {
+        **(headers or {}),
+        **(ETAG_HEADER if etag else {}),
+        **(LOCATION_HEADER if location else {}),
+    }
     extra = {"headers": documented} if documented else {}
 
     def decorator(func: Callable[P, Any]) -> Callable[P, Any]:
@@ -273,6 +285,9 @@ def returns(
                 if request.method in ("GET", "HEAD") and (unchanged := not_modified(tag)):
                     return unchanged
                 response_headers = {**(response_headers or {}), "ETag": tag}
+            if location and status == code:
+                where = request.script_root + location.format(**output)
+                response_headers = {**(response_headers or {}), "Location": where}
             return output, status, response_headers
 
         return document(wrapper, responses={str(code): (description, model, extra)})

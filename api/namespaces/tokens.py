@@ -100,7 +100,12 @@ class MyTokens(Resource):
     @me_ns.doc(id="createPersonalAccessToken")
     @token_required(scopes=["account"], interactive=True)
     @json_body(me_ns, token_create_model)
-    @returns(created_token_model, code=201, description="Created; `token` is shown only now")
+    @returns(
+        created_token_model,
+        code=201,
+        description="Created; `token` is shown only now",
+        location="/api/me/tokens/{id}",
+    )
     def post(self) -> tuple[Any, int]:
         """Create a personal access token.
 

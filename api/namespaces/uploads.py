@@ -143,7 +143,13 @@ class UploadFile(Resource):
     @idempotent
     @errors(400, 409, 413, 415, e415="File type not allowed, missing, or not what its content is")
     @storage_errors
-    @returns(upload_model, code=201, description="Stored", headers=REPLAYED_HEADER)
+    @returns(
+        upload_model,
+        code=201,
+        description="Stored",
+        headers=REPLAYED_HEADER,
+        location="/api/upload/{id}",
+    )
     def post(self) -> tuple[Any, int]:
         """Upload a file.
 
@@ -195,7 +201,9 @@ class DirectUploadComplete(Resource):
     @errors(403, 409, 413, 415, e409="Nothing uploaded yet, quota exceeded, or local storage")
     @storage_errors
     @ns.response(200, "Already completed: the same upload", upload_model)
-    @returns(upload_model, code=201, description="Checked and recorded")
+    @returns(
+        upload_model, code=201, description="Checked and recorded", location="/api/upload/{id}"
+    )
     def post(self) -> tuple[Any, int]:
         """Finish a direct upload.
 

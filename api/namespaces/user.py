@@ -125,6 +125,7 @@ class ItemList(Resource):
         description="Created, owned by the caller",
         headers=REPLAYED_HEADER,
         etag=True,
+        location="/api/items/{id}",
     )
     def post(self) -> tuple[Any, int]:
         """Create an item.

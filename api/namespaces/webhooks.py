@@ -201,7 +201,12 @@ class WebhookList(Resource):
     @token_required(scopes=["account"])
     @json_body(ns, webhook_create_model)
     @errors(403, 409, e403=EVENTS_FORBIDDEN, e409="Too many subscriptions")
-    @returns(webhook_secret_model, code=201, description="Created; the secret is shown only now")
+    @returns(
+        webhook_secret_model,
+        code=201,
+        description="Created; the secret is shown only now",
+        location="/api/webhooks/{id}",
+    )
     def post(self) -> tuple[dict[str, Any], int]:
         """Subscribe a URL to events.
 

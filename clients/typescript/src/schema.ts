@@ -2627,6 +2627,8 @@ export interface components {
         IdempotentReplayed: string;
         /** @description RFC 8288 links to the `first`, `prev`, `next` and `last` pages */
         Link: string;
+        /** @description Path of the resource just created */
+        Location: string;
         /** @description IETF draft `RateLimit`: per policy, requests remaining (`r`) and seconds until its window resets (`t`), e.g. `"address";r=5999;t=60` */
         Ratelimit: string;
         /** @description IETF draft `RateLimit-Policy`: the policies counting this request, with quota (`q`) and window in seconds (`w`), e.g. `"address";q=6000;w=60` */
@@ -6789,6 +6791,7 @@ export interface operations {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["Etag"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    Location: components["headers"]["Location"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -8436,6 +8439,7 @@ export interface operations {
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -9008,6 +9012,7 @@ export interface operations {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    Location: components["headers"]["Location"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -9536,6 +9541,7 @@ export interface operations {
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
@@ -10434,6 +10440,7 @@ export interface operations {
             201: {
                 headers: {
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    Location: components["headers"]["Location"];
                     RateLimit: components["headers"]["Ratelimit"];
                     "RateLimit-Policy": components["headers"]["RatelimitPolicy"];
                     "X-RateLimit-Limit": components["headers"]["XRatelimitLimit"];
