@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 
 from api.http.errors import UNAVAILABLE_RETRY_AFTER
 from api.http.operations import RETRY_AFTER
+from api.services import mail
+from api.services.password_reset import settings_from
 from api.storage import storage
 from models import db
 
@@ -23,6 +25,10 @@ DEPENDENCY_STATES = ["ok", "unreachable"]
 REDIS_TIMEOUT_SECONDS = 2
 STORAGE_WAIT_SECONDS = 2
 DATABASE_WAIT_SECONDS = 3
+MAIL_WAIT_SECONDS = 2
+# SMTP is checked at most this often: each check is a connection (and a TLS handshake) to a
+# server that may be a paid relay; probes in between get the last answer.
+MAIL_CHECK_INTERVAL = 30
 
 health_model = ns.model(
     "Health",
@@ -32,8 +38,8 @@ health_model = ns.model(
             enum=["healthy", "degraded", "unhealthy"],
             example="healthy",
             description="`unhealthy` (503) when the database cannot be reached; `degraded` (200) "
-            "when only Redis or the object store cannot: the API keeps serving (limits count per "
-            "instance; file operations answer 503)",
+            "when only Redis, the object store or the SMTP server cannot: the API keeps serving "
+            "(limits count per instance; file operations answer 503; mail waits)",
         ),
         "service": fields.String(required=True, example="backend"),
         "database": fields.String(required=True, enum=DEPENDENCY_STATES, example="ok"),
@@ -46,6 +52,12 @@ health_model = ns.model(
             enum=DEPENDENCY_STATES,
             example="ok",
             description="Present only with the object-store backend (`STORAGE_BACKEND=s3`)",
+        ),
+        "mail": fields.String(
+            enum=DEPENDENCY_STATES,
+            example="ok",
+            description="Present only when mail goes over SMTP (`SMTP_URL`); checked at most every "
+            f"{MAIL_CHECK_INTERVAL} s. While it is unreachable, reset mail waits in the outbox",
         ),
     },
 )
@@ -61,11 +73,12 @@ class Health(Resource):
     def get(self) -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
         """Report whether the service and its dependencies are up.
 
-        `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
-        the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
-        balancer takes the instance out. Without Redis everything still works (limits count per
-        instance until it is back), and without the object store everything but files: 200 with
-        `status: degraded`, so such an outage never empties the pool.
+        `database` (and `redis`, `storage`, `mail`, when configured) is `ok` or `unreachable`.
+        Without the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a
+        load balancer takes the instance out. Without Redis everything still works (limits count
+        per instance until it is back), without the object store everything but files, and
+        without SMTP everything (reset mail waits in the outbox): 200 with `status: degraded`, so
+        such an outage never empties the pool.
         """
         body: dict[str, Any] = {"status": "healthy", "service": "backend"}
         body["database"] = _database_state()
@@ -74,10 +87,13 @@ class Health(Resource):
         if current_app.config["STORAGE_BACKEND"] == "s3":
             backend = storage()
             body["storage"] = STORE_CHECK.state(backend, backend.check)
+        if smtp_url := current_app.config.get("SMTP_URL"):
+            smtp = settings_from(current_app.config).smtp
+            body["mail"] = MAIL_CHECK.state(smtp_url, lambda: mail.check(smtp))
         if body["database"] == "unreachable":
             body["status"] = "unhealthy"
             return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
-        if "unreachable" in (body.get("redis"), body.get("storage")):
+        if "unreachable" in (body.get("redis"), body.get("storage"), body.get("mail")):
             body["status"] = "degraded"
         return body, 200
 
@@ -124,8 +140,9 @@ class _BoundedCheck:
     it, and once it has run that long answer at once: a hung dependency never piles up
     threads, queued checks or waiting probes."""
 
-    def __init__(self, name: str, wait: float) -> None:
+    def __init__(self, name: str, wait: float, fresh_for: float = 0) -> None:
         self._wait = wait
+        self._fresh_for = fresh_for  # a finished check's answer stands this long
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         # What is checked, its check, and when the check began (monotonic seconds).
@@ -133,16 +150,24 @@ class _BoundedCheck:
 
     def state(self, target: Any, check: Callable[[], None]) -> str:
         with self._lock:
-            if self._running is None or self._running[1].done() or self._running[0] is not target:
-                self._running = (target, self._pool.submit(check), time.monotonic())
-            _, running, began = self._running
+            current = self._running
+            if current is None or self._stale(current, target):
+                current = self._running = (target, self._pool.submit(check), time.monotonic())
+            _, running, began = current
         try:
             running.result(timeout=max(0.0, began + self._wait - time.monotonic()))
         except Exception:  # unreachable, or still trying: not usable right now
             return "unreachable"
         return "ok"
 
+    def _stale(self, current: tuple[Any, Future[None], float], target: Any) -> bool:
+        checked, running, began = current
+        if checked is not target:
+            return True
+        return running.done() and time.monotonic() >= began + self._fresh_for
+
 
 STORE_CHECK = _BoundedCheck("health-storage", STORAGE_WAIT_SECONDS)
 DATABASE_CHECK = _BoundedCheck("health-database", DATABASE_WAIT_SECONDS)
 REDIS_CHECK = _BoundedCheck("health-redis", REDIS_TIMEOUT_SECONDS)
+MAIL_CHECK = _BoundedCheck("health-mail", MAIL_WAIT_SECONDS, fresh_for=MAIL_CHECK_INTERVAL)

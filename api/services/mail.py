@@ -68,6 +68,18 @@ def send(mail: Mail, settings: SmtpSettings, *, kind: str) -> str:
     return "sent"
 
 
+def check(settings: SmtpSettings) -> None:
+    """Raises unless the SMTP server answers: connect (TLS as configured), `NOOP`, `QUIT`.
+    No login: a health probe must never count against the account's failed logins."""
+    try:
+        with _connect(settings) as smtp:
+            code, _ = smtp.noop()
+            if code != 250:
+                raise MailError(f"NOOP answered {code}")
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(f"{type(error).__name__}: {error}"[:250]) from error
+
+
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     parts = urlsplit(settings.url or "")
     host, timeout = parts.hostname or "localhost", settings.timeout

@@ -519,11 +519,12 @@ export interface paths {
         };
         /**
          * Report whether the service and its dependencies are up
-         * @description `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
-         *     the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
-         *     balancer takes the instance out. Without Redis everything still works (limits count per
-         *     instance until it is back), and without the object store everything but files: 200 with
-         *     `status: degraded`, so such an outage never empties the pool.
+         * @description `database` (and `redis`, `storage`, `mail`, when configured) is `ok` or `unreachable`.
+         *     Without the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a
+         *     load balancer takes the instance out. Without Redis everything still works (limits count
+         *     per instance until it is back), without the object store everything but files, and
+         *     without SMTP everything (reset mail waits in the outbox): 200 with `status: degraded`, so
+         *     such an outage never empties the pool.
          */
         get: operations["getHealth"];
         put?: never;
@@ -1321,6 +1322,7 @@ export interface components {
          * @description Whether the service and its dependencies answer.
          * @example {
          *       "database": "ok",
+         *       "mail": "ok",
          *       "redis": "ok",
          *       "service": "backend",
          *       "status": "healthy",
@@ -1329,6 +1331,7 @@ export interface components {
          */
         Health: {
             database: components["schemas"]["DependencyStatus"];
+            mail?: components["schemas"]["HealthMail"];
             redis?: components["schemas"]["DependencyStatus"];
             /** @example backend */
             service: string;
@@ -1336,7 +1339,12 @@ export interface components {
             storage?: components["schemas"]["HealthStorage"];
         };
         /**
-         * @description `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis or the object store cannot: the API keeps serving (limits count per instance; file operations answer 503)
+         * @description Present only when mail goes over SMTP (`SMTP_URL`); checked at most every 30 s. While it is unreachable, reset mail waits in the outbox
+         * @enum {string}
+         */
+        HealthMail: "ok" | "unreachable";
+        /**
+         * @description `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis, the object store or the SMTP server cannot: the API keeps serving (limits count per instance; file operations answer 503; mail waits)
          * @enum {string}
          */
         HealthStatus: "healthy" | "degraded" | "unhealthy";
@@ -6492,6 +6500,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "database": "ok",
+                     *       "mail": "ok",
                      *       "redis": "ok",
                      *       "service": "backend",
                      *       "status": "healthy",
@@ -6544,6 +6553,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "database": "ok",
+                     *       "mail": "ok",
                      *       "redis": "ok",
                      *       "service": "backend",
                      *       "status": "healthy",

@@ -18,6 +18,7 @@ from .error_response import ErrorResponse
 from .field_errors import FieldErrors
 from .grant_type import GrantType
 from .health import Health
+from .health_mail import HealthMail
 from .health_status import HealthStatus
 from .health_storage import HealthStorage
 from .item import Item
@@ -89,6 +90,7 @@ __all__ = (
     "FieldErrors",
     "GrantType",
     "Health",
+    "HealthMail",
     "HealthStatus",
     "HealthStorage",
     "Item",

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.dependency_status import DependencyStatus
+from ..models.health_mail import HealthMail
 from ..models.health_status import HealthStatus
 from ..models.health_storage import HealthStorage
 from ..types import UNSET, Unset
@@ -19,13 +20,16 @@ class Health:
     """Whether the service and its dependencies answer.
 
     Example:
-        {'database': 'ok', 'redis': 'ok', 'service': 'backend', 'status': 'healthy', 'storage': 'ok'}
+        {'database': 'ok', 'mail': 'ok', 'redis': 'ok', 'service': 'backend', 'status': 'healthy', 'storage': 'ok'}
 
     Attributes:
         database (DependencyStatus): Dependency status.
         service (str):  Example: backend.
-        status (HealthStatus): `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis
-            or the object store cannot: the API keeps serving (limits count per instance; file operations answer 503)
+        status (HealthStatus): `unhealthy` (503) when the database cannot be reached; `degraded` (200) when only Redis,
+            the object store or the SMTP server cannot: the API keeps serving (limits count per instance; file operations
+            answer 503; mail waits)
+        mail (HealthMail | Unset): Present only when mail goes over SMTP (`SMTP_URL`); checked at most every 30 s. While
+            it is unreachable, reset mail waits in the outbox
         redis (DependencyStatus | Unset): Dependency status.
         storage (HealthStorage | Unset): Present only with the object-store backend (`STORAGE_BACKEND=s3`)
     """
@@ -33,6 +37,7 @@ class Health:
     database: DependencyStatus
     service: str
     status: HealthStatus
+    mail: HealthMail | Unset = UNSET
     redis: DependencyStatus | Unset = UNSET
     storage: HealthStorage | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -43,6 +48,10 @@ class Health:
         service = self.service
 
         status = self.status.value
+
+        mail: str | Unset = UNSET
+        if not isinstance(self.mail, Unset):
+            mail = self.mail.value
 
         redis: str | Unset = UNSET
         if not isinstance(self.redis, Unset):
@@ -61,6 +70,8 @@ class Health:
                 "status": status,
             }
         )
+        if mail is not UNSET:
+            field_dict["mail"] = mail
         if redis is not UNSET:
             field_dict["redis"] = redis
         if storage is not UNSET:
@@ -76,6 +87,13 @@ class Health:
         service = d.pop("service")
 
         status = HealthStatus(d.pop("status"))
+
+        _mail = d.pop("mail", UNSET)
+        mail: HealthMail | Unset
+        if isinstance(_mail, Unset):
+            mail = UNSET
+        else:
+            mail = HealthMail(_mail)
 
         _redis = d.pop("redis", UNSET)
         redis: DependencyStatus | Unset
@@ -95,6 +113,7 @@ class Health:
             database=database,
             service=service,
             status=status,
+            mail=mail,
             redis=redis,
             storage=storage,
         )

@@ -80,11 +80,12 @@ def sync_detailed(
 ) -> Response[ErrorResponse | Health]:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
-    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
-    balancer takes the instance out. Without Redis everything still works (limits count per
-    instance until it is back), and without the object store everything but files: 200 with
-    `status: degraded`, so such an outage never empties the pool.
+     `database` (and `redis`, `storage`, `mail`, when configured) is `ok` or `unreachable`.
+    Without the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a
+    load balancer takes the instance out. Without Redis everything still works (limits count
+    per instance until it is back), without the object store everything but files, and
+    without SMTP everything (reset mail waits in the outbox): 200 with `status: degraded`, so
+    such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -115,11 +116,12 @@ def sync(
 ) -> ErrorResponse | Health | None:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
-    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
-    balancer takes the instance out. Without Redis everything still works (limits count per
-    instance until it is back), and without the object store everything but files: 200 with
-    `status: degraded`, so such an outage never empties the pool.
+     `database` (and `redis`, `storage`, `mail`, when configured) is `ok` or `unreachable`.
+    Without the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a
+    load balancer takes the instance out. Without Redis everything still works (limits count
+    per instance until it is back), without the object store everything but files, and
+    without SMTP everything (reset mail waits in the outbox): 200 with `status: degraded`, so
+    such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -145,11 +147,12 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | Health]:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
-    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
-    balancer takes the instance out. Without Redis everything still works (limits count per
-    instance until it is back), and without the object store everything but files: 200 with
-    `status: degraded`, so such an outage never empties the pool.
+     `database` (and `redis`, `storage`, `mail`, when configured) is `ok` or `unreachable`.
+    Without the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a
+    load balancer takes the instance out. Without Redis everything still works (limits count
+    per instance until it is back), without the object store everything but files, and
+    without SMTP everything (reset mail waits in the outbox): 200 with `status: degraded`, so
+    such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
@@ -178,11 +181,12 @@ async def asyncio(
 ) -> ErrorResponse | Health | None:
     """Report whether the service and its dependencies are up
 
-     `database` (and `redis`, `storage`, when configured) is `ok` or `unreachable`. Without
-    the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a load
-    balancer takes the instance out. Without Redis everything still works (limits count per
-    instance until it is back), and without the object store everything but files: 200 with
-    `status: degraded`, so such an outage never empties the pool.
+     `database` (and `redis`, `storage`, `mail`, when configured) is `ok` or `unreachable`.
+    Without the database nothing works: 503 with `status: unhealthy` and `Retry-After`, so a
+    load balancer takes the instance out. Without Redis everything still works (limits count
+    per instance until it is back), without the object store everything but files, and
+    without SMTP everything (reset mail waits in the outbox): 200 with `status: degraded`, so
+    such an outage never empties the pool.
 
     Args:
         x_request_id (str | Unset):
