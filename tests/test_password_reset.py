@@ -392,6 +392,33 @@ def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, shared_dat
     assert len(smtp.inbox.messages) == len(accounts)
 
 
+@pytest.mark.parametrize("round_", range(5))
+def test_concurrent_deliverers_send_one_account_one_mail(
+    app_factory, smtp, shared_database_url, round_
+):
+    """Several queued requests for one account, drained by every worker at once: the
+    one-mail-a-minute check and the token it writes are one step, so one mail goes out."""
+    from api.services import password_reset
+
+    app = app_factory(SQLALCHEMY_DATABASE_URI=shared_database_url, SMTP_URL=smtp.url)
+    client = app.test_client()
+    account = register(client)
+    for _ in range(4):  # queued only: not buffered, so no delivery runs yet
+        client.post("/api/auth/password-reset", json={"email": account.email})
+
+    def drain() -> dict[str, int]:
+        with app.app_context():
+            report = password_reset.deliver_due(password_reset.settings_from(app.config))
+            db.session.remove()
+            return report.outcomes
+
+    reports = race(*[drain] * 4)
+    assert sum(report.get("sent", 0) for report in reports) == 1, reports
+    assert sum(report.get("dropped", 0) for report in reports) == 3, reports
+    time.sleep(0.3)
+    assert len(smtp.inbox.to(account.email)) == 1
+
+
 def test_without_smtp_production_warns_and_never_logs_the_token(caplog):
     from api.services import mail
 

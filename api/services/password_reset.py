@@ -134,6 +134,10 @@ def _deliver(row: OutboxMail, settings: ResetSettings) -> str:
     if row.kind != KIND or now - row.created_at > timedelta(seconds=settings.token_ttl):
         return _finish(row, "dropped", error="expired before delivery")
     user = db.session.scalar(select(User).where(User.email == row.recipient))
+    if user is not None:
+        # Other workers may deliver this account's other requests right now: the check below
+        # and the token it leads to are one step under the account's row lock (one mail).
+        user = locked(User, user.id)
     if user is None or not user.is_active:
         return _finish(row, "dropped", error="no active account")
     recent = db.session.scalar(
