@@ -144,8 +144,10 @@ def limiter_cost(args: argparse.Namespace) -> list[str]:
                 if not kind.get("auth"):
                     os.environ["BENCH_TOKENS"] = ""
                 runs: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
-                for _ in range(args.rounds):
-                    for name, server, port in (("off", off, OFF_PORT), ("on", on, ON_PORT)):
+                sides = [("off", off, OFF_PORT), ("on", on, ON_PORT)]
+                for round_ in range(args.rounds):
+                    # ABBA: neither side always runs first (bench/compare_commits.py says why).
+                    for name, server, port in sides if round_ % 2 == 0 else reversed(sides):
                         runs[name].append(served(server, port, path, args.seconds))
                 os.environ["BENCH_TOKENS"] = tokens
                 rps = {name: statistics.median(r for r, _ in runs[name]) for name in runs}
@@ -212,8 +214,11 @@ def cpu_per_request(args: argparse.Namespace) -> list[str]:
     lines.append("|---|" + "---|" * len(modes))
     for label, (method, path, headers, payload) in requests.items():
         samples: dict[str, list[float]] = {mode: [] for mode in modes}
-        for _ in range(args.rounds * 2):
-            for mode, app in apps.items():
+        order = list(apps.items())
+        for round_ in range(args.rounds * 2):
+            # Each mode takes each place in the order in turn: none always runs first.
+            shift = round_ % len(order)
+            for mode, app in order[shift:] + order[:shift]:
                 call_wsgi(app, method, path, headers, payload)  # warm up
                 started = time.thread_time()
                 for _ in range(args.requests):
