@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
+from api.http.courier import COURIER
 from api.services.auth import ensure_admin
-from api.services.courier import COURIER
 from models import db
 from tests.contract import ContractClient
 from tests.database import fresh_database, per_worker_url, worker_database

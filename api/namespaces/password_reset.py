@@ -5,11 +5,11 @@ from flask_restx import Resource, fields
 
 from api.core.passwords import MIN_PASSWORD_CHARS
 from api.core.security import MAX_PASSWORD_BYTES
+from api.http.courier import COURIER
 from api.http.operations import errors, json_body, returns
 from api.http.schemas import message_model
 from api.namespaces.auth import PASSWORD_RULES, ns, password_reasons
 from api.services import password_reset as reset_service
-from api.services.courier import COURIER
 
 reset_request_model = ns.model(
     "PasswordResetRequest",

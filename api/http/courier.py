@@ -1,6 +1,7 @@
 """The mail courier: one thread per process that drains the mail outbox (password-reset mail),
-woken after each reset request, so a slow or hung SMTP server holds that thread, never a
-request's."""
+woken once a reset request's response is sent, so a slow or hung SMTP server holds that thread,
+never a request's. It runs the services inside the app's context, so it lives beside the other
+request plumbing rather than among the framework-free services."""
 
 import os
 import threading
