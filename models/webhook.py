@@ -20,6 +20,8 @@ from models.base import Model, UTCDateTime, isoformat, utcnow
 
 class WebhookSubscription(Model):
     __tablename__ = "webhook_subscriptions"
+    # SQLite: a deleted subscription's id is never handed out again (migration 0017).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
