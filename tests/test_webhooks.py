@@ -485,7 +485,9 @@ def test_a_receiver_dripping_its_answer_is_cut_at_the_deadline(
         elapsed = time.monotonic() - started
     [log] = deliveries(client, user, hook["id"])
     assert log["status"] == "failed" and log["last_error"].startswith("timed out"), log
-    assert elapsed < 3 and log["latency_ms"] < 1500, (elapsed, log)
+    # Cut about the 1 s deadline, not after the 30 s the receiver would drip; the margin is for
+    # a loaded CI machine (1.98 s seen once while two suites shared the two cores).
+    assert elapsed < 4 and log["latency_ms"] < 2500, (elapsed, log)
 
 
 def test_ping_queues_a_signed_test_event(
