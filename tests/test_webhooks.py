@@ -312,15 +312,17 @@ def test_a_demoted_admin_hears_no_more_of_others_events_queued_before(
         client.post("/api/items", json={"name": "theirs"}, headers=other_user.headers)
         uploaded(client, other_user, b"a signed download link inside", "theirs.txt")
         own = client.post("/api/items", json={"name": "mine"}, headers=promoted.headers)
-        deliver(app, until=lambda: len(receiver.requests) >= 3)  # each failed once
+        # Each failed at least once (a slow pass may already have retried some).
+        deliver(app, until=lambda: len(receiver.requests) >= 3)
         demote = {"is_admin": False}
         response = client.patch(f"/api/admin/users/{user.id}", json=demote, headers=admin.headers)
         assert response.status_code == 200, response.get_json()
         receiver.default_status = 200
+        attempted_before = len(receiver.requests)
         time.sleep(0.3)  # past the backoff
         deliver(app, until=_settled(client, admin, hook["id"]))
     assert [r.json["data"] for r in receiver.ok()] == [own.get_json()]  # its own it may read
-    assert len(receiver.requests) == 4
+    assert len(receiver.requests) == attempted_before + 1  # since the demotion: its own, once
     logs = deliveries(client, admin, hook["id"])
     dropped = sorted(d["event_type"] for d in logs if d["status"] == "failed")
     assert dropped == ["item.created", "upload.created"]
