@@ -367,25 +367,27 @@ def test_live_server_answers_202_while_smtp_is_down_and_mails_after_the_retry(tm
         assert "mail_retry" in server.log()
 
 
+def drain(app) -> dict[str, int]:
+    """One pass of a worker's delivery over the outbox: what became of each row it took."""
+    from api.services import password_reset
+
+    with app.app_context():
+        report = password_reset.deliver_due(password_reset.settings_from(app.config))
+        db.session.remove()
+        return report.outcomes
+
+
 @pytest.mark.parametrize("round_", range(3))
 def test_concurrent_deliverers_send_each_mail_once(app_factory, smtp, shared_database_url, round_):
     """Every worker (and `deliver-mail`) may drain the outbox at once: rows are claimed
     atomically, so each mail goes out exactly once."""
-    from api.services import password_reset
-
     app = app_factory(SQLALCHEMY_DATABASE_URI=shared_database_url, SMTP_URL=smtp.url)
     client = app.test_client()
     accounts = [register(client) for _ in range(6)]
     for account in accounts:  # queued only: not buffered, so no delivery runs yet
         client.post("/api/auth/password-reset", json={"email": account.email})
 
-    def drain() -> dict[str, int]:
-        with app.app_context():
-            report = password_reset.deliver_due(password_reset.settings_from(app.config))
-            db.session.remove()
-            return report.outcomes
-
-    reports = race(*[drain] * 4)
+    reports = race(*[lambda: drain(app)] * 4)
     assert sum(report.get("sent", 0) for report in reports) <= len(accounts)  # and the courier
     for account in accounts:
         assert len(smtp.inbox.wait_for(account.email)) == 1
@@ -398,21 +400,13 @@ def test_concurrent_deliverers_send_one_account_one_mail(
 ):
     """Several queued requests for one account, drained by every worker at once: the
     one-mail-a-minute check and the token it writes are one step, so one mail goes out."""
-    from api.services import password_reset
-
     app = app_factory(SQLALCHEMY_DATABASE_URI=shared_database_url, SMTP_URL=smtp.url)
     client = app.test_client()
     account = register(client)
     for _ in range(4):  # queued only: not buffered, so no delivery runs yet
         client.post("/api/auth/password-reset", json={"email": account.email})
 
-    def drain() -> dict[str, int]:
-        with app.app_context():
-            report = password_reset.deliver_due(password_reset.settings_from(app.config))
-            db.session.remove()
-            return report.outcomes
-
-    reports = race(*[drain] * 4)
+    reports = race(*[lambda: drain(app)] * 4)
     assert sum(report.get("sent", 0) for report in reports) == 1, reports
     assert sum(report.get("dropped", 0) for report in reports) == 3, reports
     time.sleep(0.3)

@@ -88,8 +88,10 @@ class Health(Resource):
             backend = storage()
             body["storage"] = STORE_CHECK.state(backend, backend.check)
         if smtp_url := current_app.config.get("SMTP_URL"):
-            smtp = settings_from(current_app.config).smtp
-            body["mail"] = MAIL_CHECK.state(smtp_url, lambda: mail.check(smtp))
+            config = current_app.config  # settings read only when a check is due
+            body["mail"] = MAIL_CHECK.state(
+                smtp_url, lambda: mail.check(settings_from(config).smtp)
+            )
         if body["database"] == "unreachable":
             body["status"] = "unhealthy"
             return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}

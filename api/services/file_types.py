@@ -50,13 +50,12 @@ def _text_mismatch(extension: str, header: bytes, whole: bool) -> str | None:
     # reason to refuse it, since several are two or three printable letters ("BM", "MZ", "ID3")
     # that notes may well start with; it only names what a binary file really is.
     text = header.removeprefix(codecs.BOM_UTF8)
-    decoded = _utf8(text, whole) if b"\x00" not in header else None
+    binary = b"\x00" in header
+    decoded = None if binary else _utf8(text, whole)
     if decoded is None:
         if (guess := filetype.guess(header)) is not None:
             return f"the content is a {guess.extension.upper()} file, not text"
-        if b"\x00" in header:
-            return "the content is binary, not text"
-        return "the content is not UTF-8 text"
+        return "the content is binary, not text" if binary else "the content is not UTF-8 text"
     if MARKUP.match(text):
         return "the content is HTML or XML markup, not plain text"
     if extension == "json" and not _json_like(text, decoded if whole else None):

@@ -64,7 +64,7 @@ def send(mail: Mail, settings: SmtpSettings, *, kind: str) -> str:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        raise MailError(f"{type(error).__name__}: {error}"[:250]) from error
+        raise _failed(error) from error
     return "sent"
 
 
@@ -77,7 +77,11 @@ def check(settings: SmtpSettings) -> None:
             if code != 250:
                 raise MailError(f"NOOP answered {code}")
     except (OSError, smtplib.SMTPException) as error:
-        raise MailError(f"{type(error).__name__}: {error}"[:250]) from error
+        raise _failed(error) from error
+
+
+def _failed(error: Exception) -> MailError:
+    return MailError(f"{type(error).__name__}: {error}"[:250])
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
